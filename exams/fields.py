@@ -1,0 +1,134 @@
+"""The canonical vocabulary: field names, metrics, statistics and periods.
+
+Every export is mapped onto these names once, at ingest; every later module
+uses them and nothing else (CONTRACT §2–3).
+"""
+
+ACCESSION = "accession"
+EXAM_NAME = "exam_name"
+MODALITY = "modality"
+ORDERED_AT = "ordered_at"
+STARTED_AT = "started_at"
+COMPLETED_AT = "completed_at"
+PRELIMINARY_AT = "preliminary_at"
+FINALIZED_AT = "finalized_at"
+PRIORITY = "priority"
+ORDERING_PHYSICIAN = "ordering_physician"
+PATIENT_CLASS = "patient_class"
+READING_RADIOLOGIST = "reading_radiologist"
+LOCATION = "location"
+STATUS = "status"
+
+# Order matters: it is the column order of the exam list and CSV downloads.
+CANONICAL_FIELDS = (
+    ACCESSION,
+    EXAM_NAME,
+    MODALITY,
+    ORDERED_AT,
+    STARTED_AT,
+    COMPLETED_AT,
+    PRELIMINARY_AT,
+    FINALIZED_AT,
+    PRIORITY,
+    ORDERING_PHYSICIAN,
+    PATIENT_CLASS,
+    READING_RADIOLOGIST,
+    LOCATION,
+    STATUS,
+)
+TIME_FIELDS = (ORDERED_AT, STARTED_AT, COMPLETED_AT, PRELIMINARY_AT, FINALIZED_AT)
+TEXT_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in TIME_FIELDS)
+# Low-cardinality text fields kept as pandas categoricals.
+CATEGORY_FIELDS = (
+    MODALITY,
+    PRIORITY,
+    ORDERING_PHYSICIAN,
+    PATIENT_CLASS,
+    READING_RADIOLOGIST,
+    LOCATION,
+    STATUS,
+    EXAM_NAME,
+)
+
+FIELD_LABELS = {
+    ACCESSION: "Accession",
+    EXAM_NAME: "Exam",
+    MODALITY: "Modality",
+    ORDERED_AT: "Ordered",
+    STARTED_AT: "Started",
+    COMPLETED_AT: "Completed",
+    PRELIMINARY_AT: "Preliminary",
+    FINALIZED_AT: "Final",
+    PRIORITY: "Priority",
+    ORDERING_PHYSICIAN: "Ordering physician",
+    PATIENT_CLASS: "Patient class",
+    READING_RADIOLOGIST: "Reading radiologist",
+    LOCATION: "Location",
+    STATUS: "Status",
+}
+
+# Intervals in minutes: name -> (start field, end field).
+INTERVALS = {
+    "order_to_complete": (ORDERED_AT, COMPLETED_AT),
+    "complete_to_final": (COMPLETED_AT, FINALIZED_AT),
+    "order_to_final": (ORDERED_AT, FINALIZED_AT),
+}
+INTERVAL_LABELS = {
+    "order_to_complete": "Order → complete",
+    "complete_to_final": "Complete → final (report TAT)",
+    "order_to_final": "Order → final (total TAT)",
+}
+
+COUNT_METRICS = ("volume", "ordered", "complete_ratio")
+METRICS = (*COUNT_METRICS, *INTERVALS)
+METRIC_LABELS = {
+    "volume": "Exams completed",
+    "ordered": "Exams ordered",
+    "complete_ratio": "Completed ÷ ordered",
+    **INTERVAL_LABELS,
+}
+
+STATS = ("median", "mean", "p75", "p90", "within")
+STAT_LABELS = {
+    "median": "Median",
+    "mean": "Mean",
+    "p75": "75th percentile",
+    "p90": "90th percentile",
+    "within": "% within target",
+}
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+SPLITS = ("none", "modality", "shift", "priority", "patient_class", "physician")
+# Split and "by" names that differ from the field they group on.
+SPLIT_FIELDS = {
+    "modality": MODALITY,
+    "shift": "shift",
+    "priority": PRIORITY,
+    "patient_class": PATIENT_CLASS,
+    "physician": ORDERING_PHYSICIAN,
+}
+DAYS = ("all", "weekday", "weekend")
+
+# Default shift windows by completion clock time (may cross midnight).
+DEFAULT_SHIFTS = (
+    {"name": "day", "start": "07:00", "end": "15:00"},
+    {"name": "evening", "start": "15:00", "end": "23:00"},
+    {"name": "night", "start": "23:00", "end": "07:00"},
+)
+
+# Status values that mean the exam did not happen (a setting; these are the
+# defaults, matched case-insensitively against the whole trimmed value).
+DEFAULT_CANCELLED_STATUSES = (
+    "cancelled",
+    "canceled",
+    "cancel",
+    "cx",
+    "can",
+    "discontinued",
+    "dc",
+    "no show",
+    "no-show",
+    "noshow",
+    "voided",
+    "void",
+)

@@ -1,0 +1,115 @@
+"""The data-quality report in plain words, for the upload page and the CLI."""
+
+from collections.abc import Mapping
+
+from exams import fields
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def describe_quality(summary: Mapping) -> list[str]:
+    """Return plain-English lines describing a data set's summary."""
+    quality = summary.get("quality", {})
+    lines = [
+        f"{summary.get('filename', 'Export')}: "
+        f"{_plural(summary.get('rows_read', 0), 'row', 'rows')} read, "
+        f"{_plural(summary.get('rows_loaded', 0), 'exam', 'exams')} loaded."
+    ]
+    for item in quality_items(summary):
+        lines.append(f"- {item['text']}")
+    for note in summary.get("notes", []):
+        lines.append(f"- {note}")
+    for f in summary.get("files", []) if len(summary.get("files", [])) > 1 else []:
+        lines.append(
+            f"- {f['filename']}: {f['rows_read']:,} rows, {f['added']:,} added, "
+            f"{f['replaced']:,} replaced, {f['skipped']:,} skipped"
+        )
+    return lines
+
+
+def quality_items(summary: Mapping) -> list[dict]:
+    """Return the report's findings: ``{"kind", "field", "count", "text"}``.
+
+    ``kind`` is one of pending, negative, duplicates, cancelled, unparseable,
+    missing; items with a zero count are left out.
+    """
+    quality = summary.get("quality", {})
+    items = []
+    pending = quality.get("missing", {}).get(fields.FINALIZED_AT, 0)
+    if pending:
+        items.append(
+            _item(
+                "pending",
+                fields.FINALIZED_AT,
+                pending,
+                f"{_plural(pending, 'exam has', 'exams have')} no final report "
+                "yet — counted as pending.",
+            )
+        )
+    for metric, n in quality.get("negative", {}).items():
+        if n:
+            start, end = fields.INTERVALS[metric]
+            items.append(
+                _item(
+                    "negative",
+                    metric,
+                    n,
+                    f"{_plural(n, 'exam has its', 'exams have their')} "
+                    f"{fields.FIELD_LABELS[end].lower()} time before the "
+                    f"{fields.FIELD_LABELS[start].lower()} time — left out of "
+                    f"{fields.METRIC_LABELS[metric]} statistics.",
+                )
+            )
+    duplicates = quality.get("duplicates", 0)
+    if duplicates:
+        items.append(
+            _item(
+                "duplicates",
+                None,
+                duplicates,
+                f"{_plural(duplicates, 'duplicate row was', 'duplicate rows were')} "
+                "removed (same accession or identical row).",
+            )
+        )
+    cancelled = quality.get("cancelled", 0)
+    if cancelled:
+        matched = ", ".join(f"“{v}”" for v in summary.get("cancelled_values", {}))
+        items.append(
+            _item(
+                "cancelled",
+                fields.STATUS,
+                cancelled,
+                f"{_plural(cancelled, 'cancelled exam was', 'cancelled exams were')} "
+                f"excluded" + (f" (status {matched})." if matched else "."),
+            )
+        )
+    for field, n in quality.get("unparseable", {}).items():
+        if n:
+            items.append(
+                _item(
+                    "unparseable",
+                    field,
+                    n,
+                    f"{_plural(n, 'value', 'values')} in "
+                    f"{fields.FIELD_LABELS.get(field, field)} could not be read "
+                    "as a date.",
+                )
+            )
+    for field, n in quality.get("missing", {}).items():
+        if n and field != fields.FINALIZED_AT:
+            items.append(
+                _item(
+                    "missing",
+                    field,
+                    n,
+                    f"{_plural(n, 'exam has', 'exams have')} no "
+                    f"{fields.FIELD_LABELS.get(field, field).lower()}.",
+                )
+            )
+    return items
+
+
+def _item(kind: str, field: str | None, count: int, text: str) -> dict:
+    return {"kind": kind, "field": field, "count": count, "text": text}

@@ -1,0 +1,405 @@
+"""Where data sets live: saved exports, Parquet cache, and the current one.
+
+A data set is one or more export files saved in the data dir under generated
+names. Their combined canonical frame is cached as Parquet so no request after
+the upload re-reads a CSV, and the prepared frame of the data sets in use is
+kept in memory so a filter change never re-reads the cache. If the cache is
+missing or corrupt it is rebuilt from the saved exports.
+
+The browser session keeps only the data set's id and cache path, never data.
+"""
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from exams import analysis, ingest, preferences
+from exams.framecache import FrameCache
+from exams.models import Dataset, DatasetFile, HeaderMapping, Preference
+
+log = logging.getLogger(__name__)
+
+SESSION_ID_KEY = "tatviz_dataset_id"
+SESSION_PATH_KEY = "tatviz_dataset_path"
+DEFAULT_DATASET_KEY = "default_dataset"
+ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
+_CACHE_SIZE = 2
+
+
+class NoDataset(Exception):
+    """No data set is current (or the one named no longer exists)."""
+
+    message = "No data set is loaded yet: upload a RIS export first."
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """An upload saved in the data dir; ``filename`` is for display only."""
+
+    filename: str
+    stored_name: str
+
+
+# ---- saving uploads ---------------------------------------------------------
+
+
+def clean_filename(raw: str) -> str:
+    """Return a display name: the last path part, no control characters."""
+    name = re.split(r"[\\/]", raw or "")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:200] or "export.csv"
+
+
+def _upload_path(stored_name: str) -> Path:
+    return Path(settings.UPLOAD_DIR) / stored_name
+
+
+def save_upload(upload: UploadedFile) -> SavedFile:
+    """Save an uploaded file under a generated name, atomically."""
+    filename = clean_filename(upload.name)
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if suffix in ALLOWED_SUFFIXES else ".csv"
+    stored_name = f"{uuid.uuid4().hex}{suffix}"
+    target = _upload_path(stored_name)
+    partial = target.with_name(target.name + ".part")
+    # Write then rename, so a crash mid-upload never leaves a half file behind
+    # a real name.
+    with open(partial, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    os.replace(partial, target)
+    return SavedFile(filename=filename, stored_name=stored_name)
+
+
+def save_path(path: Path) -> SavedFile:
+    """Copy a file from disk (CLI, sample) into the data dir."""
+    suffix = path.suffix.lower()
+    stored_name = (
+        f"{uuid.uuid4().hex}{suffix if suffix in ALLOWED_SUFFIXES else '.csv'}"
+    )
+    target = _upload_path(stored_name)
+    partial = target.with_name(target.name + ".part")
+    shutil.copyfile(path, partial)
+    os.replace(partial, target)
+    return SavedFile(filename=clean_filename(path.name), stored_name=stored_name)
+
+
+def _remove_files(names: Iterable[str]) -> None:
+    for name in names:
+        _upload_path(name).unlink(missing_ok=True)
+
+
+# ---- reading exports ---------------------------------------------------------
+
+
+def header_signature(headers: Iterable[str]) -> str:
+    """Return a stable key for a header set (case and spacing ignored)."""
+    normal = "\x1f".join(re.sub(r"\s+", " ", h).strip().lower() for h in headers)
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def _read_file(
+    saved: SavedFile, *, mapping: Mapping[str, str] | None, date_order: str
+) -> ingest.IngestResult:
+    """Ingest one saved file, applying a remembered mapping when needed."""
+    options = {
+        "filename": saved.filename,
+        "date_order": date_order,
+        "cancelled_statuses": preferences.get_cancelled_statuses(),
+    }
+    path = _upload_path(saved.stored_name)
+    if mapping:
+        return ingest.read_export(path, mapping=mapping, **options)
+    try:
+        return ingest.read_export(path, **options)
+    except ingest.NeedsMapping as needs:
+        remembered = HeaderMapping.objects.filter(
+            signature=header_signature(needs.headers)
+        ).first()
+        if remembered is None:
+            raise
+        return ingest.read_export(path, mapping=remembered.mapping, **options)
+
+
+def _build(
+    files: list[DatasetFile],
+) -> tuple[pd.DataFrame, dict]:
+    """Ingest and combine the files of a data set; return frame and summary."""
+    results = [
+        _read_file(
+            SavedFile(f.filename, f.stored_name),
+            mapping=f.mapping or None,
+            date_order=f.date_order,
+        )
+        for f in files
+    ]
+    frame, per_file, quality = ingest.combine_exports(results)
+    first = results[0]
+    columns = {}
+    for result in results:
+        for field, header in result.columns.items():
+            columns.setdefault(field, header)
+    summary = {
+        "filename": first.filename if len(results) == 1 else _combined_name(files),
+        "rows_read": sum(r.rows_read for r in results),
+        "rows_loaded": len(frame),
+        "columns": columns,
+        "quality": quality,
+        "files": per_file,
+        "date_formats": first.date_formats,
+        "cancelled_values": _merge_counts(r.cancelled_values for r in results),
+        "notes": list(dict.fromkeys(n for r in results for n in r.notes)),
+    }
+    return frame, summary
+
+
+def _combined_name(files: list[DatasetFile]) -> str:
+    return f"{files[0].filename} + {len(files) - 1} more"
+
+
+def _merge_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for mapping in counts:
+        for key, value in mapping.items():
+            merged[key] = merged.get(key, 0) + value
+    return merged
+
+
+def _cache_path(dataset: Dataset) -> Path:
+    return Path(settings.CACHE_DIR) / dataset.cache_name
+
+
+def _write_cache(frame: pd.DataFrame, path: Path) -> None:
+    partial = path.with_name(path.name + ".part")
+    frame.to_parquet(partial, index=False)
+    os.replace(partial, path)
+
+
+def _finish(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
+    """Build a data set's frame from its files, cache it and store its summary."""
+    frame, summary = _build(files)
+    dataset.cache_name = dataset.cache_name or f"{dataset.pk.hex}.parquet"
+    _write_cache(frame, _cache_path(dataset))
+    dataset.summary = {"id": str(dataset.pk), **summary}
+    dataset.name = summary["filename"]
+    dataset.pending_mapping = False
+    dataset.save()
+    _frames.put(dataset.pk, frame)
+    return dataset
+
+
+# ---- creating and changing data sets ------------------------------------------
+
+
+def create_dataset(saved: list[SavedFile]) -> Dataset:
+    """Create a data set from saved files.
+
+    Raise ``ingest.NeedsMapping`` (with ``.dataset_id`` set, the files kept)
+    when columns need the user's mapping; on any other ``IngestError`` the
+    files are removed and nothing changes.
+    """
+    dataset = Dataset.objects.create(name=saved[0].filename, pending_mapping=True)
+    files = [
+        DatasetFile.objects.create(
+            dataset=dataset,
+            filename=s.filename,
+            stored_name=s.stored_name,
+            position=i,
+        )
+        for i, s in enumerate(saved)
+    ]
+    return _finish_or_hold(dataset, files)
+
+
+def _finish_or_hold(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
+    try:
+        return _finish(dataset, files)
+    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
+        # Keep the files: the user's answer completes this data set.
+        _hold(dataset, pending)
+        raise
+    except ingest.IngestError:
+        _discard(dataset, files)
+        raise
+
+
+def _hold(dataset: Dataset, pending: ingest.IngestError) -> None:
+    pending.dataset_id = str(dataset.pk)
+    dataset.pending_mapping = True
+    dataset.summary = {
+        "id": str(dataset.pk),
+        "headers": getattr(pending, "headers", []),
+    }
+    dataset.save()
+
+
+def _discard(dataset: Dataset, files: list[DatasetFile]) -> None:
+    _remove_files(f.stored_name for f in files)
+    dataset.delete()
+
+
+def apply_mapping(
+    dataset: Dataset, *, mapping: Mapping[str, str], date_order: str | None
+) -> Dataset:
+    """Complete a data set that waited for a column mapping or date order."""
+    files = list(dataset.files.all())
+    for f in files:
+        if mapping:
+            f.mapping = dict(mapping)
+        if date_order:
+            f.date_order = date_order
+        f.save()
+    headers = dataset.summary.get("headers") or []
+    dataset = _finish_or_hold(dataset, files)
+    if mapping and headers:
+        # The next export from the same system loads with no questions.
+        HeaderMapping.objects.update_or_create(
+            signature=header_signature(headers), defaults={"mapping": dict(mapping)}
+        )
+    return dataset
+
+
+def add_files(dataset: Dataset, saved: list[SavedFile]) -> Dataset:
+    """Add saved files to a data set; on failure the data set is unchanged."""
+    start = dataset.files.count()
+    new = [
+        DatasetFile.objects.create(
+            dataset=dataset,
+            filename=s.filename,
+            stored_name=s.stored_name,
+            position=start + i,
+        )
+        for i, s in enumerate(saved)
+    ]
+    try:
+        return _finish(dataset, list(dataset.files.all()))
+    except ingest.IngestError:
+        for f in new:
+            f.delete()
+        _remove_files(s.stored_name for s in saved)
+        raise
+
+
+def delete_dataset(dataset: Dataset) -> None:
+    """Delete a data set, its saved exports and its cache."""
+    names = [f.stored_name for f in dataset.files.all()]
+    if dataset.cache_name:
+        _cache_path(dataset).unlink(missing_ok=True)
+    _frames.drop(dataset.pk)
+    _prepared.drop(dataset.pk)
+    default = Preference.objects.filter(key=DEFAULT_DATASET_KEY).first()
+    if default and default.value.get("id") == str(dataset.pk):
+        default.delete()
+    dataset.delete()
+    _remove_files(names)
+
+
+def load_paths(paths: list[Path]) -> Dataset:
+    """Load export files from disk as a new data set and make it the default."""
+    dataset = create_dataset([save_path(p) for p in paths])
+    set_default(dataset)
+    return dataset
+
+
+def load_sample() -> Dataset:
+    """Make the bundled sample export the app-wide current data set."""
+    from tatviz import paths
+
+    return load_paths([paths.sample_export()])
+
+
+# ---- which data set is current -------------------------------------------------
+
+
+def set_current(request, dataset: Dataset) -> None:
+    """Make a data set current for this browser session (and the default)."""
+    request.session[SESSION_ID_KEY] = str(dataset.pk)
+    request.session[SESSION_PATH_KEY] = str(_cache_path(dataset))
+    set_default(dataset)
+
+
+def set_default(dataset: Dataset) -> None:
+    """Remember the data set new sessions start with (the last one loaded)."""
+    Preference.objects.update_or_create(
+        key=DEFAULT_DATASET_KEY, defaults={"value": {"id": str(dataset.pk)}}
+    )
+
+
+def current_dataset(request) -> Dataset:
+    """Return the session's current data set, or the app-wide default."""
+    dataset_id = request.session.get(SESSION_ID_KEY)
+    if dataset_id is None:
+        default = Preference.objects.filter(key=DEFAULT_DATASET_KEY).first()
+        dataset_id = default.value.get("id") if default else None
+    dataset = _ready_dataset(dataset_id)
+    if dataset is None:
+        raise NoDataset()
+    return dataset
+
+
+def _ready_dataset(dataset_id) -> Dataset | None:
+    dataset = get_dataset(dataset_id) if dataset_id else None
+    return None if dataset is None or dataset.pending_mapping else dataset
+
+
+def list_datasets() -> list[Dataset]:
+    """Return the loaded data sets (not those awaiting a mapping), newest first."""
+    return list(Dataset.objects.filter(pending_mapping=False).prefetch_related("files"))
+
+
+def get_dataset(dataset_id: str) -> Dataset | None:
+    """Return a data set by id, or None for an unknown or malformed id."""
+    try:
+        return Dataset.objects.filter(pk=uuid.UUID(str(dataset_id))).first()
+    except ValueError:
+        return None
+
+
+def load_frame(dataset: Dataset) -> pd.DataFrame:
+    """Return a data set's canonical frame, from memory, cache or its files."""
+    frame = _frames.get(dataset.pk)
+    if frame is not None:
+        return frame
+    path = _cache_path(dataset)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        # Missing or corrupt cache: the saved exports are the source of truth.
+        log.warning(
+            "Rebuilding cache for data set %s (%s)", dataset.pk, type(exc).__name__
+        )
+        frame, _ = _build(list(dataset.files.all()))
+        _write_cache(frame, path)
+    _frames.put(dataset.pk, frame)
+    return frame
+
+
+def current_frame(request) -> pd.DataFrame:
+    """Return the prepared frame of the session's current data set."""
+    dataset = current_dataset(request)
+    shifts = preferences.get_shifts()
+    key = (dataset.pk, tuple(shifts))
+    prepared = _prepared.get(key)
+    if prepared is None:
+        prepared = analysis.prepare_frame(load_frame(dataset), shifts=shifts)
+        _prepared.put(key, prepared)
+    return prepared
+
+
+def forget_prepared() -> None:
+    """Drop prepared frames (after the shift settings change)."""
+    _prepared.clear()
+
+
+_frames = FrameCache(_CACHE_SIZE)
+_prepared = FrameCache(_CACHE_SIZE)

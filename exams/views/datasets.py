@@ -1,0 +1,182 @@
+"""Data-set views: upload, mapping, current summary, switch, delete (CONTRACT §4)."""
+
+import json
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from exams import ingest, store
+from exams.views._common import json_error
+
+DATE_ORDERS = ("auto", "mdy", "dmy")
+
+
+def _uploads(request) -> list | JsonResponse:
+    """Return the uploaded files, or an error response saying what is wrong."""
+    files = request.FILES.getlist("file")
+    if not files:
+        return json_error(
+            "No file received: send the export as a multipart form field "
+            "named 'file' (CSV or .xlsx)."
+        )
+    limit = settings.TATVIZ_MAX_UPLOAD_MB * 1024 * 1024
+    for upload in files:
+        if upload.size > limit:
+            return json_error(
+                f"'{store.clean_filename(upload.name)}' is "
+                f"{upload.size / 1048576:.0f} MB; the limit is "
+                f"{settings.TATVIZ_MAX_UPLOAD_MB} MB (setting TATVIZ_MAX_UPLOAD_MB).",
+                status=413,
+            )
+    return files
+
+
+def _pending_response(pending: ingest.IngestError) -> JsonResponse:
+    """Return the 422 that asks for a column mapping or a date order."""
+    body = {"id": getattr(pending, "dataset_id", None)}
+    if isinstance(pending, ingest.NeedsMapping):
+        body.update(
+            needs_mapping=True, headers=pending.headers, guesses=pending.guesses
+        )
+    else:
+        body.update(
+            needs_date_order=True, columns=pending.columns, choices=["mdy", "dmy"]
+        )
+    return json_error(pending.message, status=pending.status, **body)
+
+
+def _loaded(request, dataset, *, status: int) -> JsonResponse:
+    store.set_current(request, dataset)
+    return JsonResponse(dataset.summary, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def datasets_collection(request):
+    """``GET`` lists the loaded data sets; ``POST`` uploads a new one."""
+    if request.method == "POST":
+        return create_dataset(request)
+    return list_datasets(request)
+
+
+def create_dataset(request):
+    """Make the uploaded export(s) the session's current data set."""
+    files = _uploads(request)
+    if isinstance(files, JsonResponse):
+        return files
+    try:
+        dataset = store.create_dataset([store.save_upload(f) for f in files])
+    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
+        return _pending_response(pending)
+    except ingest.IngestError as exc:
+        return json_error(exc.message, status=exc.status)
+    return _loaded(request, dataset, status=201)
+
+
+@require_POST
+def add_files(request):
+    """Add export(s) to the current data set (monthly exports of one year)."""
+    files = _uploads(request)
+    if isinstance(files, JsonResponse):
+        return files
+    try:
+        dataset = store.current_dataset(request)
+        dataset = store.add_files(dataset, [store.save_upload(f) for f in files])
+    except store.NoDataset as exc:
+        return json_error(exc.message, status=404)
+    except ingest.IngestError as exc:
+        return json_error(exc.message, status=exc.status)
+    return _loaded(request, dataset, status=200)
+
+
+def _mapping_body(request) -> tuple[dict, str | None]:
+    """Parse ``{canonical: header}`` (optionally with ``date_order``)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ingest.IngestError(
+            'The mapping must be a JSON object such as {"completed_at": "Exam End"}.'
+        ) from None
+    if not isinstance(body, dict):
+        raise ingest.IngestError(
+            "The mapping must be a JSON object {canonical: header}."
+        )
+    body = dict(body.get("mapping", body))
+    date_order = body.pop("date_order", None)
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise ingest.IngestError(
+            f"date_order '{date_order}' is not one of: {', '.join(DATE_ORDERS)}."
+        )
+    bad = [k for k, v in body.items() if not isinstance(v, str) or not v]
+    if bad:
+        raise ingest.IngestError(
+            f"Each mapping value must be a column header (text); check: {', '.join(bad)}."
+        )
+    return body, date_order
+
+
+@require_POST
+def apply_mapping(request, dataset_id):
+    """Complete a data set that waited for its column mapping."""
+    dataset = store.get_dataset(dataset_id)
+    if dataset is None:
+        return json_error(f"No data set with id '{dataset_id}'.", status=404)
+    try:
+        mapping, date_order = _mapping_body(request)
+        dataset = store.apply_mapping(dataset, mapping=mapping, date_order=date_order)
+    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
+        return _pending_response(pending)
+    except ingest.IngestError as exc:
+        return json_error(exc.message, status=exc.status)
+    return _loaded(request, dataset, status=201)
+
+
+@require_GET
+def current_dataset(request):
+    """Return the summary of the session's current data set."""
+    try:
+        return JsonResponse(store.current_dataset(request).summary)
+    except store.NoDataset as exc:
+        return json_error(exc.message, status=404)
+
+
+def list_datasets(request):
+    """List the loaded data sets, newest first, marking the current one."""
+    try:
+        current_id = store.current_dataset(request).pk
+    except store.NoDataset:
+        current_id = None
+    rows = [
+        {
+            "id": str(d.pk),
+            "name": d.name,
+            "created_at": d.created_at.isoformat(timespec="seconds"),
+            "rows_loaded": d.summary.get("rows_loaded"),
+            "files": d.files.count(),
+            "current": d.pk == current_id,
+        }
+        for d in store.list_datasets()
+    ]
+    return JsonResponse({"datasets": rows})
+
+
+@require_POST
+def select_dataset(request, dataset_id):
+    """Switch the session to another loaded data set."""
+    dataset = store.get_dataset(dataset_id)
+    if dataset is None or dataset.pending_mapping:
+        return json_error(f"No loaded data set with id '{dataset_id}'.", status=404)
+    return _loaded(request, dataset, status=200)
+
+
+@require_http_methods(["DELETE", "POST"])
+def delete_dataset(request, dataset_id):
+    """Delete a data set and its files from the data dir."""
+    dataset = store.get_dataset(dataset_id)
+    if dataset is None:
+        return json_error(f"No data set with id '{dataset_id}'.", status=404)
+    store.delete_dataset(dataset)
+    if request.session.get(store.SESSION_ID_KEY) == str(dataset_id):
+        request.session.pop(store.SESSION_ID_KEY, None)
+        request.session.pop(store.SESSION_PATH_KEY, None)
+    return JsonResponse({"deleted": str(dataset_id)})

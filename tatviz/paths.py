@@ -1,0 +1,51 @@
+"""Where TATviz finds its bundled files and keeps its writable ones.
+
+This is the only module that knows about PyInstaller (``sys.frozen``,
+``sys._MEIPASS``) and about the per-user data folder.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "TATviz"
+DATA_DIR_ENV = "TATVIZ_DATA_DIR"
+
+
+def is_frozen() -> bool:
+    """Return True when running inside a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def bundle_dir() -> Path:
+    """Return the folder holding manage.py, templates/, static/ and sample_data/."""
+    if is_frozen():
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    return Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """Return the per-user *local* data folder (not roaming: exports hold PHI)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def data_dir() -> Path:
+    """Return the data dir from ``TATVIZ_DATA_DIR`` or the per-user default."""
+    configured = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(configured).expanduser().resolve() if configured else default_data_dir()
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the data dir and its sub-folders, readable by the user only."""
+    for sub in ("", "uploads", "cache", "tmp"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o700)
+    return path
+
+
+def sample_export() -> Path:
+    """Return the bundled sample export in the seed's column layout."""
+    return bundle_dir() / "sample_data" / "ris_export_sample.csv"
