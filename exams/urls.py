@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exams.views import datasets, health, system
+from exams.views import api, datasets, health, pages, saved, system
 
 urlpatterns = [
     path("healthz", health.healthz, name="exams-healthz"),
@@ -33,4 +33,26 @@ urlpatterns = [
         datasets.delete_dataset,
         name="exams-dataset-delete",
     ),
+    path("api/views", saved.saved_views, name="exams-saved-views"),
+    path(
+        "api/views/<int:view_id>",
+        saved.delete_saved_view,
+        name="exams-saved-view-delete",
+    ),
+    path("api/options", api.options, name="exams-options"),
+    path("api/series", api.series, name="exams-series"),
+    path("api/summary", api.summary, name="exams-summary"),
+    path("api/exams", api.exam_list, name="exams-exam-list"),
+    path("api/exams/<str:accession>", api.exam_detail, name="exams-exam-detail"),
+    path("api/settings", api.app_settings, name="exams-settings"),
+    # Pages (HTML) for people; the API above is for scripts and the pages' JS.
+    path("", pages.home, name="exams-home"),
+    path("upload", pages.upload, name="exams-upload"),
+    path("sample", pages.load_sample, name="exams-sample"),
+    path("dashboard", pages.dashboard, name="exams-dashboard"),
+    path("dashboard/data", pages.dashboard_data, name="exams-dashboard-data"),
+    path("exams", pages.exam_list, name="exams-list"),
+    path("exams/drill", pages.drill, name="exams-drill"),
+    path("data", pages.data_page, name="exams-data"),
+    path("settings", pages.settings_page, name="exams-settings-page"),
 ]

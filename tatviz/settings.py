@@ -5,6 +5,7 @@ or the per-user local folder). Importing this module creates that folder and,
 on first run, the per-install secret key; nothing else happens at import.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -20,10 +21,17 @@ CACHE_DIR = DATA_DIR / "cache"
 def _load_secret_key(path: Path) -> str:
     """Return the per-install secret key, creating it (mode 0600) on first run."""
     if path.exists():
-        return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
     key = secrets.token_urlsafe(50)
-    path.write_text(key, encoding="ascii")
-    path.chmod(0o600)
+    # Created 0600 (never briefly readable by others) and renamed into place,
+    # so a crash mid-write cannot leave an empty key that stops every start.
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    os.replace(partial, path)
     return key
 
 
@@ -43,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "exams.access.RequireTokenMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,0 +1,1 @@
+"""Seeded generator of realistic RIS exam exports and the bundled samples."""
