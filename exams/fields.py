@@ -132,3 +132,55 @@ DEFAULT_CANCELLED_STATUSES = (
     "voided",
     "void",
 )
+
+# Columns prepare_frame adds once per load (exams.analysis.prepare). Day and
+# month numbers count from 1970-01-01 / 1970-01 so every period is arithmetic
+# on integers; NO_DAY marks a missing time.
+SHIFT = "shift"
+ORDERED_SHIFT = "ordered_shift"
+WEEKDAY = "weekday"  # 0 = Monday … 6 = Sunday, -1 when completed_at is missing
+IS_WEEKEND = "is_weekend"
+HOUR = "hour"  # 0–23, -1 when completed_at is missing
+COMPLETED_DAY = "completed_day"
+COMPLETED_MONTH = "completed_month"
+ORDERED_DAY = "ordered_day"
+ORDERED_MONTH = "ordered_month"
+NO_DAY = -(2**31)
+# Which shift and day columns belong to each time axis (CONTRACT §3: the
+# ordered side of ``ordered`` and ``complete_ratio`` uses ordered_at).
+TIME_AXES = {
+    COMPLETED_AT: {"shift": SHIFT, "day": COMPLETED_DAY, "month": COMPLETED_MONTH},
+    ORDERED_AT: {"shift": ORDERED_SHIFT, "day": ORDERED_DAY, "month": ORDERED_MONTH},
+}
+
+# Query parameters that filter exams, and the column each one reads.
+FILTER_FIELDS = {
+    "modality": MODALITY,
+    "priority": PRIORITY,
+    "physician": ORDERING_PHYSICIAN,
+    "patient_class": PATIENT_CLASS,
+    "shift": SHIFT,
+}
+BY_CHOICES = tuple(s for s in SPLITS if s != "none")
+FORMATS = ("json", "csv")
+# The exam list can be sorted by any of these (``-`` prefix for descending).
+SORT_FIELDS = (*CANONICAL_FIELDS, *INTERVALS, SHIFT)
+DEFAULT_SORT = COMPLETED_AT
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+# Group name for exams whose split or "by" value is empty in the export.
+BLANK_GROUP = "(blank)"
+ALL_GROUP = "All"
+
+# Default per-exam targets (minutes) for "% within target" when no target is
+# given (DOMAIN.md): the first rule that matches wins; values are compared
+# case-insensitively with the export's priority / patient class.
+DEFAULT_TARGETS = {
+    "rules": [
+        {"patient_class": ["ED", "Emergency"], "minutes": 60},
+        {"priority": ["STAT"], "minutes": 60},
+        {"patient_class": ["Inpatient", "IP"], "minutes": 240},
+        {"patient_class": ["Outpatient", "OP"], "minutes": 1440},
+    ],
+    "default": 1440,
+}

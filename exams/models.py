@@ -56,6 +56,9 @@ class HeaderMapping(models.Model):
     mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self):
+        return self.signature[:12]
+
 
 class Preference(models.Model):
     """A named, JSON-valued user setting (shifts, targets, current data set…)."""

@@ -11,7 +11,6 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def describe_quality(summary: Mapping) -> list[str]:
     """Return plain-English lines describing a data set's summary."""
-    quality = summary.get("quality", {})
     lines = [
         f"{summary.get('filename', 'Export')}: "
         f"{_plural(summary.get('rows_read', 0), 'row', 'rows')} read, "

@@ -9,11 +9,14 @@ missing or corrupt it is rebuilt from the saved exports.
 The browser session keeps only the data set's id and cache path, never data.
 """
 
+import datetime as dt
+import errno
 import hashlib
 import logging
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import connections
+from django.utils import timezone
 
 from exams import analysis, ingest, preferences
 from exams.framecache import FrameCache
@@ -34,6 +39,9 @@ SESSION_PATH_KEY = "tatviz_dataset_path"
 DEFAULT_DATASET_KEY = "default_dataset"
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
 _CACHE_SIZE = 2
+PARTIAL_SUFFIX = ".part"
+# The errors that mean "no room left" (disk or per-user quota).
+DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 class NoDataset(Exception):
@@ -71,14 +79,35 @@ def save_upload(upload: UploadedFile) -> SavedFile:
     suffix = suffix if suffix in ALLOWED_SUFFIXES else ".csv"
     stored_name = f"{uuid.uuid4().hex}{suffix}"
     target = _upload_path(stored_name)
-    partial = target.with_name(target.name + ".part")
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
     # Write then rename, so a crash mid-upload never leaves a half file behind
     # a real name.
-    with open(partial, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    os.replace(partial, target)
+    try:
+        with open(partial, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return SavedFile(filename=filename, stored_name=stored_name)
+
+
+def save_uploads(uploads: Iterable[UploadedFile]) -> list[SavedFile]:
+    """Save several uploads; if one fails (disk full), keep none of them."""
+    saved: list[SavedFile] = []
+    try:
+        for upload in uploads:
+            saved.append(save_upload(upload))
+    except BaseException:
+        _remove_files(s.stored_name for s in saved)
+        raise
+    return saved
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Return True for an OSError that means the disk (or quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
 
 
 def save_path(path: Path) -> SavedFile:
@@ -180,9 +209,13 @@ def _cache_path(dataset: Dataset) -> Path:
 
 
 def _write_cache(frame: pd.DataFrame, path: Path) -> None:
-    partial = path.with_name(path.name + ".part")
-    frame.to_parquet(partial, index=False)
-    os.replace(partial, path)
+    partial = path.with_name(path.name + PARTIAL_SUFFIX)
+    try:
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _finish(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
@@ -228,7 +261,8 @@ def _finish_or_hold(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
         # Keep the files: the user's answer completes this data set.
         _hold(dataset, pending)
         raise
-    except ingest.IngestError:
+    except Exception:
+        # Refused, disk full or a bug: leave no half-made data set behind.
         _discard(dataset, files)
         raise
 
@@ -245,6 +279,9 @@ def _hold(dataset: Dataset, pending: ingest.IngestError) -> None:
 
 def _discard(dataset: Dataset, files: list[DatasetFile]) -> None:
     _remove_files(f.stored_name for f in files)
+    if dataset.cache_name:
+        _cache_path(dataset).unlink(missing_ok=True)
+    _frames.drop(dataset.pk)
     dataset.delete()
 
 
@@ -283,10 +320,14 @@ def add_files(dataset: Dataset, saved: list[SavedFile]) -> Dataset:
     ]
     try:
         return _finish(dataset, list(dataset.files.all()))
-    except ingest.IngestError:
+    except Exception as exc:
         for f in new:
             f.delete()
         _remove_files(s.stored_name for s in saved)
+        if not isinstance(exc, ingest.IngestError):
+            # It may have failed after the cache was replaced (disk full at
+            # the database): the saved exports rebuild it when next needed.
+            _cache_path(dataset).unlink(missing_ok=True)
         raise
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exams.views import api, datasets, health, pages, saved, system
+from exams.views import api, datasets, health, insights, pages, saved, system
 
 urlpatterns = [
     path("healthz", health.healthz, name="exams-healthz"),
@@ -55,4 +55,27 @@ urlpatterns = [
     path("exams/drill", pages.drill, name="exams-drill"),
     path("data", pages.data_page, name="exams-data"),
     path("settings", pages.settings_page, name="exams-settings-page"),
+]
+
+# Analysis views beyond the bar chart (CONTRACT §4 "Analysis views").
+urlpatterns += [
+    path("api/distribution", insights.distribution_api, name="exams-api-distribution"),
+    path("api/heatmap", insights.heatmap_api, name="exams-api-heatmap"),
+    path("api/compare", insights.compare_api, name="exams-api-compare"),
+    path("api/overview", insights.overview_api, name="exams-api-overview"),
+    path("api/pareto", insights.pareto_api, name="exams-api-pareto"),
+    path("api/top_exams", insights.top_exams_api, name="exams-api-top_exams"),
+    path("api/pending", insights.pending_api, name="exams-api-pending"),
+    path("api/forecast", insights.forecast_api, name="exams-api-forecast"),
+    path("overview", insights.overview_page, name="exams-overview"),
+    path(
+        "insights/distribution",
+        insights.distribution_page,
+        name="exams-insights-distribution",
+    ),
+    path("insights/heatmap", insights.heatmap_page, name="exams-insights-heatmap"),
+    path("insights/compare", insights.compare_page, name="exams-insights-compare"),
+    path("insights/pareto", insights.pareto_page, name="exams-insights-pareto"),
+    path("insights/pending", insights.pending_page, name="exams-insights-pending"),
+    path("insights/forecast", insights.forecast_page, name="exams-insights-forecast"),
 ]

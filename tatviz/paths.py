@@ -4,6 +4,7 @@ This is the only module that knows about PyInstaller (``sys.frozen``,
 ``sys._MEIPASS``) and about the per-user data folder.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,33 @@ DATA_DIR_ENV = "TATVIZ_DATA_DIR"
 def is_frozen() -> bool:
     """Return True when running inside a PyInstaller bundle."""
     return bool(getattr(sys, "frozen", False))
+
+
+@contextlib.contextmanager
+def system_library_path():
+    """Give programs started inside the block the user's own LD_LIBRARY_PATH.
+
+    A frozen Linux build's bootloader points it at the bundle (saving the
+    original in LD_LIBRARY_PATH_ORIG), so a browser started from it would load
+    our copies of libssl or libstdc++ and may crash.
+    """
+    if not (is_frozen() and sys.platform.startswith("linux")):
+        yield
+        return
+    saved = os.environ.get("LD_LIBRARY_PATH")
+    original = os.environ.get("LD_LIBRARY_PATH_ORIG")
+    _set_env("LD_LIBRARY_PATH", original)
+    try:
+        yield
+    finally:
+        _set_env("LD_LIBRARY_PATH", saved)
+
+
+def _set_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def bundle_dir() -> Path:

@@ -110,7 +110,8 @@ def _mapping_body(request) -> tuple[dict, str | None]:
     bad = [k for k, v in body.items() if not isinstance(v, str) or not v]
     if bad:
         raise ingest.IngestError(
-            f"Each mapping value must be a column header (text); check: {', '.join(bad)}."
+            "Each mapping value must be a column header (text); check: "
+            f"{', '.join(bad)}."
         )
     return body, date_order
 

@@ -25,7 +25,10 @@ def not_found(request, exception=None):
 
 def server_error(request):
     """Answer 500 without details (they are in the log file in the data dir)."""
-    message = "Something went wrong inside TATviz. The details are in the log file in the data folder."
+    message = (
+        "Something went wrong inside TATviz. "
+        "The details are in the log file in the data folder."
+    )
     if _wants_json(request):
         return JsonResponse({"error": message}, status=500)
     return render(

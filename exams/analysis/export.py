@@ -1,0 +1,97 @@
+"""CSV downloads of the series, summary and exam list (``?format=csv``).
+
+Text cells that a spreadsheet would run as a formula (starting with
+= + - @, tab or carriage return) get a leading ``'``; numbers stay numbers.
+The file starts with a UTF-8 byte-order mark so Excel on Windows reads
+accented names correctly.
+"""
+
+import csv
+import io
+
+import pandas as pd
+
+from exams import fields
+from exams.analysis.listing import ISO_FORMAT, ROW_FIELDS, sort_exams
+
+BOM = "\ufeff"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STAT_COLUMNS = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
+
+
+def neutralize(value):
+    """Return a cell value a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralize_text(values: pd.Series) -> pd.Series:
+    """Return a text column with formula-like cells neutralised (vectorised)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = values.cat.categories.astype(str)
+        if not labels.str.startswith(_FORMULA_STARTS).any():
+            return values
+        return values.cat.rename_categories(
+            labels.where(~labels.str.startswith(_FORMULA_STARTS), "'" + labels)
+        )
+    text = values.astype("string")
+    risky = text.str.startswith(_FORMULA_STARTS).fillna(False)
+    return text.where(~risky, "'" + text)
+
+
+def _write(header: list, rows) -> str:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralize(h) for h in header])
+    writer.writerows([neutralize(cell) for cell in row] for row in rows)
+    return out.getvalue()
+
+
+def series_csv(series: dict) -> str:
+    """Return a series answer as a wide table: one row per period.
+
+    Columns: ``period``, then for each series its value and its n
+    (``<name>`` and ``<name> (n)``); empty cells where a value is null.
+    """
+    header = ["period"]
+    for one in series["series"]:
+        header += [one["name"], f"{one['name']} (n)"]
+    rows = []
+    for i, label in enumerate(series["x"]):
+        row = [label]
+        for one in series["series"]:
+            row += [one["y"][i], one["n"][i]]
+        rows.append(row)
+    return _write(header, rows)
+
+
+def summary_csv(summary: dict) -> str:
+    """Return a summary as one row per group, then the ``All`` total row."""
+    header = [summary.get("by", "group"), "exams"]
+    for metric in fields.INTERVALS:
+        header += [f"{metric} {key}" for key in _STAT_COLUMNS]
+    rows = []
+    for entry in [*summary["rows"], summary["total"]]:
+        row = [entry["group"], entry["exams"]]
+        for metric in fields.INTERVALS:
+            row += [entry[metric][key] for key in _STAT_COLUMNS]
+        rows.append(row)
+    return _write(header, rows)
+
+
+def exams_csv(frame: pd.DataFrame, *, sort: str = fields.DEFAULT_SORT) -> str:
+    """Return every exam of a filtered frame, sorted, with ISO timestamps."""
+    table = sort_exams(frame, sort=sort)
+    columns = [c for c in ROW_FIELDS if c in table]
+    table = table[columns].copy()
+    for name in columns:
+        if not pd.api.types.is_numeric_dtype(
+            table[name].dtype
+        ) and not pd.api.types.is_datetime64_any_dtype(table[name].dtype):
+            table[name] = neutralize_text(table[name])
+    out = io.StringIO()
+    out.write(BOM)
+    table.to_csv(out, index=False, date_format=ISO_FORMAT, lineterminator="\r\n")
+    return out.getvalue()

@@ -1,0 +1,137 @@
+"""The exam list and one exam's detail (``/api/exams``)."""
+
+import numpy as np
+import pandas as pd
+
+from exams import fields
+from exams.analysis.filtering import apply_filters
+from exams.filters import FilterSpec
+from exams.shifts import Targets, exam_targets
+
+# Canonical fields, then intervals, then the shift (CONTRACT: "canonical
+# fields + intervals"; the shift is an addition).
+ROW_FIELDS = (*fields.CANONICAL_FIELDS, *fields.INTERVALS, fields.SHIFT)
+DETAIL_FIELDS = (*ROW_FIELDS, fields.ORDERED_SHIFT)
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_SHIFT_COLUMNS = (fields.SHIFT, fields.ORDERED_SHIFT)
+
+
+def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:
+    """Filter a prepared frame by ``spec`` and return the requested page."""
+    return list_exams(
+        apply_filters(frame, spec=spec),
+        page=spec.page,
+        page_size=spec.page_size,
+        sort=spec.sort,
+    )
+
+
+def list_exams(
+    frame: pd.DataFrame,
+    *,
+    page: int = 1,
+    page_size: int = fields.DEFAULT_PAGE_SIZE,
+    sort: str = fields.DEFAULT_SORT,
+) -> dict:
+    """Return ``{"total", "page", "page_size", "sort", "rows"}`` for one page.
+
+    Missing values sort last in either direction; ties keep file order.
+    """
+    start = (page - 1) * page_size
+    positions = sort_positions(frame, sort=sort, stop=start + page_size)
+    return {
+        "total": len(frame),
+        "page": page,
+        "page_size": page_size,
+        "sort": sort,
+        "rows": exam_rows(frame.iloc[positions[start:]]),
+    }
+
+
+def sort_exams(frame: pd.DataFrame, *, sort: str = fields.DEFAULT_SORT) -> pd.DataFrame:
+    """Return the whole frame sorted as the exam list sorts it."""
+    return frame.iloc[sort_positions(frame, sort=sort, stop=len(frame))]
+
+
+def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
+    """Return the positions of the first ``stop`` rows in ``sort`` order.
+
+    Only those rows are ordered (a partition finds them), so the first pages
+    of a large list cost far less than a full sort.
+    """
+    column = sort.removeprefix("-")
+    keys, missing = _sort_keys(frame[column], column=column)
+    present = np.flatnonzero(~missing)
+    keys = keys[present]
+    if sort.startswith("-"):
+        keys = -keys
+    if stop < len(keys):
+        threshold = np.partition(keys, stop - 1)[stop - 1]
+        # Every key equal to the threshold competes, so ties resolve by file
+        # order exactly as a full stable sort would.
+        candidates = np.flatnonzero(keys <= threshold)
+        chosen = candidates[np.argsort(keys[candidates], kind="stable")][:stop]
+    else:
+        chosen = np.argsort(keys, kind="stable")
+    order = present[chosen]
+    if len(order) < stop:
+        order = np.concatenate([order, np.flatnonzero(missing)[: stop - len(order)]])
+    return order
+
+
+def _sort_keys(values: pd.Series, *, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return numeric sort keys and where the value is missing."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        keys = values.to_numpy().view(np.int64)
+        return keys, keys == np.iinfo(np.int64).min
+    if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.CategoricalDtype
+    ):
+        keys = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return keys, np.isnan(keys)
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    labels = values.cat.categories.astype(str)
+    if column in _SHIFT_COLUMNS:
+        rank = np.arange(len(labels))
+    else:
+        rank = np.empty(len(labels), dtype=np.int64)
+        rank[np.argsort(labels.str.casefold().to_numpy(), kind="stable")] = np.arange(
+            len(labels)
+        )
+    codes = values.cat.codes.to_numpy()
+    missing = codes < 0
+    return np.where(missing, 0, rank[codes]).astype(np.int64), missing
+
+
+def exam_rows(frame: pd.DataFrame, *, columns=ROW_FIELDS) -> list[dict]:
+    """Return JSON-ready rows: ISO times, None for anything missing."""
+    data = {name: _json_column(frame, name) for name in columns}
+    rows = zip(*data.values(), strict=True)
+    return [dict(zip(data, row, strict=True)) for row in rows]
+
+
+def _json_column(frame: pd.DataFrame, name: str) -> list:
+    if name not in frame:
+        return [None] * len(frame)
+    values = frame[name]
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        values = values.dt.strftime(ISO_FORMAT)
+    result = values.to_numpy(dtype=object, copy=True)
+    result[pd.isna(result)] = None
+    return result.tolist()
+
+
+def exam_detail(
+    frame: pd.DataFrame, *, accession: str, targets: Targets | None = None
+) -> dict | None:
+    """Return one exam by accession (with its shifts and target), or None."""
+    found = (frame[fields.ACCESSION] == accession).to_numpy(dtype=bool, na_value=False)
+    positions = np.flatnonzero(found)
+    if not len(positions):
+        return None
+    exam = frame.iloc[positions[:1]]
+    row = exam_rows(exam, columns=DETAIL_FIELDS)[0]
+    if targets is not None:
+        row["target"] = exam_targets(exam, targets).iloc[0].item()
+    return row

@@ -1,0 +1,305 @@
+"""Plotly figures for the dashboard, built from the API's series dicts.
+
+Builders are pure: a ``/api/series``-shaped dict in, a
+``plotly.graph_objects.Figure`` out. The edge (a view) serialises the figure
+once; tests assert on ``fig.data`` and ``fig.layout``.
+"""
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from exams import fields
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+# Yellow is last because it is hard to read on white.
+OKABE_ITO = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#000000",
+    "#F0E442",
+)
+WEEKEND_FILL = "rgba(120, 120, 120, 0.12)"
+TARGET_COLOUR = "#D55E00"
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+_BAR_METRICS = ("volume", "ordered")
+_DATE_PERIODS = ("day", "week")
+# More series than this cannot be told apart (and would bloat the page): a
+# split by physician keeps the busiest; stacked counts merge the rest into
+# "Other" so each bar's height stays the true total.
+MAX_SERIES = 12
+OTHER = "Other"
+
+
+def series_figure(
+    series: Mapping,
+    *,
+    target: float | None = None,
+    goal_percent: float | None = None,
+) -> go.Figure:
+    """Return the dashboard chart for one ``/api/series`` answer.
+
+    Counts are bars (stacked when split), statistics are lines with markers.
+    ``target`` (minutes) is drawn as a horizontal line on a minutes axis;
+    ``goal_percent`` likewise on a "% within target" axis.
+    """
+    metric = series["metric"]
+    stat = series.get("stat", "median")
+    x = list(series.get("x", []))
+    traces = [
+        _trace(metric, stat, x, one, index=i)
+        for i, one in enumerate(shown_series(series))
+    ]
+    fig = go.Figure(data=traces)
+    fig.update_layout(**_base_layout(series))
+    if metric in _BAR_METRICS and len(traces) > 1:
+        fig.update_layout(barmode="stack")
+    if series.get("period") == "day":
+        for shape in weekend_shapes(x):
+            fig.add_shape(**shape)
+    line = _reference_line(metric, stat, target=target, goal_percent=goal_percent)
+    if line is not None:
+        value, label = line
+        fig.add_hline(
+            y=value,
+            line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
+            annotation={"text": label, "font": {"color": TARGET_COLOUR}},
+            annotation_position="top left",
+            name="target",
+        )
+    return fig
+
+
+def shown_series(series: Mapping) -> list[Mapping]:
+    """Return the series the chart draws: all, or the MAX_SERIES busiest.
+
+    The analysis order (e.g. shifts as configured) is kept.
+    """
+    every = list(series.get("series", []))
+    if len(every) <= MAX_SERIES:
+        return every
+    totals = [sum(v or 0 for v in one.get("n", [])) for one in every]
+    ranked = sorted(range(len(every)), key=lambda i: -totals[i])
+    if series.get("metric") not in _BAR_METRICS:
+        return [every[i] for i in sorted(ranked[:MAX_SERIES])]
+    kept = [every[i] for i in sorted(ranked[: MAX_SERIES - 1])]
+    rest = [every[i] for i in ranked[MAX_SERIES - 1 :]]
+    summed = [
+        sum(v or 0 for v in values)
+        for values in zip(*(r["y"] for r in rest), strict=True)
+    ]
+    # meta "" tells the click-through to add no split filter for "Other".
+    other = {"name": f"{OTHER} ({len(rest)})", "y": summed, "n": summed, "meta": ""}
+    return [*kept, other]
+
+
+def _trace(metric: str, stat: str, x: list, one: Mapping, *, index: int):
+    """Return one series as a bar or a line, with ``n`` in every hover."""
+    raw_name = str(one.get("name", ""))
+    y = list(one.get("y", []))
+    n = list(one.get("n", [None] * len(y)))
+    colour = OKABE_ITO[index % len(OKABE_ITO)]
+    # Past the eight colours, a second look (hatched bars, dotted lines).
+    second_round = index >= len(OKABE_ITO)
+    common = {
+        "x": x,
+        # Plotly renders a subset of HTML in names; escape so a name is text.
+        "name": escape_label(raw_name),
+        # The raw value, for the click-through to the exam list.
+        "meta": one.get("meta", raw_name),
+        "hovertemplate": _hovertemplate(metric, stat),
+    }
+    if metric in _BAR_METRICS:
+        # A count is its own n: no customdata needed.
+        marker = {"color": colour}
+        if second_round:
+            marker["pattern"] = {"shape": "/", "fgcolor": "#ffffff"}
+        return go.Bar(y=y, marker=marker, **common)
+    if metric == "complete_ratio":
+        y = [None if v is None else round(v, 3) for v in y]
+        customdata = [[count] for count in n]
+    else:
+        # One decimal is finer than any RIS clock; it keeps the page small.
+        y = [None if v is None else round(v, 1) for v in y]
+        customdata = [
+            [count, _readable(v, stat)] for count, v in zip(n, y, strict=True)
+        ]
+    return go.Scatter(
+        y=y,
+        customdata=customdata,
+        mode="lines+markers",
+        line={"color": colour, "width": 2, "dash": "dot" if second_round else "solid"},
+        marker={"color": colour, "size": 6},
+        connectgaps=False,
+        **common,
+    )
+
+
+def _hovertemplate(metric: str, stat: str) -> str:
+    head = "<b>%{fullData.name}</b><br>%{x}<br>"
+    if metric in _BAR_METRICS:
+        return head + "n = %{y:,} exams<extra></extra>"
+    if metric == "complete_ratio":
+        return (
+            head + "Completed ÷ ordered: %{y:.2f}<br>n = %{customdata[0]:,}"
+            "<extra></extra>"
+        )
+    label = fields.STAT_LABELS.get(stat, stat)
+    return (
+        head + f"{label}: %{{customdata[1]}}<br>n = %{{customdata[0]:,}} exams"
+        "<extra></extra>"
+    )
+
+
+def _readable(value, stat: str) -> str:
+    """Return a point's value as a person reads it (``1 h 05 min``, ``87%``)."""
+    if value is None:
+        return ""
+    if stat == "within":
+        return f"{value:.0f}%"
+    return format_minutes(value)
+
+
+def format_minutes(minutes: float | None) -> str:
+    """Return minutes as ``45 min``, ``3 h 05 min`` or ``2 d 4 h``."""
+    if minutes is None:
+        return "—"
+    sign = "−" if minutes < 0 else ""
+    # Half up, as people round (Python's round() would make 394.5 → 394).
+    total = int(abs(minutes) + 0.5)
+    if total < 60:
+        return f"{sign}{total} min"
+    hours, mins = divmod(total, 60)
+    if hours < 48:
+        return f"{sign}{hours} h {mins:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{sign}{days} d {hours} h"
+
+
+def _reference_line(
+    metric: str, stat: str, *, target: float | None, goal_percent: float | None
+) -> tuple[float, str] | None:
+    if metric not in fields.INTERVALS:
+        return (1.0, "Completed = ordered") if metric == "complete_ratio" else None
+    if stat == "within":
+        if goal_percent is None:
+            return None
+        return float(goal_percent), f"Goal {goal_percent:g}%"
+    if target is None:
+        return None
+    return float(target), f"Target {target:g} min"
+
+
+def _base_layout(series: Mapping) -> dict:
+    metric = series["metric"]
+    stat = series.get("stat", "median")
+    period = series.get("period", "month")
+    return {
+        # No theme template: it would add ~6 KB of JSON to every answer.
+        "template": None,
+        "font": {"family": _FONT, "size": 13, "color": "#1f2933"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 64, "r": 16, "t": 40, "b": 48},
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "showlegend": len(series.get("series", [])) > 1,
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "xaxis": {
+            "type": "date" if period in _DATE_PERIODS else "category",
+            "title": {"text": _period_title(period)},
+            "showgrid": False,
+            "linecolor": "#9aa5b1",
+            "ticks": "outside",
+        },
+        "yaxis": {
+            "title": {"text": axis_title(metric, stat)},
+            "gridcolor": "#e4e7eb",
+            "zerolinecolor": "#9aa5b1",
+            "rangemode": "tozero",
+            **(
+                {"range": [0, 100]} if stat == "within" and _is_interval(metric) else {}
+            ),
+        },
+        "bargap": 0.15,
+    }
+
+
+def _is_interval(metric: str) -> bool:
+    return metric in fields.INTERVALS
+
+
+def _period_title(period: str) -> str:
+    return {
+        "day": "Day completed",
+        "week": "Week completed (starting Monday)",
+        "month": "Month completed",
+        "quarter": "Quarter completed",
+        "year": "Year completed",
+    }.get(period, period)
+
+
+def axis_title(metric: str, stat: str) -> str:
+    """Return the y-axis title, e.g. ``Median · Complete → final (minutes)``."""
+    label = fields.METRIC_LABELS.get(metric, metric)
+    if metric in _BAR_METRICS:
+        return label
+    if metric == "complete_ratio":
+        return f"{label} (ratio)"
+    if stat == "within":
+        return f"% within target · {label}"
+    return f"{fields.STAT_LABELS.get(stat, stat)} · {label} (minutes)"
+
+
+def weekend_shapes(labels: Sequence[str]) -> list[dict]:
+    """Return shaded rectangles behind each Saturday–Sunday on a day axis.
+
+    A bar for day D is centred on D 00:00, so a weekend band runs from
+    Friday noon to Sunday noon.
+    """
+    shapes = []
+    days = [_parse_day(label) for label in labels]
+    weekend = sorted({d for d in days if d is not None and d.weekday() >= 5})
+    runs: list[list[dt.date]] = []
+    for day in weekend:
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    half = dt.timedelta(hours=12)
+    for run in runs:
+        start = dt.datetime.combine(run[0], dt.time()) - half
+        end = dt.datetime.combine(run[-1], dt.time()) + half
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": start.isoformat(sep=" "),
+                "x1": end.isoformat(sep=" "),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": WEEKEND_FILL,
+                "line": {"width": 0},
+                "layer": "below",
+                "name": "weekend",
+            }
+        )
+    return shapes
+
+
+def _parse_day(label: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(label))
+    except ValueError:
+        return None
+
+
+def escape_label(text: str) -> str:
+    """Return text Plotly shows literally (it reads a subset of HTML tags)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,165 @@
+"""Row-level cleaning: cancelled exams, duplicates, intervals.
+
+Order in `read_export`: cancelled rows are removed first, then duplicates.
+The other way round, a cancelled order and its re-order under the same
+accession could be collapsed onto the cancelled row, and then both would
+be gone.
+"""
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from exams import fields
+
+_NS_PER_MINUTE = 60_000_000_000
+_NAT = np.iinfo(np.int64).min
+
+
+def find_cancelled(
+    status: pa.ChunkedArray | None, *, cancelled_statuses: Iterable[str]
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Return a row mask of cancelled exams and status value → rows matched.
+
+    A status matches when the whole trimmed value equals one of
+    ``cancelled_statuses``, ignoring case.
+    """
+    if status is None:
+        return np.zeros(0, dtype=bool), {}
+    wanted = {s.strip().casefold() for s in cancelled_statuses if s and s.strip()}
+    counts = pc.value_counts(status)
+    matched = {
+        value: int(count)
+        for value, count in zip(
+            counts.field("values").to_pylist(),
+            counts.field("counts").to_pylist(),
+            strict=True,
+        )
+        if value is not None and value.strip().casefold() in wanted
+    }
+    if not matched:
+        return np.zeros(len(status), dtype=bool), {}
+    mask = pc.is_in(status, value_set=pa.array(list(matched), pa.string()))
+    mask = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return np.asarray(mask, dtype=bool), dict(sorted(matched.items()))
+
+
+def completeness(frame: pd.DataFrame) -> np.ndarray:
+    """Return how many canonical fields each row has a value for."""
+    present = [f for f in fields.CANONICAL_FIELDS if f in frame.columns]
+    return frame[present].notna().sum(axis=1).to_numpy()
+
+
+def _repeat_groups(accession: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return a group number per row whose accession repeats, else -1.
+
+    Sorting and comparing neighbours is about twice as fast as hashing
+    (pandas' factorize) on a million distinct accessions.
+    """
+    n = len(accession)
+    order = pc.sort_indices(accession).to_numpy()
+    ranked = accession.take(pa.array(order))
+    if isinstance(ranked, pa.ChunkedArray):
+        ranked = ranked.combine_chunks()
+    same = pc.fill_null(pc.equal(ranked.slice(1), ranked.slice(0, n - 1)), False)
+    same = np.concatenate(([False], same.to_numpy(zero_copy_only=False)))
+    group = np.cumsum(~same) - 1
+    sizes = np.bincount(group)
+    valid = np.asarray(pc.is_valid(ranked).to_numpy(zero_copy_only=False))
+    keys = np.full(n, -1, dtype=np.int64)
+    keys[order] = np.where(valid & (sizes[group] > 1), group, -1)
+    return keys
+
+
+def rows_to_keep(
+    *,
+    accession: pa.ChunkedArray | pa.Array,
+    filled: np.ndarray,
+    finalized: np.ndarray,
+    identity: Callable[[np.ndarray], pd.DataFrame],
+    exclude: np.ndarray | None = None,
+) -> np.ndarray:
+    """Return the positions of the rows that survive de-duplication, in order.
+
+    Rows sharing an accession keep one: the most complete (most fields
+    filled, ``filled``); on a tie the one with the earliest final time
+    (``finalized``, int64 with `_NAT` for none), because an addendum re-signs
+    a report and the first signature ends the TAT; then the first in order.
+    Rows are kept whole, never merged. Rows without an accession are only
+    dropped as exact repeats of an earlier row, compared on
+    ``identity(positions)``. Rows masked by ``exclude`` (cancelled) are
+    dropped and take no part.
+    """
+    keep = np.ones(len(accession), dtype=bool)
+    if exclude is not None and exclude.any():
+        keep = ~exclude
+        accession = pc.if_else(
+            pa.array(keep), accession, pa.scalar(None, accession.type)
+        )
+    if len(accession) == 0:
+        return np.flatnonzero(keep)
+    keys = _repeat_groups(accession)
+    rows = np.flatnonzero(keys >= 0)
+    if rows.size:
+        final = finalized[rows].astype(np.int64)
+        final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
+        order = np.lexsort((rows, final, -filled[rows], keys[rows]))
+        sorted_keys = keys[rows][order]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        keep[rows] = False
+        keep[rows[order[first]]] = True
+    has_key = np.asarray(pc.is_valid(accession).to_numpy(zero_copy_only=False))
+    loose = np.flatnonzero(keep & ~has_key)
+    if loose.size > 1:
+        keep[loose[identity(loose).duplicated().to_numpy()]] = False
+    return np.flatnonzero(keep)
+
+
+def frame_rows_to_keep(frame: pd.DataFrame) -> np.ndarray:
+    """Return the rows of a canonical frame that survive `rows_to_keep`."""
+    present = [f for f in fields.CANONICAL_FIELDS if f in frame.columns]
+    final = frame[fields.FINALIZED_AT].to_numpy(dtype="datetime64[ns]")
+    accession = frame[fields.ACCESSION].astype("string[pyarrow]")
+    return rows_to_keep(
+        accession=pa.array(accession.array),
+        filled=completeness(frame),
+        finalized=final.view(np.int64),
+        identity=lambda positions: frame.iloc[positions][present],
+    )
+
+
+def add_intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with the intervals in minutes (NaN when an end is missing)."""
+    out = frame.copy(deep=False)
+    for metric, (start, end) in fields.INTERVALS.items():
+        begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        both = (begin != _NAT) & (finish != _NAT)
+        minutes = np.full(len(frame), np.nan)
+        minutes[both] = (finish[both] - begin[both]) / _NS_PER_MINUTE
+        out[metric] = minutes
+    return out
+
+
+def drop_unused_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with categories no row uses removed (cheap, by codes)."""
+    out = frame.copy(deep=False)
+    for name in frame.columns:
+        column = frame[name]
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            continue
+        codes = column.cat.codes.to_numpy()
+        size = len(column.cat.categories)
+        used = np.bincount(codes[codes >= 0], minlength=size) > 0
+        if used.all():
+            continue
+        renumber = np.cumsum(used) - 1
+        new_codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
+        out[name] = pd.Categorical.from_codes(
+            new_codes, categories=column.cat.categories[used]
+        )
+    return out

@@ -1,0 +1,366 @@
+"""Turn an export's bytes into a table of strings: encoding, delimiter, layout.
+
+Everything stays text here; `exams.ingest.dates` and `exams.ingest.load`
+give the columns their meaning. The body is read by pyarrow's multi-threaded
+CSV reader; only the first and last lines are looked at in Python.
+"""
+
+import codecs
+import csv
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from exams.ingest.errors import IngestError
+from exams.ingest.vocabulary import FOOTER_PATTERN
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Cells that mean "no value" in database exports.
+NULL_VALUES = ["", "NULL", "null", "(null)", "#N/A"]
+_HEAD_BYTES = 256 * 1024
+_HEAD_LINES = 60
+# RIS exports have a few dozen columns; thousands mean this is not one.
+MAX_COLUMNS = 1000
+_TAIL_LINES = 50
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel .xls (or other Office) file",
+}
+_UPLOAD_HINT = "Upload the exam export itself, saved as CSV or .xlsx."
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """An export as read: string columns named by ``headers`` (unique, in order)."""
+
+    table: pa.Table
+    headers: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_source(source: bytes | os.PathLike | BinaryIO) -> bytes:
+    """Return the export's bytes from bytes, a path or an open binary file."""
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        return Path(source).read_bytes()
+    data = source.read()
+    if not isinstance(data, bytes):
+        raise TypeError("read_export needs bytes, a path or a binary file object")
+    return data
+
+
+def refuse_binary(data: bytes) -> None:
+    """Raise `IngestError` when the bytes are a known non-export or binary."""
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            extra = (
+                " Open it in Excel and save it as .xlsx or CSV."
+                if magic == b"\xd0\xcf\x11\xe0"
+                else ""
+            )
+            raise IngestError(
+                f"This file is {what}, not an exam export.{extra} {_UPLOAD_HINT}"
+            )
+
+
+def _looks_binary(head: bytes) -> bool:
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    # A stray control character in a comment is possible; many are not text.
+    return b"\x00" in head or controls > max(8, len(head) // 100)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Return "utf-16-le"/"utf-16-be" when every other byte is NUL (ASCII text)."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def to_utf8(data: bytes) -> tuple[bytes | memoryview, str]:
+    """Return UTF-8 bytes of the text and the name of the encoding found.
+
+    UTF-16 is recognised by its BOM (Excel's "Unicode text") or by NUL bytes
+    in every other position. Anything that is not valid UTF-8 is read as
+    Windows-1252, the encoding of Excel's "CSV" on Western Windows.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return memoryview(data)[len(codecs.BOM_UTF8) :], "UTF-8 (with BOM)"
+    head = data[:4096]
+    encoding = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        encoding = _utf16_without_bom(head)
+    if encoding is not None:
+        text = _transcode(data, encoding)
+        sample = text[:4096]
+        # Random bytes after a UTF-16 BOM decode to CJK-like text; a real
+        # export's head is mostly ASCII.
+        foreign = sum(1 for b in sample if b >= 0x80)
+        if _looks_binary(sample) or foreign > len(sample) // 2:
+            raise IngestError(
+                f"This file contains binary data, not text. {_UPLOAD_HINT}"
+            )
+        return text, "UTF-16"
+    if _looks_binary(head):
+        raise IngestError(f"This file contains binary data, not text. {_UPLOAD_HINT}")
+    if data.isascii():
+        return data, "UTF-8"
+    # Only the head is checked here; pyarrow validates the rest while it reads
+    # (`_NotUtf8` in `read_text` then falls back to Windows-1252).
+    head = data[:_HEAD_BYTES]
+    if len(data) > len(head):
+        head = head[: head.rfind(b"\n") + 1]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return _transcode(data, "cp1252"), "Windows-1252"
+    return data, "UTF-8"
+
+
+class _NotUtf8(Exception):
+    """pyarrow found bytes that are not UTF-8 past the head."""
+
+
+def _transcode(data: bytes, encoding: str) -> bytes:
+    text = data.decode(encoding, errors="replace")
+    return text.lstrip("\ufeff").encode("utf-8")
+
+
+def _lines(chunk: bytes) -> list[tuple[int, bytes]]:
+    """Return (offset, line) pairs; a line keeps no line ending."""
+    newline = b"\n" if b"\n" in chunk or b"\r" not in chunk else b"\r"
+    out, start = [], 0
+    for part in chunk.split(newline):
+        out.append((start, part.rstrip(b"\r")))
+        start += len(part) + len(newline)
+    return out
+
+
+def _fields(line: bytes, delimiter: str) -> list[str]:
+    text = line.decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        # A bare CR inside a cell, or a cell over the csv module's 128 KB
+        # limit: a plain split is good enough to judge the line's shape.
+        return text.split(delimiter)
+
+
+def _choose_delimiter(lines: list[bytes]) -> tuple[str, int]:
+    """Return the delimiter whose field count is steadiest, and that count."""
+    best, best_key = ",", (0.0, 1)
+    for delimiter in DELIMITERS:
+        counts = [len(_fields(line, delimiter)) for line in lines]
+        width, seen = Counter(counts).most_common(1)[0]
+        key = (round(seen / len(counts), 1), width)
+        if width > 1 and key > best_key:
+            best, best_key = delimiter, key
+    return best, best_key[1]
+
+
+def _is_blank(line: bytes, delimiter: str) -> bool:
+    return not line.strip(b' \t\r\n"' + delimiter.encode())
+
+
+def _is_footer(line: bytes, *, delimiter: str, width: int) -> bool:
+    cells = [c.strip() for c in _fields(line, delimiter)]
+    filled = [c for c in cells if c]
+    if len(cells) != width:
+        return True
+    return (
+        bool(filled)
+        and len(filled) <= max(2, width // 2)
+        and bool(FOOTER_PATTERN.match(filled[0]))
+    )
+
+
+def unique_headers(names: list[str]) -> list[str]:
+    """Return names made unique and non-empty ("Column 3", "Date (2)")."""
+    out: list[str] = []
+    # A set and the last suffix per name keep this linear: a header of
+    # thousands of identical names must not take minutes.
+    taken: set[str] = set()
+    last: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        name = name.strip().lstrip("\ufeff") or f"Column {position}"
+        n = last.get(name, 1)
+        candidate = name if n == 1 else f"{name} ({n})"
+        while candidate in taken:
+            n += 1
+            candidate = f"{name} ({n})"
+        last[name] = n
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def check_width(count: int) -> None:
+    """Raise `IngestError` for a header far wider than any exam export."""
+    if count > MAX_COLUMNS:
+        raise IngestError(
+            f"This file has {count:,} columns; TATviz reads at most "
+            f"{MAX_COLUMNS:,} (an exam export has a few dozen). Check that this "
+            "is the exam export, or export fewer columns from the RIS."
+        )
+
+
+def _body_table(
+    body: memoryview, *, headers: list[str], delimiter: str
+) -> tuple[pa.Table, int]:
+    """Return the body parsed as strings, and how many malformed rows were skipped."""
+    malformed = 0
+
+    def skip(row: pa_csv.InvalidRow) -> str:
+        nonlocal malformed
+        if row.text.strip(" \t\r\n"):
+            malformed += 1
+        return "skip"
+
+    def read(newlines_in_values: bool) -> pa.Table:
+        try:
+            return pa_csv.read_csv(
+                pa.py_buffer(body),
+                read_options=pa_csv.ReadOptions(column_names=headers),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=delimiter,
+                    newlines_in_values=newlines_in_values,
+                    invalid_row_handler=skip,
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={name: pa.string() for name in headers},
+                    strings_can_be_null=True,
+                    null_values=NULL_VALUES,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "utf8" in str(exc).lower():
+                raise _NotUtf8 from None
+            # pyarrow's message quotes the row; exports hold patient data.
+            raise IngestError(
+                "This file could not be read as a CSV export (its rows do not "
+                f"split into the {len(headers)} columns of its header). " + _UPLOAD_HINT
+            ) from None
+
+    table = read(False)
+    if malformed and b'"' in body:
+        # A quoted cell with a line break splits a row in two; reading with
+        # newlines in values is slower, so only when it changes something.
+        malformed = 0
+        table = read(True)
+    return table, malformed
+
+
+def drop_blank_rows(table: pa.Table) -> pa.Table:
+    """Return the table without rows whose every cell is empty."""
+    if table.num_columns == 0 or table.num_rows == 0:
+        return table
+    empty = pc.is_null(table.column(0))
+    for column in table.columns[1:]:
+        empty = pc.and_(empty, pc.is_null(column))
+    if not pc.any(empty).as_py():
+        return table
+    return table.filter(pc.invert(empty))
+
+
+def read_text(data: bytes) -> RawTable:
+    """Return the CSV/TSV export as a string table; raise `IngestError` if empty."""
+    text, encoding = to_utf8(data)
+    try:
+        return _read_utf8(memoryview(text), encoding=encoding)
+    except _NotUtf8:
+        return _read_utf8(
+            memoryview(_transcode(data, "cp1252")), encoding="Windows-1252"
+        )
+
+
+def _read_utf8(text: memoryview, *, encoding: str) -> RawTable:
+    head = bytes(text[:_HEAD_BYTES])
+    if not head.strip():
+        raise IngestError(
+            "This file is empty. Export the exams from the RIS as CSV (with a "
+            "header row) or .xlsx and upload that file."
+        )
+    head_lines = _lines(head)
+    if len(text) > _HEAD_BYTES:
+        head_lines = head_lines[:-1]  # the last one may be cut short
+    sample = [(o, line) for o, line in head_lines if line.strip()][:_HEAD_LINES]
+    if not sample:
+        # One line longer than the head (a 20 MB line): no header to find.
+        raise IngestError(
+            f"The first {_HEAD_BYTES // 1024} KB of this file hold no complete "
+            "line, so it is not a table of exams. An export has a header row "
+            f"and then one exam per line. {_UPLOAD_HINT}"
+        )
+    delimiter, width = _choose_delimiter([line for _, line in sample])
+    header_at, header_line = next(
+        ((o, line) for o, line in sample if len(_fields(line, delimiter)) >= width),
+        sample[0],
+    )
+    names = _fields(header_line, delimiter)
+    check_width(len(names))
+    headers = unique_headers(names)
+    body_start = header_at + len(header_line)
+    body_start += 2 if bytes(text[body_start : body_start + 2]) == b"\r\n" else 1
+    notes = [f"Read as {encoding} text, {DELIMITERS[delimiter]}-separated."]
+    preamble = sum(1 for o, line in head_lines if o < header_at and line.strip())
+    if preamble:
+        notes.append(f"{preamble} line(s) above the header ignored.")
+    body_end, footer = _footer_start(
+        text, start=body_start, delimiter=delimiter, width=len(headers)
+    )
+    if footer:
+        notes.append(f"Footer of {footer} line(s) at the end ignored.")
+    if body_end <= body_start:
+        return RawTable(_empty_table(headers), headers, notes)
+    table, malformed = _body_table(
+        text[body_start:body_end], headers=headers, delimiter=delimiter
+    )
+    if malformed:
+        notes.append(
+            f"{malformed} line(s) without {len(headers)} fields skipped "
+            "(not counted as rows)."
+        )
+    return RawTable(drop_blank_rows(table), headers, notes)
+
+
+def _footer_start(
+    text: memoryview, *, start: int, delimiter: str, width: int
+) -> tuple[int, int]:
+    """Return where the trailing footer begins and how many footer lines it has."""
+    tail_from = max(start, len(text) - _HEAD_BYTES)
+    tail = bytes(text[tail_from:])
+    lines = _lines(tail)
+    if tail_from > start:
+        lines = lines[1:]  # the first one may be cut short
+    end, footer = len(text), 0
+    for offset, line in reversed(lines[-_TAIL_LINES:]):
+        if _is_blank(line, delimiter):
+            end = tail_from + offset
+        elif _is_footer(line, delimiter=delimiter, width=width):
+            end, footer = tail_from + offset, footer + 1
+        else:
+            break
+    return end, footer
+
+
+def _empty_table(headers: list[str]) -> pa.Table:
+    return pa.table({name: pa.array([], pa.string()) for name in headers})

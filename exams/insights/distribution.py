@@ -1,0 +1,124 @@
+"""How long exams take: fixed-width buckets with pending, and box plots.
+
+Bucket edges are in minutes and closed on the left, so an interval of exactly
+60 minutes is in "1–4 h", exactly 240 in "4–12 h", and so on. ``pending``
+counts exams with no end time yet (no final report for the report intervals).
+Shares are over every exam that has a bucket: valid intervals plus pending;
+exams with a missing start or a negative interval are left out and counted
+under ``excluded``.
+
+Box plots are computed here (quartiles, Tukey whiskers) so a million exams
+never travel to the browser as points.
+"""
+
+import numpy as np
+import pandas as pd
+
+from exams.insights.common import (
+    INTERVAL_METRICS,
+    clean,
+    group_labels,
+    interval_values,
+)
+
+# (label, lower, upper) in minutes: lower <= value < upper.
+BUCKETS = (
+    ("<1 h", 0, 60),
+    ("1–4 h", 60, 240),
+    ("4–12 h", 240, 720),
+    ("12–24 h", 720, 1440),
+    ("24–48 h", 1440, 2880),
+    (">48 h", 2880, None),
+)
+PENDING = "pending"
+WHISKER_IQR = 1.5
+_UPPER_EDGES = np.array([upper for _, _, upper in BUCKETS[:-1]], dtype="float64")
+
+
+def bucket_positions(minutes: np.ndarray) -> np.ndarray:
+    """Return the index into ``BUCKETS`` of each (valid, ≥ 0) interval."""
+    # side="right": a value equal to an edge belongs to the bucket above it.
+    return np.searchsorted(_UPPER_EDGES, minutes, side="right")
+
+
+def bucket_counts(frame: pd.DataFrame, *, metric: str) -> dict:
+    """Return the exams per bucket of ``metric`` (with pending) and their shares."""
+    split = interval_values(frame, metric=metric)
+    positions = bucket_positions(split.values.to_numpy())
+    counts = [*np.bincount(positions, minlength=len(BUCKETS)).tolist(), split.pending]
+    total = sum(counts)
+    rows = []
+    for (label, lower, upper), count in zip(
+        (*BUCKETS, (PENDING, None, None)), counts, strict=True
+    ):
+        rows.append(
+            {
+                "label": label,
+                "lower_minutes": lower,
+                "upper_minutes": upper,
+                "count": int(count),
+                "share": count / total if total else None,
+            }
+        )
+    return {
+        "metric": metric,
+        "buckets": rows,
+        "total": total,
+        "excluded": {"missing": split.missing, "negative": split.negative},
+    }
+
+
+def box_stats(
+    frame: pd.DataFrame,
+    *,
+    by_column: str | None,
+    metrics: tuple[str, ...] = INTERVAL_METRICS,
+) -> list[dict]:
+    """Return quartiles and whiskers of each interval for each group.
+
+    Quartiles interpolate linearly (numpy's default). Whiskers end at the most
+    extreme values within 1.5 × IQR of the box; values beyond are counted as
+    ``outliers``. Groups come largest first (by exams in the frame).
+    """
+    labels = group_labels(frame, column=by_column)
+    order = labels.value_counts(sort=False)
+    order = sorted(order.index, key=lambda g: (-int(order[g]), g))
+    rank = {group: i for i, group in enumerate(order)}
+    rows = []
+    for metric in metrics:
+        values = interval_values(frame, metric=metric).values
+        minutes = values.to_numpy()
+        groups = labels.loc[values.index].to_numpy()
+        by_group = pd.Series(minutes).groupby(groups, sort=False)
+        for group, positions in by_group.indices.items():
+            box = box_summary(minutes[positions])
+            rows.append({"metric": metric, "group": group, **box})
+    rows.sort(key=lambda r: (INTERVAL_METRICS.index(r["metric"]), rank[r["group"]]))
+    return rows
+
+
+def box_summary(values: np.ndarray) -> dict:
+    """Return n, min, quartiles, max, mean and Tukey whiskers of some minutes."""
+    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+    reach = WHISKER_IQR * (q3 - q1)
+    inside = values[(values >= q1 - reach) & (values <= q3 + reach)]
+    return {
+        "n": int(values.size),
+        "min": clean(values.min()),
+        "q1": clean(q1),
+        "median": clean(median),
+        "q3": clean(q3),
+        "max": clean(values.max()),
+        "mean": clean(values.mean()),
+        "lower_whisker": clean(inside.min()),
+        "upper_whisker": clean(inside.max()),
+        "outliers": int(values.size - inside.size),
+    }
+
+
+def distribution(frame: pd.DataFrame, *, metric: str, by_column: str | None) -> dict:
+    """Return the buckets of ``metric`` and the box plots of every interval."""
+    return {
+        **bucket_counts(frame, metric=metric),
+        "boxes": box_stats(frame, by_column=by_column),
+    }

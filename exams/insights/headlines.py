@@ -1,0 +1,125 @@
+"""Headline numbers as a person reads them: ``3 h 05 min``, ``+12 (+4.0%)``."""
+
+from exams import fields
+from exams.charts import format_minutes
+from exams.insights.common import INTERVAL_METRICS
+
+
+def minutes(value) -> str:
+    """Return minutes as a person reads them (``—`` when missing)."""
+    return format_minutes(value)
+
+
+def share(value) -> str:
+    """Return a fraction as a percentage with one decimal (``—`` when missing)."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def headline_table(result: dict) -> list[dict]:
+    """Return the rows a person reads: measure, both values, change."""
+    now, then, delta = result["current"], result["comparison"], result["change"]
+    rows = [
+        _row("Exams completed", now["exams"], then["exams"], delta["exams"], _count),
+        _row(
+            "Exams per day",
+            now["exams_per_day"],
+            then["exams_per_day"],
+            delta["exams_per_day"],
+            _decimal,
+        ),
+        _row(
+            "Pending (no final report)",
+            now["pending"],
+            then["pending"],
+            delta["pending"],
+            _count,
+            better="lower",
+        ),
+    ]
+    for metric in INTERVAL_METRICS:
+        label = fields.INTERVAL_LABELS[metric]
+        a, b = now["intervals"][metric], then["intervals"][metric]
+        d = delta["intervals"][metric]
+        rows.append(
+            _row(
+                f"Median {label}",
+                a["median"],
+                b["median"],
+                d["median"],
+                minutes,
+                better="lower",
+                n=(a["n"], b["n"]),
+            )
+        )
+        rows.append(
+            _row(
+                f"% within target, {label}",
+                a["within"],
+                b["within"],
+                d["within"],
+                _pct,
+                better="higher",
+                n=(a["n"], b["n"]),
+            )
+        )
+    return rows
+
+
+def _count(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _decimal(value) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _row(
+    label: str,
+    now,
+    then,
+    delta: dict,
+    fmt,
+    *,
+    better: str | None = None,
+    n: tuple[int, int] | None = None,
+) -> dict:
+    """Return one headline row; ``better`` is ``"lower"`` or ``"higher"``."""
+    absolute, percent = delta["absolute"], delta["percent"]
+    if absolute is None:
+        text = "—"
+    elif fmt is _pct:
+        text = f"{absolute:+.1f} points"
+    elif fmt is minutes:
+        text = ("+" if absolute >= 0 else "") + minutes(absolute)
+    elif fmt is _count:
+        text = f"{absolute:+,}"
+    else:
+        text = f"{absolute:+,.1f}"
+    if percent is not None and fmt is not _pct:
+        text += f" ({percent:+.1f}%)"
+    verdict = None
+    if absolute and better:
+        verdict = "better" if (absolute < 0) == (better == "lower") else "worse"
+    return {
+        "label": label,
+        "current": fmt(now),
+        "comparison": fmt(then),
+        "change": text,
+        "verdict": verdict,
+        "n": f"n = {n[0]:,} / {n[1]:,}" if n else "",
+        "n_current": f"n = {n[0]:,}" if n else "",
+        "n_comparison": f"n = {n[1]:,}" if n else "",
+    }
+
+
+def overview_table(windows: list[dict]) -> list[dict]:
+    """Return one row per measure with each window's values side by side."""
+    tables = [headline_table(window) for window in windows]
+    return [
+        {"label": rows[0]["label"], "windows": list(rows)}
+        for rows in zip(*tables, strict=True)
+    ]

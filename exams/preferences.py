@@ -1,0 +1,131 @@
+"""User settings kept as ``Preference`` rows: shifts, targets, cancelled statuses.
+
+Each getter returns validated values, or the defaults when the setting is
+absent (or was stored in a shape this version cannot read, which is logged).
+"""
+
+import logging
+from collections.abc import Mapping
+
+from django.db import transaction
+
+from exams import fields
+from exams.models import Preference
+from exams.shifts import (
+    SettingsError,
+    Shift,
+    Targets,
+    default_shifts,
+    default_targets,
+    validate_shifts,
+    validate_targets,
+)
+
+log = logging.getLogger(__name__)
+
+SHIFTS_KEY = "shifts"
+TARGETS_KEY = "targets"
+CANCELLED_KEY = "cancelled_statuses"
+SETTING_KEYS = (SHIFTS_KEY, TARGETS_KEY, CANCELLED_KEY)
+MAX_STATUSES = 100
+MAX_STATUS_LENGTH = 60
+
+__all__ = [
+    "SettingsError",
+    "get_cancelled_statuses",
+    "get_settings",
+    "get_shifts",
+    "get_targets",
+    "save_settings",
+    "validate_cancelled_statuses",
+    "validate_settings",
+]
+
+
+def get_shifts() -> tuple[Shift, ...]:
+    """Return the configured shifts (the 07–15–23 defaults when unset)."""
+    return _read(SHIFTS_KEY, validate_shifts, default_shifts)
+
+
+def get_targets() -> Targets:
+    """Return the configured per-exam targets (DOMAIN.md defaults when unset)."""
+    return _read(TARGETS_KEY, validate_targets, default_targets)
+
+
+def get_cancelled_statuses() -> tuple[str, ...]:
+    """Return the status values that mean an exam was cancelled."""
+    return _read(
+        CANCELLED_KEY,
+        validate_cancelled_statuses,
+        lambda: fields.DEFAULT_CANCELLED_STATUSES,
+    )
+
+
+def get_settings() -> dict:
+    """Return every setting in the JSON shape ``/api/settings`` uses."""
+    return {
+        SHIFTS_KEY: [s.as_json() for s in get_shifts()],
+        TARGETS_KEY: get_targets().as_json(),
+        CANCELLED_KEY: list(get_cancelled_statuses()),
+    }
+
+
+def validate_settings(raw) -> dict:
+    """Return the validated settings present in ``raw``; raise SettingsError."""
+    if not isinstance(raw, Mapping):
+        raise SettingsError(
+            "Send a JSON object with shifts, targets and/or cancelled_statuses."
+        )
+    unknown = sorted(set(raw) - set(SETTING_KEYS))
+    if unknown:
+        raise SettingsError(
+            f"Unknown setting {unknown[0]!r}: use {', '.join(SETTING_KEYS)}."
+        )
+    validators = {
+        SHIFTS_KEY: lambda v: [s.as_json() for s in validate_shifts(v)],
+        TARGETS_KEY: lambda v: validate_targets(v).as_json(),
+        CANCELLED_KEY: lambda v: list(validate_cancelled_statuses(v)),
+    }
+    return {key: validators[key](value) for key, value in raw.items()}
+
+
+def save_settings(raw) -> dict:
+    """Validate and store the settings in ``raw`` together; return what was saved.
+
+    Nothing is stored when any of them is invalid.
+    """
+    clean = validate_settings(raw)
+    with transaction.atomic():
+        for key, value in clean.items():
+            Preference.objects.update_or_create(key=key, defaults={"value": value})
+    return clean
+
+
+def validate_cancelled_statuses(raw) -> tuple[str, ...]:
+    """Return trimmed, distinct status values (case ignored); raise if unusable."""
+    if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
+        raise SettingsError("Cancelled statuses must be a list of text values.")
+    values = {}
+    for value in raw:
+        value = value.strip()
+        if len(value) > MAX_STATUS_LENGTH:
+            raise SettingsError(
+                f"The cancelled status {value[:20]!r}… is longer than "
+                f"{MAX_STATUS_LENGTH} characters."
+            )
+        if value:
+            values.setdefault(value.casefold(), value)
+    if len(values) > MAX_STATUSES:
+        raise SettingsError(f"List at most {MAX_STATUSES} cancelled statuses.")
+    return tuple(values.values())
+
+
+def _read(key: str, validate, default):
+    row = Preference.objects.filter(key=key).first()
+    if row is None:
+        return default()
+    try:
+        return validate(row.value)
+    except SettingsError as exc:
+        log.warning("Ignoring the stored %s setting: %s", key, exc)
+        return default()

@@ -1,0 +1,160 @@
+"""``launcher.py --self-test``: prove an installation can serve the app.
+
+Run inside the frozen binary in CI, it catches what freezing breaks: a module
+PyInstaller missed, a template or static file not bundled, a missing
+manifest entry (a 500 with ``DEBUG=False``), migrations not found.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from exams import fields
+
+# Pages and API calls that must answer 200 once the sample export is loaded.
+# Add each new page, chart type or analysis view here: the frozen binary's
+# self-test in CI then proves the bundle can serve it.
+SELF_TEST_URLS: list[str] = [
+    "/healthz",
+    "/",
+    "/dashboard",
+    "/api/options",
+    *(f"/api/series?{urlencode({'metric': metric})}" for metric in fields.METRICS),
+    "/api/summary",
+]
+
+# collectstatic's default ignore patterns.
+_STATIC_IGNORE = ["CVS", ".*", "*~"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def line(self) -> str:
+        status = "ok  " if self.ok else "FAIL"
+        return f"  {status}  {self.name}" + (f": {self.detail}" if self.detail else "")
+
+
+def check_system() -> Iterator[Check]:
+    """Django's system checks (settings, URLs, templates, static finders)."""
+    from django.core import checks
+
+    problems = [
+        m for m in checks.run_checks() if m.is_serious() and not m.is_silenced()
+    ]
+    yield Check("Django system checks", not problems, "; ".join(map(str, problems)))
+
+
+def check_migrations() -> Iterator[Check]:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    yield Check("database migrations", True)
+
+
+def static_names() -> list[str]:
+    """Return every static file the finders know (our static/ and Plotly)."""
+    from django.contrib.staticfiles import finders
+
+    return sorted(
+        {
+            path
+            for finder in finders.get_finders()
+            for path, _storage in finder.list(_STATIC_IGNORE)
+        }
+    )
+
+
+def check_static() -> Iterator[Check]:
+    """Each static file has a manifest entry and its hashed copy exists."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from exams.staticfinders import PLOTLY_JS
+
+    names = static_names()
+    missing = [name for name in names if not _is_collected(staticfiles_storage, name)]
+    detail = f"not collected: {', '.join(missing)}" if missing else f"{len(names)}"
+    yield Check("static files in the manifest", not missing, detail)
+    yield Check(f"static {PLOTLY_JS}", PLOTLY_JS in names and PLOTLY_JS not in missing)
+
+
+def _is_collected(storage, name: str) -> bool:
+    try:
+        hashed = storage.stored_name(name)
+    except ValueError:  # no manifest entry
+        return False
+    return storage.exists(hashed)
+
+
+def check_sample() -> Iterator[Check]:
+    from exams.ingest import IngestError
+    from exams.store import load_sample
+
+    try:
+        dataset = load_sample()
+    except (OSError, IngestError) as err:  # not bundled, or unreadable
+        yield Check("sample export loaded", False, str(err))
+        return
+    rows = dataset.summary.get("rows_loaded", 0)
+    yield Check("sample export loaded", rows > 0, f"{rows} rows")
+
+
+def check_urls(urls: list[str]) -> Iterator[Check]:
+    """GET each URL through Django's test client; 200 is the only pass."""
+    from django.test import Client
+
+    # Our ALLOWED_HOSTS refuses the test client's default "testserver".
+    client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+    for url in urls:
+        yield _get(client, url)
+
+
+def _get(client, url: str) -> Check:
+    from django.urls import Resolver404, resolve
+
+    name = f"GET {url}"
+    try:
+        resolve(urlsplit(url).path)
+    except Resolver404:
+        return Check(name, False, "no route in the URLconf (not written yet?)")
+    response = client.get(url, follow=True)
+    detail = str(response.status_code)
+    if response.redirect_chain:
+        detail += f" via {response.redirect_chain[-1][0]}"
+    if response.status_code != 200 and response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        detail += f" {response.json().get('error', '')}"
+    return Check(name, response.status_code == 200, detail)
+
+
+STEPS: list[Callable[[], Iterator[Check]]] = [
+    check_system,
+    check_migrations,
+    check_static,
+    check_sample,
+    lambda: check_urls(SELF_TEST_URLS),
+]
+
+
+def run_self_test(*, report: Callable[[str], None], steps=None) -> bool:
+    """Run every step, report one line per check; return True when all pass."""
+    from django.conf import settings
+
+    report(f"TATviz self-test (data dir {settings.DATA_DIR})")
+    results = []
+    for step in STEPS if steps is None else steps:
+        for check in step():
+            report(check.line())
+            results.append(check)
+    failed = sum(not check.ok for check in results)
+    if failed:
+        report(f"Self-test FAILED: {failed} of {len(results)} checks.")
+    else:
+        report(f"Self-test passed: {len(results)} checks.")
+    return not failed

@@ -1,0 +1,341 @@
+"""Shift windows and turnaround targets: validation and vectorised assignment.
+
+Pure functions: settings arrive as JSON-like values (from the database or a
+POST body) and leave as frozen dataclasses; frames are only read.
+"""
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from exams import fields
+
+DAY_MINUTES = 24 * 60
+MAX_SHIFTS = 24
+MAX_NAME_LENGTH = 40
+# The columns exam_targets reads.
+TARGET_FIELDS = (fields.PRIORITY, fields.PATIENT_CLASS)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class SettingsError(ValueError):
+    """A shift, target or status setting that cannot be used; says why."""
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A named clock window [start, end) in minutes of the day.
+
+    ``end <= start`` crosses midnight (23:00–07:00); ``start == end`` is the
+    whole day, allowed only for a single shift.
+    """
+
+    name: str
+    start: int
+    end: int
+
+    @property
+    def minutes(self) -> int:
+        """Return the window's length in minutes."""
+        return (self.end - self.start) % DAY_MINUTES or DAY_MINUTES
+
+    def minutes_of_day(self) -> np.ndarray:
+        """Return the minutes of the day this shift covers."""
+        return (self.start + np.arange(self.minutes)) % DAY_MINUTES
+
+    def as_json(self) -> dict:
+        """Return the ``{"name", "start", "end"}`` form used by the API."""
+        return {
+            "name": self.name,
+            "start": format_clock(self.start),
+            "end": format_clock(self.end),
+        }
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    """Exams whose priority and patient class match get ``minutes``."""
+
+    minutes: float
+    priorities: tuple[str, ...] = ()
+    patient_classes: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        """Return the rule as stored and sent by the API."""
+        rule: dict = {}
+        if self.priorities:
+            rule["priority"] = list(self.priorities)
+        if self.patient_classes:
+            rule["patient_class"] = list(self.patient_classes)
+        rule["minutes"] = self.minutes
+        return rule
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Ordered target rules (first match wins) and the default target."""
+
+    rules: tuple[TargetRule, ...]
+    default: float
+
+    def as_json(self) -> dict:
+        """Return the ``{"rules": [...], "default": minutes}`` form."""
+        return {"rules": [r.as_json() for r in self.rules], "default": self.default}
+
+
+def format_clock(minute: int) -> str:
+    """Return ``HH:MM`` for a minute of the day."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_clock(value, *, what: str) -> int:
+    """Return the minute of the day of ``HH:MM`` (``24:00`` is midnight)."""
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise SettingsError(
+            f"{what} must be a time as HH:MM (e.g. 07:00), got {value!r}."
+        )
+    hours, minutes = int(match[1]), int(match[2])
+    if (hours, minutes) == (24, 0):
+        return 0
+    if hours > 23 or minutes > 59:
+        raise SettingsError(f"{what} is not a time of day: {value!r}.")
+    return hours * 60 + minutes
+
+
+def validate_shifts(raw: Iterable) -> tuple[Shift, ...]:
+    """Return shifts from ``[{"name", "start", "end"}, ...]`` or raise.
+
+    The windows must cover the 24 hours exactly once: no gap, no overlap.
+    """
+    if isinstance(raw, str | bytes | Mapping) or not isinstance(raw, Iterable):
+        raise SettingsError("Shifts must be a list of {name, start, end}.")
+    shifts = tuple(_parse_shift(item, i) for i, item in enumerate(raw, start=1))
+    if not shifts:
+        raise SettingsError("Define at least one shift.")
+    if len(shifts) > MAX_SHIFTS:
+        raise SettingsError(f"Define at most {MAX_SHIFTS} shifts.")
+    seen: dict[str, str] = {}
+    for shift in shifts:
+        if shift.name.casefold() in seen:
+            raise SettingsError(f"Two shifts are named {shift.name!r}.")
+        seen[shift.name.casefold()] = shift.name
+    if len(shifts) > 1:
+        for shift in shifts:
+            if shift.start == shift.end:
+                raise SettingsError(
+                    f"Shift {shift.name!r} starts and ends at "
+                    f"{format_clock(shift.start)}: give it a length."
+                )
+    _check_coverage(shifts)
+    return shifts
+
+
+def _parse_shift(item, position: int) -> Shift:
+    if isinstance(item, Shift):
+        return item
+    if not isinstance(item, Mapping):
+        raise SettingsError(
+            f"Shift {position} must be an object with name, start, end."
+        )
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingsError(f"Shift {position} needs a name.")
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH or name in (fields.BLANK_GROUP, fields.ALL_GROUP):
+        raise SettingsError(
+            f"Shift name {name!r} is not allowed: use up to {MAX_NAME_LENGTH} "
+            f"characters, other than {fields.BLANK_GROUP!r} or {fields.ALL_GROUP!r}."
+        )
+    start = parse_clock(item.get("start"), what=f"The start of shift {name!r}")
+    end = parse_clock(item.get("end"), what=f"The end of shift {name!r}")
+    return Shift(name=name, start=start, end=end)
+
+
+def _check_coverage(shifts: tuple[Shift, ...]) -> None:
+    """Raise unless every minute of the day belongs to exactly one shift."""
+    owners = np.full(DAY_MINUTES, -1)
+    for i, shift in enumerate(shifts):
+        minutes = shift.minutes_of_day()
+        taken = owners[minutes] >= 0
+        if taken.any():
+            first = minutes[taken][0]
+            other = shifts[owners[first]].name
+            span = _span(minutes[taken])
+            raise SettingsError(
+                f"Shifts {other!r} and {shift.name!r} overlap ({span})."
+            )
+        owners[minutes] = i
+    free = np.flatnonzero(owners < 0)
+    if free.size:
+        raise SettingsError(
+            f"No shift covers {_span(free)}: the shifts must cover the whole day."
+        )
+
+
+def _span(minutes: np.ndarray) -> str:
+    """Describe the first run of the given minutes as ``HH:MM–HH:MM``.
+
+    Runs wrap around midnight, so a gap from 19:00 to 07:00 reads as one.
+    """
+    marked = np.zeros(DAY_MINUTES, dtype=bool)
+    marked[minutes] = True
+    starts = np.flatnonzero(marked & ~np.roll(marked, 1))
+    start = int(starts[0]) if starts.size else 0
+    after = np.roll(marked, -start)
+    length = int(np.argmin(after)) if not after.all() else DAY_MINUTES
+    return f"{format_clock(start)}–{format_clock((start + length) % DAY_MINUTES)}"
+
+
+def default_shifts() -> tuple[Shift, ...]:
+    """Return the default 07–15, 15–23, 23–07 shifts."""
+    return validate_shifts(fields.DEFAULT_SHIFTS)
+
+
+def assign_shifts(times: pd.Series, shifts: tuple[Shift, ...]) -> pd.Series:
+    """Return the shift of each time as a categorical (NaN where time is NaT).
+
+    Only the clock minute counts: 06:59:59 belongs to the shift of 06:59.
+    """
+    names = [s.name for s in shifts]
+    lookup = np.full(DAY_MINUTES, -1, dtype=np.int16)
+    for code, shift in enumerate(shifts):
+        lookup[shift.minutes_of_day()] = code
+    minutes = minute_numbers(times)
+    codes = np.full(len(times), -1, dtype=np.int16)
+    known = minutes != np.iinfo(np.int64).min
+    codes[known] = lookup[minutes[known] % DAY_MINUTES]
+    categorical = pd.Categorical.from_codes(codes, categories=names)
+    return pd.Series(categorical, index=times.index, name=fields.SHIFT)
+
+
+def minute_numbers(times: pd.Series) -> np.ndarray:
+    """Return minutes since 1970-01-01 as int64 (int64 min where NaT).
+
+    Works for any datetime64 resolution (pandas 3 may keep s, ms or us).
+    """
+    values = pd.to_datetime(times).to_numpy()
+    return values.astype("datetime64[m]").view(np.int64)
+
+
+def validate_targets(raw) -> Targets:
+    """Return targets from ``{"rules": [...], "default": minutes}`` or raise."""
+    if not isinstance(raw, Mapping):
+        raise SettingsError(
+            'Targets must be an object: {"rules": [...], "default": 1440}.'
+        )
+    unknown = set(raw) - {"rules", "default"}
+    if unknown:
+        raise SettingsError(
+            f"Unknown target setting {sorted(unknown)[0]!r}: use rules and default."
+        )
+    default = _minutes(raw.get("default", 1440), what="The default target")
+    rules = raw.get("rules", [])
+    if isinstance(rules, str | bytes | Mapping) or not isinstance(rules, Iterable):
+        raise SettingsError("Target rules must be a list.")
+    return Targets(
+        rules=tuple(_parse_rule(r, i) for i, r in enumerate(rules, start=1)),
+        default=default,
+    )
+
+
+def default_targets() -> Targets:
+    """Return the DOMAIN.md defaults: ED or STAT 1 h, inpatient 4 h, else 24 h."""
+    return validate_targets(fields.DEFAULT_TARGETS)
+
+
+def _parse_rule(raw, position: int) -> TargetRule:
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"Target rule {position} must be an object.")
+    unknown = set(raw) - {"priority", "patient_class", "minutes"}
+    if unknown:
+        raise SettingsError(
+            f"Target rule {position} has an unknown key {sorted(unknown)[0]!r}: "
+            "use priority, patient_class and minutes."
+        )
+    priorities = _values(
+        raw.get("priority"), what=f"priority in target rule {position}"
+    )
+    classes = _values(
+        raw.get("patient_class"), what=f"patient_class in target rule {position}"
+    )
+    if not priorities and not classes:
+        raise SettingsError(
+            f"Target rule {position} must name a priority or a patient class."
+        )
+    minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
+    return TargetRule(minutes=minutes, priorities=priorities, patient_classes=classes)
+
+
+def _values(raw, *, what: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(v, str) for v in items
+    ):
+        raise SettingsError(f"The {what} must be text or a list of text.")
+    return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
+
+
+def _minutes(raw, *, what: str) -> float:
+    ok = isinstance(raw, int | float) and not isinstance(raw, bool)
+    if not ok or not math.isfinite(raw) or raw <= 0:
+        raise SettingsError(
+            f"{what} must be a positive number of minutes, got {raw!r}."
+        )
+    return int(raw) if float(raw).is_integer() else float(raw)
+
+
+def exam_targets(frame: pd.DataFrame, targets: Targets) -> pd.Series:
+    """Return each exam's target in minutes: the first matching rule's, else default."""
+    priority = _categorical(frame[fields.PRIORITY])
+    patient_class = _categorical(frame[fields.PATIENT_CLASS])
+    # Decide once per (priority, patient class) pair of categories, then look
+    # every exam up; the extra last row and column stand for a missing value.
+    table = np.full(
+        (len(priority.cat.categories) + 1, len(patient_class.cat.categories) + 1),
+        float(targets.default),
+    )
+    # Apply in reverse so the first matching rule is written last and wins.
+    for rule in reversed(targets.rules):
+        rows = _label_matches(priority, rule.priorities)
+        columns = _label_matches(patient_class, rule.patient_classes)
+        table[np.ix_(rows, columns)] = rule.minutes
+    codes = (priority.cat.codes.to_numpy(), patient_class.cat.codes.to_numpy())
+    return pd.Series(table[codes], index=frame.index, name="target")
+
+
+def _categorical(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype("category")
+
+
+def _label_matches(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """Return which categories (and the missing slot) a rule's values select.
+
+    No values means the rule does not care: every category matches.
+    """
+    if not values:
+        return np.ones(len(column.cat.categories) + 1, dtype=bool)
+    wanted = {v.strip().casefold() for v in values}
+    labels = column.cat.categories.astype(str).str.strip().str.casefold()
+    return np.append(labels.isin(wanted), False)
+
+
+def matches_any(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """Return where a column equals one of ``values`` (case and spaces ignored).
+
+    A value absent from the data matches nothing; a missing value never does.
+    """
+    column = _categorical(column)
+    # Code -1 (missing) indexes the trailing False of the lookup.
+    return _label_matches(column, values)[column.cat.codes.to_numpy()]

@@ -1,0 +1,98 @@
+"""The numbers: options, series, summary, exam list and settings (CONTRACT §4).
+
+Each view parses the query into a ``FilterSpec``, calls one analysis
+function on the session's prepared frame and answers JSON (or CSV with
+``format=csv``). ``api_errors`` turns a bad query into 400 and a missing
+data set into 404.
+"""
+
+import json
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from exams import analysis, filters, preferences, store
+from exams.shifts import SettingsError
+from exams.views._common import api_errors, csv_response, json_error
+
+
+def _spec(request) -> filters.FilterSpec:
+    names = [s.name for s in preferences.get_shifts()]
+    return filters.parse_query(request.GET, shift_names=names)
+
+
+@require_GET
+@api_errors
+def options(request):
+    """Return the values present in the data set, for the filter controls."""
+    frame = store.current_frame(request)
+    return JsonResponse(analysis.options(frame, shifts=preferences.get_shifts()))
+
+
+@require_GET
+@api_errors
+def series(request):
+    """Return the chart series for the filters, period, metric, stat and split."""
+    spec = _spec(request)
+    frame = store.current_frame(request)
+    result = analysis.build_series(frame, spec=spec, targets=preferences.get_targets())
+    if spec.format == "csv":
+        return csv_response(analysis.series_csv(result), filename="tatviz-series.csv")
+    return JsonResponse(result)
+
+
+@require_GET
+@api_errors
+def summary(request):
+    """Return exams and interval statistics per group (``by``) and in total."""
+    spec = _spec(request)
+    frame = store.current_frame(request)
+    result = analysis.build_summary(frame, spec=spec, targets=preferences.get_targets())
+    if spec.format == "csv":
+        return csv_response(analysis.summary_csv(result), filename="tatviz-summary.csv")
+    return JsonResponse(result)
+
+
+@require_GET
+@api_errors
+def exam_list(request):
+    """Return one page of the filtered exams; CSV gives all of them."""
+    spec = _spec(request)
+    frame = store.current_frame(request)
+    if spec.format == "csv":
+        selected = analysis.apply_filters(frame, spec=spec)
+        text = analysis.exams_csv(selected, sort=spec.sort)
+        return csv_response(text, filename="tatviz-exams.csv")
+    return JsonResponse(analysis.build_exam_list(frame, spec=spec))
+
+
+@require_GET
+@api_errors
+def exam_detail(request, accession: str):
+    """Return one exam of the current data set by accession."""
+    frame = store.current_frame(request)
+    exam = analysis.exam_detail(
+        frame, accession=accession, targets=preferences.get_targets()
+    )
+    if exam is None:
+        return json_error(
+            f"No exam with accession {accession!r} in the current data set.",
+            status=404,
+        )
+    return JsonResponse(exam)
+
+
+@require_http_methods(["GET", "POST"])
+@api_errors
+def app_settings(request):
+    """Return the settings; ``POST`` a JSON object to change some of them."""
+    if request.method == "POST":
+        try:
+            body = json.loads(request.body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise SettingsError("The request body must be a JSON object.") from None
+        saved = preferences.save_settings(body)
+        if preferences.SHIFTS_KEY in saved:
+            # Prepared frames carry the old shift of every exam.
+            store.forget_prepared()
+    return JsonResponse(preferences.get_settings())

@@ -1,0 +1,314 @@
+"""Pages: upload, dashboard, exam list, data sets and settings (HTML).
+
+Each view parses the query once (``exams.filters``), asks ``exams.analysis``
+for the numbers and lets ``presenters`` word them. A bad link shows the
+FilterError's message with status 400; with no data set yet, pages send the
+user to the upload page.
+"""
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+
+import plotly.io as pio
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from exams import analysis, charts, fields, filters, preferences, quality_text, store
+from exams.quality_filter import QUALITY_KINDS, select_quality
+from exams.staticfinders import PLOTLY_JS
+from exams.views import datasets, presenters
+from exams.views._common import api_errors, csv_response
+
+# Exam-list columns, in the order a radiology manager scans them.
+LIST_COLUMNS = (
+    fields.ACCESSION,
+    fields.EXAM_NAME,
+    fields.MODALITY,
+    fields.PRIORITY,
+    fields.PATIENT_CLASS,
+    fields.ORDERING_PHYSICIAN,
+    fields.ORDERED_AT,
+    fields.COMPLETED_AT,
+    fields.FINALIZED_AT,
+    *fields.INTERVALS,
+    fields.SHIFT,
+)
+# What each canonical field holds, for the column-mapping form.
+MAPPING_LABELS = {
+    **fields.FIELD_LABELS,
+    fields.COMPLETED_AT: "Exam completed (date/time)",
+    fields.EXAM_NAME: "Exam / procedure name",
+    fields.ORDERED_AT: "Ordered (date/time)",
+    fields.STARTED_AT: "Exam started (date/time)",
+    fields.PRELIMINARY_AT: "Preliminary report (date/time)",
+    fields.FINALIZED_AT: "Final report signed (date/time)",
+    fields.ACCESSION: "Accession number",
+}
+
+
+def page_errors(view):
+    """Send users without data to the upload page; show a bad link's message."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except store.NoDataset:
+            return redirect("exams-upload")
+        except filters.FilterError as exc:
+            context = {
+                **_base(request, ""),
+                "title": "This link asks for something TATviz cannot show",
+                "message": str(exc),
+                "help_url": request.path,
+                "help_label": "Open it without filters",
+            }
+            return render(request, "exams/error.html", context, status=400)
+
+    return wrapper
+
+
+def _current(request):
+    try:
+        return store.current_dataset(request)
+    except store.NoDataset:
+        return None
+
+
+def _base(request, active: str) -> dict:
+    dataset = _current(request)
+    rows = dataset.summary.get("rows_loaded") if dataset is not None else None
+    return {
+        "active": active,
+        "current_dataset": dataset,
+        "current_rows": presenters.number(rows) if rows is not None else "",
+    }
+
+
+def _spec(request) -> filters.FilterSpec:
+    names = [s.name for s in preferences.get_shifts()]
+    return filters.parse_query(request.GET, shift_names=names)
+
+
+def _date_range(options: dict) -> tuple[dt.date, dt.date] | None:
+    span = options.get("date_range") or {}
+    if not span.get("start"):
+        return None
+    return dt.date.fromisoformat(span["start"]), dt.date.fromisoformat(span["end"])
+
+
+def _report(request, dataset, *, just_loaded: bool) -> dict:
+    summary = dataset.summary
+    options = analysis.options(
+        store.current_frame(request), shifts=preferences.get_shifts()
+    )
+    report = presenters.quality_report(
+        summary, quality_text.quality_items(summary), date_range=_date_range(options)
+    )
+    return {**report, "just_loaded": just_loaded}
+
+
+@require_GET
+@ensure_csrf_cookie
+def home(request):
+    """Show the dashboard once a data set is loaded, else the upload page."""
+    if _current(request) is not None:
+        return redirect("exams-dashboard")
+    return upload(request)
+
+
+@require_http_methods(["GET", "POST"])
+@ensure_csrf_cookie
+def upload(request):
+    """Load exports: drag and drop with progress (JS), or a plain form post."""
+    if request.method == "POST":
+        return _upload_without_js(request)
+    context = {**_base(request, "data"), "field_labels": MAPPING_LABELS}
+    dataset = context["current_dataset"]
+    if dataset is not None and request.GET.get("loaded"):
+        context["report"] = _report(request, dataset, just_loaded=True)
+    return render(request, "exams/upload.html", context)
+
+
+def _upload_without_js(request):
+    """Hand the form to the upload API; show its error, or the report."""
+    adding = request.POST.get("mode") == "add"
+    view = datasets.add_files if adding else datasets.create_dataset
+    response = view(request)
+    if response.status_code in (200, 201):
+        return redirect("/upload?loaded=1")
+    error = json.loads(response.content).get("error", "The export could not be read.")
+    if response.status_code == 422:
+        error += " Answering this question needs JavaScript turned on in the browser."
+    context = {
+        **_base(request, "data"),
+        "field_labels": MAPPING_LABELS,
+        "error": error,
+    }
+    return render(request, "exams/upload.html", context, status=response.status_code)
+
+
+@require_POST
+def load_sample(request):
+    """Make the bundled sample export current and open the dashboard."""
+    store.set_current(request, store.load_sample())
+    return redirect("exams-dashboard")
+
+
+@require_GET
+@ensure_csrf_cookie
+@page_errors
+def dashboard(request):
+    """Render the filters, chart and tables for the query string."""
+    spec = _spec(request)
+    results, figure = _results(request, spec)
+    options = analysis.options(
+        store.current_frame(request), shifts=preferences.get_shifts()
+    )
+    date_range = _date_range(options)
+    context = {
+        **_base(request, "dashboard"),
+        **_choices(),
+        "PLOTLY_JS": PLOTLY_JS,
+        "spec": spec,
+        "options": options,
+        "shift_names": options["shifts"],
+        "date_range": date_range,
+        "presets": presenters.date_presets(date_range and date_range[1], spec=spec),
+        "target_value": f"{spec.target:g}" if spec.target else "",
+        "results": results,
+        "figure": figure,
+    }
+    return render(request, "exams/dashboard.html", context)
+
+
+@require_GET
+@api_errors
+def dashboard_data(request):
+    """Return the chart and the tables of a query as JSON, for the page's JS."""
+    spec = _spec(request)
+    results, figure = _results(request, spec)
+    context = {"results": results}
+    return JsonResponse(
+        {
+            "figure": figure,
+            "empty": results["empty"],
+            "chart_title": results["chart_title"],
+            "top": render_to_string("exams/_dashboard_top.html", context, request),
+            "bottom": render_to_string(
+                "exams/_dashboard_bottom.html", context, request
+            ),
+        }
+    )
+
+
+def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
+    """Return what the dashboard shows for ``spec``, and the figure's JSON."""
+    frame = store.current_frame(request)
+    targets = preferences.get_targets()
+    by = spec.split if spec.split != "none" else "modality"
+    series = analysis.build_series(frame, spec=spec, targets=targets)
+    summary = analysis.build_summary(
+        frame, spec=dataclasses.replace(spec, by=by), targets=targets
+    )
+    empty = summary["total"]["exams"] == 0
+    results = {
+        "empty": empty,
+        "chart_title": presenters.chart_title(spec),
+        "filter_summary": presenters.describe_filters(spec),
+        "headline": presenters.headline(summary["total"], spec=spec),
+        "excluded": presenters.excluded_note(series),
+        "series_note": presenters.series_note(series, spec=spec),
+        "chart_note": presenters.chart_note(spec),
+        "summary": presenters.summary_table(summary, spec=spec, by=by),
+        "table": presenters.chart_table(series, spec=spec),
+        "exams_url": presenters.url_for("/exams", spec, page=1),
+        "slowest_url": presenters.url_for(
+            "/exams", spec, page=1, sort=f"-{presenters.headline_interval(spec)}"
+        ),
+        "csv_url": _csv_url(spec),
+    }
+    if empty:
+        return results, None
+    figure = charts.series_figure(series, target=spec.target)
+    # Plotly's encoder handles numpy values; json_script then escapes < > &.
+    return results, json.loads(pio.to_json(figure, validate=False))
+
+
+def _csv_url(spec: filters.FilterSpec) -> str:
+    return presenters.url_for("/api/exams", spec, page=1, format="csv")
+
+
+@require_GET
+@page_errors
+def drill(request):
+    """Redirect a clicked bar or point to the exam list of its bucket."""
+    spec = _spec(request)
+    bucket = request.GET.get("bucket", "").strip()
+    if not bucket:
+        raise filters.FilterError("bucket", "", "a bucket label from the chart")
+    chosen = presenters.drill_spec(
+        spec, bucket=bucket, series=request.GET.get("series")
+    )
+    return redirect(presenters.url_for("/exams", chosen))
+
+
+@require_GET
+@page_errors
+def exam_list(request):
+    """List the filtered exams: sortable columns, pages, CSV download."""
+    spec = _spec(request)
+    quality = request.GET.get("quality") or None
+    if quality is not None and quality not in QUALITY_KINDS:
+        raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
+    selected = analysis.apply_filters(store.current_frame(request), spec=spec)
+    if quality:
+        selected = select_quality(selected, kind=quality, metric=spec.metric)
+    if spec.format == "csv":
+        text = analysis.exams_csv(selected, sort=spec.sort)
+        return csv_response(text, filename="tatviz-exams.csv")
+    page = analysis.list_exams(
+        selected, page=spec.page, page_size=spec.page_size, sort=spec.sort
+    )
+    context = {
+        **_base(request, "exams"),
+        **presenters.exam_page(page, spec=spec, quality=quality, columns=LIST_COLUMNS),
+    }
+    return render(request, "exams/exam_list.html", context)
+
+
+@require_GET
+@ensure_csrf_cookie
+def data_page(request):
+    """List the loaded data sets: switch, delete, add files."""
+    context = _base(request, "data")
+    dataset = context["current_dataset"]
+    context["datasets"] = presenters.dataset_rows(
+        store.list_datasets(), current=dataset
+    )
+    if dataset is not None:
+        context["report"] = _report(request, dataset, just_loaded=False)
+    return render(request, "exams/data.html", context)
+
+
+@require_GET
+@ensure_csrf_cookie
+def settings_page(request):
+    """Edit shifts and targets (saved through ``POST /api/settings``)."""
+    context = {**_base(request, "settings"), "settings": preferences.get_settings()}
+    return render(request, "exams/settings.html", context)
+
+
+def _choices() -> dict:
+    return {
+        "metric_choices": list(fields.METRIC_LABELS.items()),
+        "stat_choices": list(fields.STAT_LABELS.items()),
+        "period_choices": list(presenters.PERIOD_LABELS.items()),
+        "split_choices": list(presenters.SPLIT_LABELS.items()),
+        "day_choices": list(presenters.DAY_LABELS.items()),
+    }

@@ -1,0 +1,512 @@
+"""Turn the analysis answers into what the page templates show.
+
+Pure functions (dicts and dates in, dicts and strings out): no request, no
+pandas, so the page views stay short and this is tested on its own.
+"""
+
+import calendar
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+from exams import fields, filters
+from exams.charts import MAX_SERIES, format_minutes, shown_series
+from exams.filters import FilterError, FilterSpec
+
+# Filter parameters in the order a person reads them back.
+_FILTER_LABELS = {
+    "modality": "Modality",
+    "priority": "Priority",
+    "patient_class": "Patient class",
+    "shift": "Shift",
+    "physician": "Ordering physician",
+}
+SPLIT_LABELS = {
+    "none": "Nothing (one series)",
+    "modality": "Modality",
+    "shift": "Shift",
+    "priority": "Priority",
+    "patient_class": "Patient class",
+    "physician": "Ordering physician",
+}
+PERIOD_LABELS = {
+    "day": "Day",
+    "week": "Week",
+    "month": "Month",
+    "quarter": "Quarter",
+    "year": "Year",
+}
+DAY_LABELS = {"all": "All days", "weekday": "Weekdays", "weekend": "Weekends"}
+# Split name -> the query parameter that filters on the same values.
+SPLIT_PARAMS = {s: s for s in fields.SPLITS if s != "none"}
+# The chart-data table stops being readable (and the page small) past this.
+MAX_TABLE_CELLS = 1200
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def number(value) -> str:
+    """Return a count with thousands separators (``—`` when missing)."""
+    return "—" if value is None else f"{value:,}"
+
+
+def percent(value) -> str:
+    """Return a percentage to whole numbers (``—`` when missing)."""
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def query_for(spec: FilterSpec, **changes) -> str:
+    """Return the canonical query string of ``spec`` with ``changes`` applied."""
+    return filters.to_query_string(dataclasses.replace(spec, **changes))
+
+
+def url_for(path: str, spec: FilterSpec, **changes) -> str:
+    """Return ``path`` with the spec's query string (and changes)."""
+    query = query_for(spec, **changes)
+    return f"{path}?{query}" if query else path
+
+
+def date_presets(last: dt.date | None, *, spec: FilterSpec) -> list[dict]:
+    """Return the date presets, counted back from the last date in the data."""
+    if last is None:
+        return []
+    month_start = last.replace(day=1)
+    quarter_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
+    previous_month_end = month_start - dt.timedelta(days=1)
+    previous_quarter_end = quarter_start - dt.timedelta(days=1)
+    presets = [
+        ("Last 7 days", last - dt.timedelta(days=6), last),
+        ("Last 30 days", last - dt.timedelta(days=29), last),
+        ("Last 90 days", last - dt.timedelta(days=89), last),
+        ("This month", month_start, last),
+        ("Last month", previous_month_end.replace(day=1), previous_month_end),
+        ("This quarter", quarter_start, last),
+        ("Last quarter", _quarter_start(previous_quarter_end), previous_quarter_end),
+        ("This year", dt.date(last.year, 1, 1), last),
+    ]
+    rows = [
+        {"label": label, "start": start, "end": end} for label, start, end in presets
+    ]
+    rows.append({"label": "All dates", "start": None, "end": None})
+    for row in rows:
+        row["active"] = (row["start"], row["end"]) == (spec.start, spec.end)
+    return rows
+
+
+def _quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def bucket_range(label: str, period: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of a chart bucket; raise FilterError."""
+    try:
+        if period == "day":
+            day = dt.date.fromisoformat(label)
+            return day, day
+        if period == "week":
+            monday = dt.date.fromisoformat(label)
+            if monday.weekday() != 0:
+                raise ValueError(label)
+            return monday, monday + dt.timedelta(days=6)
+        if period == "month":
+            year, month = (int(part) for part in label.split("-"))
+            return dt.date(year, month, 1), dt.date(
+                year, month, calendar.monthrange(year, month)[1]
+            )
+        if period == "quarter":
+            match = _QUARTER.match(label)
+            if match is None:
+                raise ValueError(label)
+            year, quarter = int(match[1]), int(match[2])
+            last_month = 3 * quarter
+            return dt.date(year, last_month - 2, 1), dt.date(
+                year, last_month, calendar.monthrange(year, last_month)[1]
+            )
+        year = int(label)
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except ValueError:
+        raise FilterError(
+            "bucket", label, f"a {period} label from the chart, e.g. {_example(period)}"
+        ) from None
+
+
+def _example(period: str) -> str:
+    return {
+        "day": "2025-03-14",
+        "week": "2025-03-10 (a Monday)",
+        "month": "2025-03",
+        "quarter": "2025-Q1",
+    }.get(period, "2025")
+
+
+def drill_spec(spec: FilterSpec, *, bucket: str, series: str | None) -> FilterSpec:
+    """Return the exam-list spec for one bar or point of the chart.
+
+    The bucket becomes start/end (within the dates already chosen) and the
+    series becomes the split's own filter, so the list uses the dashboard's
+    filter vocabulary. A ``(blank)`` or ``All`` series adds no filter.
+    """
+    start, end = bucket_range(bucket, spec.period)
+    changes: dict = {
+        "start": max(start, spec.start) if spec.start else start,
+        "end": min(end, spec.end) if spec.end else end,
+        "page": 1,
+    }
+    param = SPLIT_PARAMS.get(spec.split)
+    if param and series and series not in (fields.ALL_GROUP, fields.BLANK_GROUP):
+        changes[param] = (series,)
+    if changes["start"] > changes["end"]:
+        raise FilterError(
+            "bucket",
+            bucket,
+            "a bucket inside the chosen dates",
+            message=(f"The bucket {bucket} lies outside the chosen dates."),
+        )
+    return dataclasses.replace(spec, **changes)
+
+
+def describe_filters(spec: FilterSpec) -> str:
+    """Return the filters in words, e.g. ``Modality CT · Shift night · …``."""
+    parts = []
+    for param, label in _FILTER_LABELS.items():
+        values = getattr(spec, param)
+        if values:
+            shown = ", ".join(values[:3])
+            more = f" and {len(values) - 3} more" if len(values) > 3 else ""
+            parts.append(f"{label} {shown}{more}")
+    if spec.days != "all":
+        parts.append(DAY_LABELS[spec.days])
+    if spec.start or spec.end:
+        start = _long_date(spec.start) if spec.start else "the first exam"
+        end = _long_date(spec.end) if spec.end else "the last exam"
+        parts.append(f"completed {start} – {end}")
+    return " · ".join(parts) if parts else "All exams in the data set"
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def chart_title(spec: FilterSpec) -> str:
+    """Return the chart's heading, e.g. ``Median report TAT per month, by shift``."""
+    metric = fields.METRIC_LABELS[spec.metric]
+    if spec.metric in fields.INTERVALS:
+        if spec.stat == "within":
+            limit = f"{spec.target:g} min" if spec.target else "target"
+            title = f"% within {limit}: {metric}"
+        else:
+            title = f"{fields.STAT_LABELS[spec.stat]} {metric[0].lower()}{metric[1:]}"
+    else:
+        title = metric
+    title += f" per {PERIOD_LABELS[spec.period].lower()}"
+    if spec.split != "none":
+        title += f", by {SPLIT_LABELS[spec.split].lower()}"
+    return title
+
+
+def chart_note(spec: FilterSpec) -> str:
+    """Return how to read and use the chart."""
+    note = "Click a bar or point to list its exams."
+    if spec.period == "day":
+        note += " Grey bands are weekends."
+    return note
+
+
+def headline_interval(spec: FilterSpec) -> str:
+    """Return the interval the headline describes: the chart's, else total TAT."""
+    return spec.metric if spec.metric in fields.INTERVALS else "order_to_final"
+
+
+def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
+    """Return the four headline figures for the current filters."""
+    interval = headline_interval(spec)
+    entry = total.get(interval) or {}
+    short = _SHORT_INTERVALS[interval]
+    target = f"≤ {spec.target:g} min" if spec.target else "each exam's target"
+    pending = (total.get("complete_to_final") or {}).get("missing")
+    return [
+        {"label": "Exams", "value": number(total.get("exams")), "note": ""},
+        {
+            "label": f"Median {short}",
+            "value": format_minutes(entry.get("median")),
+            "note": f"n = {number(entry.get('n'))}",
+        },
+        {
+            "label": f"{_sentence(short)} within target",
+            "value": percent(entry.get("within")),
+            "note": target,
+        },
+        {
+            "label": "Pending finals",
+            "value": number(pending),
+            "note": "no readable final time",
+        },
+    ]
+
+
+def _sentence(text: str) -> str:
+    """Return text with a capital first letter (str.capitalize lowers "TAT")."""
+    return text[:1].upper() + text[1:]
+
+
+_SHORT_INTERVALS = {
+    "order_to_complete": "order → complete",
+    "complete_to_final": "report TAT",
+    "order_to_final": "total TAT",
+}
+
+
+def excluded_note(series: Mapping) -> str:
+    """Return what the chart leaves out, in words (empty for counts)."""
+    if series.get("metric") not in fields.INTERVALS:
+        return ""
+    excluded = series.get("excluded") or {}
+    missing, negative = excluded.get("missing", 0), excluded.get("negative", 0)
+    parts = []
+    if missing:
+        parts.append(f"{number(missing)} without both times (e.g. no final report yet)")
+    if negative:
+        parts.append(f"{number(negative)} whose end is before the start")
+    return "Left out of these statistics: " + " and ".join(parts) + "." if parts else ""
+
+
+def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
+    """Return the per-group table: exams, median, P90, % within and n."""
+    param = SPLIT_PARAMS[by]
+    rows = []
+    for row in summary.get("rows", []):
+        group = row["group"]
+        link_changes = {} if group == fields.BLANK_GROUP else {param: (group,)}
+        rows.append(
+            {
+                "group": group,
+                "url": url_for("/exams", spec, page=1, **link_changes),
+                "exams": number(row["exams"]),
+                "cells": [_summary_cell(row.get(m) or {}) for m in fields.INTERVALS],
+            }
+        )
+    target = f"{spec.target:g} min" if spec.target else "each exam's target (Settings)"
+    return {
+        "by_label": SPLIT_LABELS[by],
+        "intervals": [_sentence(_SHORT_INTERVALS[m]) for m in fields.INTERVALS],
+        "rows": rows,
+        "target_note": target,
+    }
+
+
+def _summary_cell(entry: Mapping) -> dict:
+    return {
+        "median": format_minutes(entry.get("median")),
+        "p90": format_minutes(entry.get("p90")),
+        "within": percent(entry.get("within")),
+        "n": number(entry.get("n")),
+    }
+
+
+def chart_table(series: Mapping, *, spec: FilterSpec) -> dict:
+    """Return the chart's numbers as rows, each bucket linking to its exams.
+
+    A day chart split many ways has thousands of numbers: then no rows, and
+    the page offers the CSV instead.
+    """
+    shown = shown_series(series)
+    labels = series.get("x", [])
+    rows = []
+    if len(labels) * max(len(shown), 1) <= MAX_TABLE_CELLS:
+        for i, label in enumerate(labels):
+            cells = [
+                (_chart_value(one["y"][i], series), number(one["n"][i]))
+                for one in shown
+            ]
+            rows.append(
+                {"label": label, "url": _bucket_url(spec, label), "cells": cells}
+            )
+    return {
+        "x_label": PERIOD_LABELS.get(series.get("period", ""), "Bucket"),
+        "names": [one["name"] for one in shown],
+        "rows": rows,
+        "too_big": bool(labels) and not rows,
+        "csv_url": url_for("/api/series", spec, page=1, format="csv"),
+    }
+
+
+def _bucket_url(spec: FilterSpec, label: str) -> str:
+    try:
+        return url_for("/exams", drill_spec(spec, bucket=label, series=None))
+    except FilterError:
+        return ""
+
+
+def series_note(series: Mapping, *, spec: FilterSpec) -> str:
+    """Return a note when the chart shows only the busiest groups of a split."""
+    total = len(series.get("series", []))
+    if total <= MAX_SERIES:
+        return ""
+    split = SPLIT_LABELS[spec.split].lower()
+    if series.get("metric") in ("volume", "ordered"):
+        return (
+            f"{total} values of {split}: the {MAX_SERIES - 1} busiest are shown, "
+            f"the other {total - MAX_SERIES + 1} are stacked as “Other”."
+        )
+    return (
+        f"{total} values of {split}: only the {MAX_SERIES} busiest are drawn; "
+        "tick some in the filters to compare others."
+    )
+
+
+def _chart_value(value, series: Mapping) -> str:
+    if value is None:
+        return "—"
+    unit = series.get("unit")
+    if unit == "minutes":
+        return format_minutes(value)
+    if unit == "%":
+        return percent(value)
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return number(value)
+
+
+def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:
+    """Return the quality report of a data set, each finding with its exams."""
+    shown = []
+    for item in items:
+        shown.append({**item, "url": _quality_url(item)})
+    columns = [
+        (fields.FIELD_LABELS.get(field, field), header)
+        for field, header in (summary.get("columns") or {}).items()
+    ]
+    return {
+        "summary": summary,
+        "rows_loaded": number(summary.get("rows_loaded", 0)),
+        "rows_read": number(summary.get("rows_read", 0)),
+        "items": shown,
+        "notes": summary.get("notes", []),
+        "files": summary.get("files", []),
+        "columns": columns,
+        "date_range": date_range,
+    }
+
+
+def _quality_url(item: Mapping) -> str:
+    if item["kind"] == "pending":
+        return "/exams?" + urlencode({"quality": "pending", "sort": "completed_at"})
+    if item["kind"] == "negative":
+        return "/exams?" + urlencode(
+            {"quality": "negative", "metric": item["field"], "sort": item["field"]}
+        )
+    return ""
+
+
+def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[dict]:
+    """Return the exam list's column headers, each a link that sorts by it."""
+    links = []
+    for column in columns:
+        current = spec.sort_field == column
+        # Times and intervals read best largest first on the second click.
+        sort = f"-{column}" if current and not spec.descending else column
+        links.append(
+            {
+                "field": column,
+                "label": _column_label(column),
+                "url": url_for(path, spec, sort=sort, page=1),
+                "aria_sort": (
+                    ("descending" if spec.descending else "ascending")
+                    if current
+                    else ""
+                ),
+                "numeric": column in fields.INTERVALS,
+            }
+        )
+    return links
+
+
+def _column_label(column: str) -> str:
+    if column in fields.INTERVALS:
+        return _sentence(_SHORT_INTERVALS[column])
+    if column == fields.SHIFT:
+        return "Shift"
+    return fields.FIELD_LABELS.get(column, column)
+
+
+def exam_page(
+    page: Mapping, *, spec: FilterSpec, quality: str | None, columns: Sequence[str]
+) -> dict:
+    """Return the exam list page: headers that sort, rows, paging and links."""
+    extra = {"quality": quality} if quality else {}
+    if quality == "negative" and spec.metric in fields.INTERVALS:
+        extra["metric"] = spec.metric
+    total, size, number_ = page["total"], page["page_size"], page["page"]
+    first = (number_ - 1) * size + 1 if total else 0
+    last = min(number_ * size, total)
+    plain = dataclasses.replace(
+        spec, sort=fields.DEFAULT_SORT, page=1, page_size=fields.DEFAULT_PAGE_SIZE
+    )
+    return {
+        "headers": [
+            {**h, "url": _with(h["url"], extra)}
+            for h in sort_links(spec, columns, path="/exams")
+        ],
+        "rows": [[_exam_cell(row, c) for c in columns] for row in page["rows"]],
+        "total": number(total),
+        "first": number(first),
+        "last": number(last),
+        "prev_url": _page_url(spec, extra, number_ - 1) if number_ > 1 else "",
+        "next_url": _page_url(spec, extra, number_ + 1) if last < total else "",
+        "csv_url": (
+            _with(url_for("/exams", spec, page=1, format="csv"), extra)
+            if quality
+            else url_for("/api/exams", spec, page=1, format="csv")
+        ),
+        "description": describe_filters(spec),
+        "quality_note": _QUALITY_NOTES.get(quality or "", ""),
+        "dashboard_url": url_for("/dashboard", plain),
+        "empty": total == 0,
+    }
+
+
+_QUALITY_NOTES = {
+    "pending": "Only exams with no final report yet (pending).",
+    "negative": "Only exams with an end time before the start time.",
+}
+
+
+def _with(url: str, extra: Mapping[str, str]) -> str:
+    if not extra:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(extra)
+
+
+def _page_url(spec: FilterSpec, extra: Mapping[str, str], page: int) -> str:
+    return _with(url_for("/exams", spec, page=page), extra)
+
+
+def _exam_cell(row: Mapping, column: str) -> dict:
+    value = row.get(column)
+    if column in fields.INTERVALS:
+        if value is None:
+            ends_at_final = fields.INTERVALS[column][1] == fields.FINALIZED_AT
+            pending = ends_at_final and not row.get(fields.FINALIZED_AT)
+            return {"text": "pending" if pending else "—", "css": "num"}
+        css = "num negative" if value < 0 else "num"
+        return {"text": format_minutes(value), "css": css}
+    if column in fields.TIME_FIELDS:
+        return {"text": value.replace("T", " ")[:16] if value else "—", "css": "time"}
+    return {"text": "—" if value is None else str(value), "css": ""}
+
+
+def dataset_rows(datasets: Sequence, *, current) -> list[dict]:
+    """Return the loaded data sets for the Data page, the current one marked."""
+    current_id = current.pk if current is not None else None
+    return [
+        {
+            "id": str(d.pk),
+            "name": d.name,
+            "created": d.created_at,
+            "rows": number(d.summary.get("rows_loaded")),
+            "files": [f.filename for f in d.files.all()],
+            "current": d.pk == current_id,
+        }
+        for d in datasets
+    ]

@@ -1,0 +1,177 @@
+/* Dashboard: the server renders the first view; this script keeps the URL,
+   the chart and the tables in step with the form without reloading.
+   Every view is a plain GET URL, so Back, Forward and bookmarks work. */
+(function () {
+  "use strict";
+
+  const form = document.getElementById("dashboard-form");
+  const chart = document.getElementById("chart");
+  if (!form || !chart || !window.Plotly) return;
+  const chartCard = document.getElementById("chart-card");
+  const top = document.getElementById("results-top");
+  const bottom = document.getElementById("results-bottom");
+  const statSelect = document.getElementById("f-stat");
+  const metricSelect = document.getElementById("f-metric");
+  // Values the server assumes when a parameter is absent: kept out of URLs.
+  const DEFAULTS = { days: "all", period: "month", metric: "volume", stat: "median", split: "none" };
+  const COUNT_METRICS = ["volume", "ordered", "complete_ratio"];
+  const PLOT_CONFIG = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["lasso2d", "select2d"],
+    toImageButtonOptions: { filename: "tatviz-chart", scale: 2 },
+  };
+  let latest = 0;
+  let timer = null;
+
+  document.getElementById("apply-button").hidden = true;
+
+  let listening = false;
+  function draw(figure) {
+    if (!figure) return;
+    window.Plotly.react(chart, figure.data, figure.layout, PLOT_CONFIG);
+    if (!listening) {
+      // Plotly adds .on() to the element once it has drawn into it.
+      chart.on("plotly_click", onClick);
+      listening = true;
+    }
+  }
+
+  function queryFromForm() {
+    const params = new URLSearchParams();
+    for (const [name, value] of new FormData(form).entries()) {
+      if (value === "" || DEFAULTS[name] === value) continue;
+      params.append(name, value);
+    }
+    return params.toString();
+  }
+
+  function applyQueryToForm(query) {
+    const params = new URLSearchParams(query);
+    for (const element of form.elements) {
+      if (!element.name) continue;
+      const values = params.getAll(element.name);
+      if (element.type === "checkbox") {
+        element.checked = values.indexOf(element.value) !== -1;
+      } else if (element.type === "radio") {
+        const wanted = values.length ? values[values.length - 1] : DEFAULTS[element.name];
+        element.checked = element.value === wanted;
+      } else if (element.tagName === "SELECT" || element.tagName === "INPUT") {
+        const value = values.length ? values[values.length - 1] : DEFAULTS[element.name] || "";
+        element.value = value;
+      }
+    }
+    syncControls();
+  }
+
+  function syncControls() {
+    // A statistic means nothing for counts; disabling also keeps it out of the URL.
+    const isCount = COUNT_METRICS.indexOf(metricSelect.value) !== -1;
+    statSelect.disabled = isCount;
+    statSelect.title = isCount ? "Counts have no statistic: pick a turnaround metric" : "";
+    const start = form.elements.start.value;
+    const end = form.elements.end.value;
+    document.querySelectorAll(".presets button").forEach(function (button) {
+      const on = button.dataset.start === start && button.dataset.end === end;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    updatePhysicianCount();
+  }
+
+  async function refresh(query, push) {
+    if (push) {
+      window.history.pushState({ query: query }, "", "/dashboard" + (query ? "?" + query : ""));
+    }
+    const ticket = ++latest;
+    chartCard.setAttribute("aria-busy", "true");
+    const result = await window.TATviz.request("GET", "/dashboard/data" + (query ? "?" + query : ""));
+    if (ticket !== latest) return; // a newer change is on its way
+    chartCard.removeAttribute("aria-busy");
+    if (!result.ok) {
+      showError(result.body.error || "This view could not be drawn.");
+      return;
+    }
+    top.innerHTML = result.body.top;
+    bottom.innerHTML = result.body.bottom;
+    chartCard.hidden = result.body.empty;
+    chart.setAttribute("aria-label", result.body.chart_title || "");
+    if (!result.body.empty) draw(result.body.figure);
+  }
+
+  function showError(message) {
+    top.textContent = "";
+    const box = document.createElement("p");
+    box.className = "banner banner-error";
+    box.setAttribute("role", "alert");
+    box.textContent = message;
+    top.appendChild(box);
+    bottom.textContent = "";
+    chartCard.hidden = true;
+  }
+
+  function scheduleRefresh() {
+    syncControls();
+    window.clearTimeout(timer);
+    // Wait a moment so ticking three boxes in a row costs one request.
+    timer = window.setTimeout(function () {
+      refresh(queryFromForm(), true);
+    }, 250);
+  }
+
+  form.addEventListener("change", function (event) {
+    if (event.target.id === "physician-search") return;
+    scheduleRefresh();
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    scheduleRefresh();
+  });
+
+  window.addEventListener("popstate", function () {
+    const query = window.location.search.replace(/^\?/, "");
+    applyQueryToForm(query);
+    refresh(query, false);
+  });
+
+  document.querySelectorAll(".presets button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      form.elements.start.value = button.dataset.start;
+      form.elements.end.value = button.dataset.end;
+      scheduleRefresh();
+    });
+  });
+
+  // Physician search: hundreds of names, so filter the list as the user types.
+  const search = document.getElementById("physician-search");
+  const list = document.getElementById("physician-list");
+  function updatePhysicianCount() {
+    if (!list) return;
+    const count = list.querySelectorAll("input:checked").length;
+    document.getElementById("physician-count").textContent =
+      count ? count + " selected" : "None ticked = all";
+  }
+  if (search && list) {
+    search.hidden = false;
+    search.addEventListener("input", function () {
+      const needle = search.value.trim().toLowerCase();
+      list.querySelectorAll("label").forEach(function (label) {
+        const checked = label.querySelector("input").checked;
+        label.hidden = needle !== "" && !checked && label.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  }
+
+  // Click-through: the server turns the bucket and series into filters.
+  function onClick(event) {
+    const point = event.points && event.points[0];
+    if (!point) return;
+    const params = new URLSearchParams(window.location.search);
+    params.set("bucket", point.data.x[point.pointIndex]);
+    params.set("series", point.data.meta);
+    window.location.assign("/exams/drill?" + params.toString());
+  }
+
+  window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
+  syncControls();
+  draw(window.TATviz.readJSON("figure-data"));
+})();

@@ -1,0 +1,229 @@
+/* Upload page: drag and drop, upload progress, then the "Reading" stage, and
+   the questions the server may ask back (column mapping, date order). */
+(function () {
+  "use strict";
+
+  const form = document.getElementById("upload-form");
+  if (!form) return;
+  const input = document.getElementById("file-input");
+  const dropzone = document.getElementById("dropzone");
+  const fileList = document.getElementById("file-list");
+  const status = document.getElementById("upload-status");
+  const stage = document.getElementById("upload-stage");
+  const progress = document.getElementById("upload-progress");
+  const errorBox = document.getElementById("upload-error");
+  const button = document.getElementById("upload-button");
+  const mappingForm = document.getElementById("mapping-form");
+  const dateForm = document.getElementById("date-order-form");
+  const labels = window.TATviz.readJSON("field-labels") || {};
+  let chosen = [];
+  let pendingId = null;
+
+  function showFiles(files) {
+    chosen = Array.from(files);
+    fileList.textContent = "";
+    for (const file of chosen) {
+      const item = document.createElement("li");
+      item.textContent = file.name + " (" + formatSize(file.size) + ")";
+      fileList.appendChild(item);
+    }
+  }
+
+  function formatSize(bytes) {
+    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MB";
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function setStage(text, percent) {
+    status.hidden = false;
+    stage.textContent = text;
+    if (percent === null) {
+      progress.removeAttribute("value"); // indeterminate while the server reads
+    } else {
+      progress.value = percent;
+    }
+  }
+
+  input.addEventListener("change", function () {
+    showFiles(input.files);
+  });
+
+  ["dragenter", "dragover"].forEach(function (type) {
+    dropzone.addEventListener(type, function (event) {
+      event.preventDefault();
+      dropzone.classList.add("is-dragover");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    dropzone.addEventListener(type, function (event) {
+      event.preventDefault();
+      dropzone.classList.remove("is-dragover");
+    });
+  });
+  dropzone.addEventListener("drop", function (event) {
+    if (event.dataTransfer && event.dataTransfer.files.length) {
+      input.files = event.dataTransfer.files;
+      showFiles(event.dataTransfer.files);
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!chosen.length) {
+      showError("Choose at least one export file first.");
+      return;
+    }
+    const mode = form.querySelector("input[name=mode]:checked");
+    const url = mode && mode.value === "add" ? "/api/datasets/current/files" : "/api/datasets";
+    const data = new FormData();
+    chosen.forEach(function (file) {
+      data.append("file", file, file.name);
+    });
+    upload(url, data);
+  });
+
+  function upload(url, data) {
+    showError("");
+    mappingForm.hidden = true;
+    dateForm.hidden = true;
+    button.disabled = true;
+    setStage("Uploading… 0%", 0);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRFToken", window.TATviz.csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) {
+        const percent = Math.round((event.loaded / event.total) * 100);
+        setStage("Uploading… " + percent + "%", percent);
+      }
+    });
+    xhr.upload.addEventListener("load", function () {
+      setStage("Reading the export… (a large file can take a minute)", null);
+    });
+    xhr.addEventListener("load", function () {
+      let body = {};
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch (err) {
+        body = { error: "Unexpected answer from TATviz (HTTP " + xhr.status + ")." };
+      }
+      handleAnswer(xhr.status, body);
+    });
+    xhr.addEventListener("error", function () {
+      handleAnswer(0, { error: "The upload failed: is TATviz still running?" });
+    });
+    xhr.send(data);
+  }
+
+  function handleAnswer(statusCode, body) {
+    button.disabled = false;
+    if (statusCode === 200 || statusCode === 201) {
+      setStage("Loaded. Opening the report…", 100);
+      window.location.assign("/upload?loaded=1");
+      return;
+    }
+    status.hidden = true;
+    if (body.needs_mapping) {
+      pendingId = body.id;
+      showMapping(body);
+    } else if (body.needs_date_order) {
+      pendingId = body.id;
+      showDateOrder(body);
+    } else {
+      showError(body.error || "The export could not be loaded.");
+    }
+  }
+
+  const FIELD_ORDER = [
+    ["completed_at", true], ["modality", true], ["exam_name", true],
+    ["ordered_at", false], ["finalized_at", false], ["accession", false],
+    ["priority", false], ["patient_class", false], ["ordering_physician", false],
+    ["started_at", false], ["preliminary_at", false], ["reading_radiologist", false],
+    ["location", false], ["status", false],
+  ];
+
+  function showMapping(body) {
+    document.getElementById("mapping-message").textContent = body.error || "";
+    const rows = document.getElementById("mapping-rows");
+    rows.textContent = "";
+    const guesses = body.guesses || {};
+    FIELD_ORDER.forEach(function (entry, index) {
+      const field = entry[0];
+      const row = document.createElement("tr");
+      const head = document.createElement("th");
+      head.scope = "row";
+      const label = document.createElement("label");
+      label.htmlFor = "map-" + index;
+      label.textContent = labels[field] || field;
+      head.appendChild(label);
+      if (entry[1]) {
+        const mark = document.createElement("span");
+        mark.className = "required";
+        mark.textContent = {
+          completed_at: " (required)",
+          modality: " (this or the exam name)",
+          exam_name: " (this or the modality)",
+        }[field];
+        head.appendChild(mark);
+      }
+      const cell = document.createElement("td");
+      const select = document.createElement("select");
+      select.id = "map-" + index;
+      select.name = field;
+      select.appendChild(new Option("— not in this file —", ""));
+      (body.headers || []).forEach(function (header) {
+        select.appendChild(new Option(header, header, false, guesses[field] === header));
+      });
+      cell.appendChild(select);
+      row.appendChild(head);
+      row.appendChild(cell);
+      rows.appendChild(row);
+    });
+    mappingForm.hidden = false;
+    mappingForm.querySelector("select").focus();
+  }
+
+  function showDateOrder(body) {
+    const columns = (body.columns || []).join(", ");
+    document.getElementById("date-order-message").textContent =
+      (body.error || "The dates could be read either way.") +
+      (columns ? " Columns: " + columns + "." : "");
+    dateForm.hidden = false;
+    dateForm.querySelector("input[type=radio]").focus();
+  }
+
+  async function answer(payload) {
+    setStage("Reading the export…", null);
+    const result = await window.TATviz.request(
+      "POST", "/api/datasets/" + encodeURIComponent(pendingId) + "/mapping", payload
+    );
+    handleAnswer(result.status, result.body);
+  }
+
+  mappingForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const mapping = {};
+    mappingForm.querySelectorAll("select").forEach(function (select) {
+      if (select.value) mapping[select.name] = select.value;
+    });
+    if (!mapping.completed_at) {
+      showError("Choose the column that holds the exam completion time.");
+      return;
+    }
+    mappingForm.hidden = true;
+    answer(mapping);
+  });
+
+  dateForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const choice = dateForm.querySelector("input[name=date_order]:checked");
+    dateForm.hidden = true;
+    answer({ date_order: choice.value });
+  });
+})();

@@ -1,0 +1,270 @@
+"""A radiology manager's session in a real Chromium against the real app.
+
+The app is launcher.py on a fresh data dir; expected numbers come from
+pandas on the sample CSV itself (with the generator's own modality words),
+never from TATviz.
+"""
+
+import csv
+import re
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sample_data.vocab import EXAM_PREFIXES
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "ris_export_sample.csv"
+SAMPLE_ROWS_LOADED = 7817  # sample_data/expected.json, checked below
+DATA_JS = "() => document.getElementById('chart').data.map(t => "
+DATA_JS += "({x: Array.from(t.x), y: Array.from(t.y), meta: t.meta, "
+# A bar's count is its own n; lines carry n in customdata.
+DATA_JS += "n: t.customdata ? Array.from(t.customdata).map(c => c[0]) : Array.from(t.y)"
+DATA_JS += "}))"
+
+
+@cache
+def sample_exams() -> pd.DataFrame:
+    """Return the sample's exams as the generator describes them."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    # Copies always follow their original and are never more complete.
+    raw = raw.drop_duplicates(subset="Order Procedure Accession", keep="first")
+
+    def when(column: str) -> pd.Series:
+        return pd.to_datetime(raw[column], format="%m/%d/%Y %H:%M", errors="coerce")
+
+    exams = pd.DataFrame(
+        {
+            "accession": raw["Order Procedure Accession"],
+            "modality": raw["Exam Order Name"].str.split(" ").str[0].map(EXAM_PREFIXES),
+            "priority": raw["Priority"],
+            "completed": when("Exam Complete Date/Tm"),
+            "final": when("Final Date/Tm"),
+        }
+    )
+    exams["report_tat"] = (exams["final"] - exams["completed"]).dt.total_seconds() / 60
+    assert len(exams) == SAMPLE_ROWS_LOADED
+    assert exams["modality"].notna().all()
+    return exams
+
+
+def readable(minutes: float) -> str:
+    """Write minutes the way the page does (half up): 45 min, 3 h 05 min."""
+    total = int(minutes + 0.5)
+    if total < 60:
+        return f"{total} min"
+    return f"{total // 60} h {total % 60:02d} min"
+
+
+def chart_data(page) -> list[dict]:
+    return page.evaluate(DATA_JS)
+
+
+def wait_for_chart(page, *, points: int) -> None:
+    page.wait_for_function(
+        "n => { const c = document.getElementById('chart');"
+        " return c && c.data && c.data.length && c.data[0].x.length === n; }",
+        arg=points,
+    )
+
+
+def click_bar(page, index: int) -> None:
+    # Plotly's drag layer sits over the bars: click where a person would.
+    box = page.locator("#chart g.trace.bars g.point").nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def assert_clean(visit) -> None:
+    assert visit.watch.outside == [], "requests left 127.0.0.1"
+    assert visit.watch.errors == [], "console errors"
+
+
+def test_upload_filter_drill_download(visit):
+    page = visit.page
+    exams = sample_exams()
+    ct = exams[exams["modality"] == "CT"]
+    ct_quarters = ct["completed"].dt.quarter.value_counts().sort_index().tolist()
+    ct_months = ct["completed"].dt.month.value_counts().sort_index().tolist()
+
+    page.goto(visit.app.url)
+    page.get_by_role("heading", name="Load a RIS export").wait_for()
+    visit.shot("upload")
+
+    page.set_input_files("#file-input", str(SAMPLE))
+    page.get_by_text("ris_export_sample.csv (").wait_for()
+    page.click("#upload-button")
+    page.wait_for_url("**/upload?loaded=1")
+    report = page.locator(".report-card")
+    assert "7,817" in report.inner_text()
+    assert "no final report yet" in report.inner_text()
+    visit.shot("quality-report")
+
+    page.get_by_role("link", name="Open the dashboard").click()
+    page.wait_for_url("**/dashboard")
+    wait_for_chart(page, points=12)
+    visit.shot("dashboard")
+
+    # Keyboard: tick CT with the space bar.
+    ct_box = page.get_by_role("checkbox", name="CT", exact=True)
+    ct_box.focus()
+    with page.expect_response(lambda r: "/dashboard/data" in r.url):
+        page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"/dashboard\?modality=CT$"))
+    wait_for_chart(page, points=12)
+    assert chart_data(page)[0]["y"] == ct_months
+
+    with page.expect_response(lambda r: "/dashboard/data" in r.url):
+        page.select_option("#f-period", "quarter")
+    page.wait_for_url(re.compile(r"period=quarter"))
+    wait_for_chart(page, points=4)
+    (trace,) = chart_data(page)
+    assert trace["x"] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert trace["y"] == ct_quarters
+    assert trace["n"] == ct_quarters
+    visit.shot("ct-by-quarter")
+
+    # Back restores the previous view, Forward the next one.
+    page.go_back()
+    page.wait_for_url(re.compile(r"/dashboard\?modality=CT$"))
+    wait_for_chart(page, points=12)
+    assert page.input_value("#f-period") == "month"
+    page.go_forward()
+    page.wait_for_url(re.compile(r"period=quarter"))
+    wait_for_chart(page, points=4)
+
+    click_bar(page, 1)
+    page.wait_for_url(re.compile(r"/exams\?"))
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["modality"] == ["CT"]
+    assert (query["start"], query["end"]) == (["2025-04-01"], ["2025-06-30"])
+    q2 = ct_quarters[1]
+    assert f"of {q2:,}" in page.locator("#list-count").inner_text()
+    visit.shot("exam-list")
+
+    page.get_by_role("link", name="Report TAT", exact=True).click()
+    page.wait_for_url(re.compile(r"sort=complete_to_final"))
+    header = page.locator("th[aria-sort]")
+    assert header.get_attribute("aria-sort") == "ascending"
+
+    with page.expect_download() as info:
+        page.click("#csv-link")
+    target = visit.artifacts / "ct-q2-exams.csv"
+    info.value.save_as(target)
+    with open(target, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == trace["n"][1] == q2
+    assert {row["modality"] for row in rows} == {"CT"}
+    assert_clean(visit)
+
+
+def test_the_managers_question(visit):
+    """Median report TAT of STAT CT on night shifts last quarter; slowest exams."""
+    page = visit.page
+    exams = sample_exams()
+    hour = exams["completed"].dt.hour
+    chosen = exams[
+        (exams["modality"] == "CT")
+        & (exams["priority"] == "STAT")
+        & ((hour >= 23) | (hour < 7))
+        & (exams["completed"] >= "2025-07-01")
+        & (exams["completed"] < "2025-10-01")
+    ]
+    valid = chosen[chosen["report_tat"] >= 0]
+    median = float(np.median(valid["report_tat"]))
+    slowest = valid.sort_values("report_tat", ascending=False, kind="stable")
+
+    page.goto(visit.app.url)
+    page.get_by_role("button", name="Explore the sample export").click()
+    page.wait_for_url("**/dashboard")
+    wait_for_chart(page, points=12)
+
+    page.select_option("#f-metric", "complete_to_final")
+    page.get_by_role("checkbox", name="CT", exact=True).check()
+    page.get_by_role("checkbox", name="STAT", exact=True).check()
+    page.get_by_role("checkbox", name="night", exact=True).check()
+    with page.expect_response(lambda r: "start=2025-07-01" in r.url):
+        page.get_by_role("button", name="Last quarter").click()
+    page.wait_for_url(re.compile(r"end=2025-09-30"))
+    wait_for_chart(page, points=3)
+    headline = page.locator(".headline")
+    page.wait_for_function(
+        "t => document.querySelector('.headline').innerText.includes(t)",
+        arg=f"n = {len(valid):,}",
+    )
+    assert "Median report TAT" in headline.inner_text()
+    assert readable(median) in headline.inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    visit.shot("answer")
+
+    page.get_by_role("link", name="List these exams, slowest first").click()
+    page.wait_for_url(re.compile(r"sort=-complete_to_final"))
+    first_row = page.locator(".exam-table tbody tr").first
+    assert first_row.locator("td").first.inner_text() == slowest["accession"].iloc[0]
+    visit.shot("slowest")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Quit").click()
+    page.get_by_text("TATviz has stopped").wait_for()
+    assert visit.app.process.wait(timeout=15) == 0
+    assert_clean(visit)
+
+
+ODD_CSV = (
+    b"Thing One,Thing Two,Thing Three\n"
+    b"X1,2025-01-13 10:00,CT HEAD\n"
+    b"X2,2025-01-14 11:00,XR CHEST\n"
+)
+EVIL_CSV = (
+    b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
+    b"Final Date/Tm,Exam Order Name,Priority,Ordering Physician,Patient Class\r\n"
+    b"03/03/2025 10:30,A1,03/03/2025 09:00,03/03/2025 11:00,CT HEAD,STAT,"
+    b"<script>alert(1)</script>,ED\r\n"
+    b"03/13/2025 23:30,A2,03/13/2025 22:00,03/14/2025 01:00,"
+    b"XR CHEST </script><script>alert(2)</script>,Routine,<b>BOLD</b>,Inpatient\r\n"
+)
+
+
+def test_mapping_and_hostile_names(visit):
+    page = visit.page
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(visit.app.url + "upload")
+    page.set_input_files(
+        "#file-input",
+        {"name": "odd.csv", "mimeType": "text/csv", "buffer": ODD_CSV},
+    )
+    page.click("#upload-button")
+    form = page.locator("#mapping-form")
+    form.wait_for()
+    visit.shot("mapping")
+    page.get_by_label("Exam completed (date/time)").select_option("Thing Two")
+    page.select_option("select[name=exam_name]", "Thing Three")
+    page.select_option("select[name=accession]", "Thing One")
+    form.get_by_role("button", name="Use these columns").click()
+    page.wait_for_url("**/upload?loaded=1")
+    assert "2" in page.locator(".report-card strong").first.inner_text()
+
+    page.goto(visit.app.url + "upload")
+    page.set_input_files(
+        "#file-input",
+        {"name": "evil.csv", "mimeType": "text/csv", "buffer": EVIL_CSV},
+    )
+    page.click("#upload-button")
+    page.wait_for_url("**/upload?loaded=1")
+    page.goto(visit.app.url + "dashboard?split=physician&period=day")
+    wait_for_chart(page, points=11)
+    legend = page.locator("#chart .legendtext").all_text_contents()
+    assert "<script>alert(1)</script>" in legend
+    assert "<b>BOLD</b>" in legend
+    assert page.get_by_role("checkbox", name="<script>alert(1)</script>").count() == 1
+    page.goto(visit.app.url + "exams")
+    assert page.get_by_text("XR CHEST </script><script>alert(2)</script>").count() == 1
+    visit.shot("escaped-names")
+    assert dialogs == []
+    assert_clean(visit)

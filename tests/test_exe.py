@@ -1,0 +1,67 @@
+"""The frozen one-folder build: built with `make exe`, run by scripts/smoke_exe.py.
+
+The build is reused when it is newer than every file that goes into it, so a
+second local run costs seconds; CI starts from a clean clone and always
+builds (~1 min), catching PyInstaller hook and data-file mistakes.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.exe
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = ROOT / "dist" / "TATviz" / ("TATviz.exe" if os.name == "nt" else "TATviz")
+INPUT_FILES = ["launcher.py", "tatviz.spec", "requirements.txt", "Makefile"]
+INPUT_FOLDERS = ["tatviz", "exams", "templates", "static", "sample_data"]
+
+
+def newest_input() -> float:
+    files = [ROOT / name for name in INPUT_FILES]
+    for folder in INPUT_FOLDERS:
+        files += [
+            path
+            for path in (ROOT / folder).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        ]
+    return max(path.stat().st_mtime for path in files)
+
+
+def build_if_stale() -> None:
+    if BINARY.is_file() and BINARY.stat().st_mtime > newest_input():
+        return
+    began = time.monotonic()
+    result = subprocess.run(
+        ["make", "exe"], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    print(f"make exe: {time.monotonic() - began:.0f} s")
+
+
+def test_frozen_build_passes_the_smoke_test():
+    build_if_stale()
+    assert BINARY.is_file()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "smoke_exe.py"), str(BINARY)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Smoke test passed." in result.stdout
+
+
+def test_no_database_anywhere_under_dist():
+    build_if_stale()
+    found = [
+        path
+        for path in (ROOT / "dist").rglob("*")
+        if path.suffix.lower() in {".db", ".sqlite3", ".sqlite"}
+    ]
+    assert found == []

@@ -1,0 +1,337 @@
+"""launcher.py as a user runs it: a real subprocess on a temporary data dir.
+
+Also the pieces it relies on: the Quit view, the self-test's report and the
+frozen-Linux browser environment.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+import launcher
+from exams import lifecycle, selftest
+from scripts import smoke_exe
+from tatviz import paths
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNING = re.compile(r"^TATviz running at http://127\.0\.0\.1:(\d+)/$")
+START_TIMEOUT = 60.0
+# POSIX signals: these tests run on Linux CI; the Windows job stops the exe
+# through the in-app Quit (scripts/smoke_exe.py).
+STOP_SIGNAL = signal.SIGTERM
+
+
+def launcher_argv(data_dir: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        str(ROOT / "launcher.py"),
+        "--no-browser",
+        "--data-dir",
+        str(data_dir),
+        *args,
+    ]
+
+
+@pytest.fixture
+def launch():
+    """Start launcher.py; every process still running at the end is killed."""
+    started = []
+
+    def start(data_dir: Path, *args: str, port: str = "0") -> smoke_exe.App:
+        app = smoke_exe.App(launcher_argv(data_dir, "--port", port, *args))
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.kill()
+
+
+def wait_running(app: smoke_exe.App) -> int:
+    """Return the port from the running line (which must be the first line)."""
+    line = app.next_line(START_TIMEOUT)
+    match = RUNNING.match(line)
+    assert match, f"first stdout line was {line!r}"
+    return int(match.group(1))
+
+
+def browser_with_csrf(port: int) -> smoke_exe.Browser:
+    browser = smoke_exe.Browser(launcher.app_url(port))
+    status, _ = browser.request("/")
+    assert status == 200
+    return browser
+
+
+def remaining_stdout(app: smoke_exe.App) -> list[str]:
+    lines = []
+    while (line := app.lines.get(timeout=10)) is not None:
+        lines.append(line)
+    return lines
+
+
+def test_prints_one_running_line_and_answers_healthz(launch, tmp_path):
+    app = launch(tmp_path)
+    port = wait_running(app)
+
+    status, body = smoke_exe.Browser(launcher.app_url(port)).request("/healthz")
+    assert (status, body) == (200, b"ok")
+    app.proc.send_signal(STOP_SIGNAL)
+    assert app.wait() == 0
+    assert remaining_stdout(app) == []
+
+
+def test_default_port_is_8000_or_a_free_one_with_a_notice(tmp_path):
+    app = smoke_exe.App(launcher_argv(tmp_path))
+    try:
+        port = wait_running(app)
+        app.proc.send_signal(STOP_SIGNAL)
+        assert app.wait() == 0
+    finally:
+        app.kill()
+    if port != 8000:
+        assert "Port 8000 is in use" in "".join(app.stderr)
+
+
+def test_taken_port_falls_back_to_a_free_one_and_says_so(launch, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        app = launch(tmp_path, port=str(busy))
+        port = wait_running(app)
+        assert port != busy
+        assert smoke_exe.Browser(launcher.app_url(port)).request("/healthz")[0] == 200
+    app.proc.send_signal(STOP_SIGNAL)
+    assert app.wait() == 0
+    assert f"Port {busy} is in use" in "".join(app.stderr)
+    assert f"using port {port} instead" in "".join(app.stderr)
+
+
+def test_second_launch_on_same_data_dir_points_at_the_first(launch, tmp_path):
+    first = launch(tmp_path)
+    port = wait_running(first)
+
+    second = launch(tmp_path)
+    assert second.next_line(START_TIMEOUT) == (
+        f"TATviz already running at http://127.0.0.1:{port}/"
+    )
+    assert second.wait() == 0
+    assert launcher.is_healthy(port)
+
+
+def test_other_data_dir_gets_its_own_server(launch, tmp_path):
+    first = wait_running(launch(tmp_path / "a"))
+    second = wait_running(launch(tmp_path / "b"))
+    assert first != second
+
+
+@pytest.mark.parametrize("stop", [STOP_SIGNAL, signal.SIGINT], ids=["term", "int"])
+def test_signal_stops_cleanly(launch, tmp_path, stop):
+    app = launch(tmp_path)
+    port = wait_running(app)
+    assert (tmp_path / "instance.json").exists()
+
+    app.proc.send_signal(stop)
+
+    assert app.wait() == 0
+    assert not launcher.is_healthy(port, timeout=0.5)
+    assert not (tmp_path / "instance.json").exists()
+
+
+def test_quit_needs_the_csrf_token_then_stops_cleanly(launch, tmp_path):
+    app = launch(tmp_path)
+    port = wait_running(app)
+    forged = smoke_exe.Browser(launcher.app_url(port))
+    forged.csrf_token = lambda: "not-the-token"
+
+    assert forged.request("/api/quit", data=b"")[0] == 403
+    assert launcher.is_healthy(port)
+
+    status, body = browser_with_csrf(port).request("/api/quit", data=b"")
+    assert (status, body) == (202, b'{"status": "stopping"}')
+    assert app.wait() == 0
+    assert not launcher.is_healthy(port, timeout=0.5)
+
+
+def test_serves_on_loopback_127_0_0_1_only(launch, tmp_path):
+    port = wait_running(launch(tmp_path))
+    # All of 127/8 is loopback on Linux: a socket bound to 127.0.0.1 alone
+    # refuses 127.0.0.2, as it refuses the machine's network addresses.
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.2", port), 2):
+        pass
+
+
+def test_bound_socket_is_127_0_0_1_and_not_shared():
+    sock = launcher.bind_socket(0)
+    try:
+        host, port = sock.getsockname()
+        assert host == "127.0.0.1"
+        with pytest.raises(OSError):
+            launcher.bind_socket(port).close()
+    finally:
+        sock.close()
+
+
+def test_data_dir_keeps_key_private_and_log(launch, tmp_path):
+    wait_running(launch(tmp_path))
+    key = tmp_path / "secret_key.txt"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+    assert len(key.read_text().strip()) >= 50
+    assert "Ready at http://127.0.0.1:" in (tmp_path / "tatviz.log").read_text()
+
+
+def test_sample_flag_makes_the_sample_the_current_data_set(launch, tmp_path):
+    port = wait_running(launch(tmp_path, "--sample"))
+    status, body = smoke_exe.Browser(launcher.app_url(port)).request(
+        "/api/datasets/current"
+    )
+    assert status == 200
+    assert json.loads(body)["rows_loaded"] > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TATVIZ_DEBUG", "maybe"), ("TATVIZ_MAX_UPLOAD_MB", "lots")],
+)
+def test_bad_environment_value_stops_with_a_message(tmp_path, name, value):
+    result = subprocess.run(
+        launcher_argv(tmp_path, "--port", "0"),
+        env={**os.environ, name: value},
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"TATviz cannot start: {name}=" in result.stderr
+
+
+def test_bad_port_is_refused():
+    with pytest.raises(SystemExit) as exit_info:
+        launcher.parse_args(["--port", "70000"])
+    assert exit_info.value.code == 2
+
+
+def test_self_test_passes_on_a_fresh_data_dir(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "launcher.py"), "--self-test"]
+        + ["--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Self-test passed" in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_self_test_refuses_a_data_dir_in_use(launch, tmp_path):
+    wait_running(launch(tmp_path))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "launcher.py"), "--self-test"]
+        + ["--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
+    assert result.returncode == 1
+    assert "quit it first" in result.stderr
+
+
+def test_self_test_reports_a_missing_route_as_a_failure():
+    lines = []
+    ok = selftest.run_self_test(
+        report=lines.append,
+        steps=[lambda: selftest.check_urls(["/healthz", "/no-such-page"])],
+    )
+    assert not ok
+    assert "  ok    GET /healthz: 200" in lines
+    assert any("FAIL  GET /no-such-page: no route" in line for line in lines), lines
+    assert lines[-1] == "Self-test FAILED: 1 of 2 checks."
+
+
+def test_self_test_urls_cover_every_metric():
+    from exams import fields
+
+    series = [url for url in selftest.SELF_TEST_URLS if url.startswith("/api/series")]
+    assert sorted(series) == sorted(f"/api/series?metric={m}" for m in fields.METRICS)
+
+
+def test_quit_without_launcher_says_so():
+    lifecycle.set_shutdown_handler(None)
+    response = Client(HTTP_HOST="127.0.0.1").post("/api/quit")
+    assert response.status_code == 409
+    assert "not started by the TATviz launcher" in response.json()["error"]
+
+
+def test_quit_calls_the_launchers_handler():
+    calls = []
+    lifecycle.set_shutdown_handler(lambda: calls.append("stop"))
+    try:
+        response = Client(HTTP_HOST="127.0.0.1").post("/api/quit")
+    finally:
+        lifecycle.set_shutdown_handler(None)
+    assert response.status_code == 202
+    assert calls == ["stop"]
+
+
+def test_quit_refuses_get_and_missing_csrf():
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    assert client.get("/api/quit").status_code == 405
+    assert client.post("/api/quit").status_code == 403
+
+
+def test_say_survives_a_windowed_build_without_stdout(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", None)
+    launcher.say("TATviz running at http://127.0.0.1:1/")
+
+
+@pytest.mark.parametrize(
+    ("original", "inside"), [("/usr/lib/custom", "/usr/lib/custom"), (None, None)]
+)
+def test_frozen_linux_browser_gets_the_users_library_path(
+    monkeypatch, original, inside
+):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/bundle/_internal")
+    if original is None:
+        monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
+    else:
+        monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", original)
+
+    with paths.system_library_path():
+        assert os.environ.get("LD_LIBRARY_PATH") == inside
+    assert os.environ["LD_LIBRARY_PATH"] == "/bundle/_internal"
+
+
+def test_instance_lock_admits_one_holder_per_data_dir(tmp_path):
+    first = lifecycle.InstanceLock(tmp_path)
+    second = lifecycle.InstanceLock(tmp_path)
+    assert first.acquire()
+    try:
+        assert not second.acquire()
+    finally:
+        first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_instance_file_round_trip_and_garbage(tmp_path):
+    assert lifecycle.read_instance_port(tmp_path) is None
+    lifecycle.write_instance(tmp_path, 8123)
+    assert lifecycle.read_instance_port(tmp_path) == 8123
+    (tmp_path / "instance.json").write_text("{not json", encoding="utf-8")
+    assert lifecycle.read_instance_port(tmp_path) is None
+    lifecycle.remove_instance(tmp_path)
+    assert not (tmp_path / "instance.json").exists()
