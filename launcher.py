@@ -76,6 +76,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="make the bundled sample export the current data set",
     )
     parser.add_argument(
+        "--require-token",
+        action="store_true",
+        help="admit only the browser opened with this launch's one-time link "
+        "(shared workstations); also env TATVIZ_REQUIRE_TOKEN=1",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check the installation, print a report and exit 0 (ok) or 1",
@@ -135,11 +141,15 @@ def open_browser(url: str) -> None:
     from tatviz import paths
 
     with paths.system_library_path():
-        webbrowser.open(_with_access_token(url))
+        webbrowser.open(url)
 
 
 def _with_access_token(url: str) -> str:
-    """Add a one-time token when the app only admits the launcher's browser."""
+    """Add a new one-time token when the app only admits the launcher's browser.
+
+    Issued even without a browser: the token file in the data dir is then
+    the way in. The printed line never carries it.
+    """
     from django.conf import settings
 
     if not settings.TATVIZ_REQUIRE_TOKEN:
@@ -166,9 +176,10 @@ def join_running_instance(data_dir: Path, *, browser: bool) -> int:
         )
         return 1
     url = app_url(port)
+    entry = _with_access_token(url)
     say(f"TATviz already running at {url}")
     if browser:
-        open_browser(url)
+        open_browser(entry)
     return 0
 
 
@@ -273,10 +284,11 @@ def announce_when_ready(server: Server, *, browser: bool) -> None:
             say("TATviz did not start in time; see tatviz.log.", sys.stderr)
             server.stop_soon(exit_code=1, delay=0)
         return
+    entry = _with_access_token(url)
     log.info("Ready at %s", url)
     say(f"TATviz running at {url}")
     if browser:
-        open_browser(url)
+        open_browser(entry)
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> int:
@@ -328,6 +340,9 @@ def run_app(args: argparse.Namespace) -> int:
         # other program holds now.
         lifecycle.remove_instance(data_dir)
         prepare_database_and_app()
+        from exams import store
+
+        store.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)
         if args.sample:
             load_sample()
         return serve(args, data_dir)
@@ -364,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
                     prefix="tatviz-selftest-", ignore_cleanup_errors=True
                 )
             )
+        if args.require_token:
+            os.environ["TATVIZ_REQUIRE_TOKEN"] = "1"
         from tatviz.env import EnvError
 
         try:

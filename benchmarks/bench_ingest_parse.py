@@ -22,7 +22,7 @@ import pyarrow.csv as pa_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exams.ingest import read_export  # noqa: E402
+from exams.ingest import read_export
 
 HEADERS = (
     "Order Procedure Accession",

@@ -29,6 +29,7 @@ TARGET_COLOUR = "#D55E00"
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 _BAR_METRICS = ("volume", "ordered")
 _DATE_PERIODS = ("day", "week")
+_HOVER_DATES = {"day": "%a %d %b %Y", "week": "%d %b %Y"}
 # More series than this cannot be told apart (and would bloat the page): a
 # split by physician keeps the busiest; stacked counts merge the rest into
 # "Other" so each bar's height stays the true total.
@@ -52,7 +53,7 @@ def series_figure(
     stat = series.get("stat", "median")
     x = list(series.get("x", []))
     traces = [
-        _trace(metric, stat, x, one, index=i)
+        _trace(metric, stat, series.get("period", "month"), x, one, index=i)
         for i, one in enumerate(shown_series(series))
     ]
     fig = go.Figure(data=traces)
@@ -98,7 +99,7 @@ def shown_series(series: Mapping) -> list[Mapping]:
     return [*kept, other]
 
 
-def _trace(metric: str, stat: str, x: list, one: Mapping, *, index: int):
+def _trace(metric: str, stat: str, period: str, x: list, one: Mapping, *, index: int):
     """Return one series as a bar or a line, with ``n`` in every hover."""
     raw_name = str(one.get("name", ""))
     y = list(one.get("y", []))
@@ -112,7 +113,7 @@ def _trace(metric: str, stat: str, x: list, one: Mapping, *, index: int):
         "name": escape_label(raw_name),
         # The raw value, for the click-through to the exam list.
         "meta": one.get("meta", raw_name),
-        "hovertemplate": _hovertemplate(metric, stat),
+        "hovertemplate": _hovertemplate(metric, stat, period),
     }
     if metric in _BAR_METRICS:
         # A count is its own n: no customdata needed.
@@ -140,8 +141,9 @@ def _trace(metric: str, stat: str, x: list, one: Mapping, *, index: int):
     )
 
 
-def _hovertemplate(metric: str, stat: str) -> str:
-    head = "<b>%{fullData.name}</b><br>%{x}<br>"
+def _hovertemplate(metric: str, stat: str, period: str) -> str:
+    when = "Week of %{x}" if period == "week" else "%{x}"
+    head = f"<b>%{{fullData.name}}</b><br>{when}<br>"
     if metric in _BAR_METRICS:
         return head + "n = %{y:,} exams<extra></extra>"
     if metric == "complete_ratio":
@@ -199,19 +201,23 @@ def _base_layout(series: Mapping) -> dict:
     metric = series["metric"]
     stat = series.get("stat", "median")
     period = series.get("period", "month")
+    legend = len(series.get("series", [])) > 1
     return {
         # No theme template: it would add ~6 KB of JSON to every answer.
         "template": None,
         "font": {"family": _FONT, "size": 13, "color": "#1f2933"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "margin": {"l": 64, "r": 16, "t": 40, "b": 48},
+        # Room above the plot only for the legend of a split.
+        "margin": {"l": 64, "r": 16, "t": 40 if legend else 12, "b": 48},
         "hovermode": "closest",
         "hoverlabel": {"align": "left"},
-        "showlegend": len(series.get("series", [])) > 1,
+        "showlegend": legend,
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         "xaxis": {
             "type": "date" if period in _DATE_PERIODS else "category",
+            # The weekday matters on a day axis (weekends read differently).
+            **({"hoverformat": _HOVER_DATES[period]} if period in _HOVER_DATES else {}),
             "title": {"text": _period_title(period)},
             "showgrid": False,
             "linecolor": "#9aa5b1",
@@ -244,16 +250,24 @@ def _period_title(period: str) -> str:
     }.get(period, period)
 
 
+# Short enough to fit beside a chart 320 px tall.
+_AXIS_INTERVALS = {
+    "order_to_complete": "order → complete",
+    "complete_to_final": "report TAT",
+    "order_to_final": "total TAT",
+}
+
+
 def axis_title(metric: str, stat: str) -> str:
-    """Return the y-axis title, e.g. ``Median · Complete → final (minutes)``."""
-    label = fields.METRIC_LABELS.get(metric, metric)
+    """Return the y-axis title, e.g. ``Median report TAT (minutes)``."""
     if metric in _BAR_METRICS:
-        return label
+        return fields.METRIC_LABELS[metric]
     if metric == "complete_ratio":
-        return f"{label} (ratio)"
+        return "Completed ÷ ordered"
+    interval = _AXIS_INTERVALS.get(metric, metric)
     if stat == "within":
-        return f"% within target · {label}"
-    return f"{fields.STAT_LABELS.get(stat, stat)} · {label} (minutes)"
+        return f"% within target, {interval}"
+    return f"{fields.STAT_LABELS.get(stat, stat)} {interval} (minutes)"
 
 
 def weekend_shapes(labels: Sequence[str]) -> list[dict]:

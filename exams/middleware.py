@@ -1,4 +1,6 @@
-"""Security headers Django does not set by itself."""
+"""Security headers on every response, and request logs without patient data."""
+
+import logging
 
 # Only our own origin: no CDN, no inline script. Plotly needs inline styles
 # and blob: workers are unused; data: images are Plotly's toolbar icons.
@@ -17,16 +19,50 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
 
 class ContentSecurityPolicyMiddleware:
-    """Add a CSP allowing only this app's own origin."""
+    """Add the CSP and the other security headers to every response.
+
+    It is the outermost middleware, so responses that never reach the inner
+    ones (static files, a refused Host, the token check) get them too. Pages
+    and API answers carry exam rows: ``no-store`` keeps them out of the
+    browser's disk cache; static files keep WhiteNoise's caching.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class RedactRequestPath(logging.Filter):
+    """Log a failed request by its route, not its path.
+
+    Django logs "Internal Server Error: <path>"; a path such as
+    ``/api/exams/<accession>`` names an exam, and the log must not.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", None)
+        if path and isinstance(record.args, tuple):
+            # Django escapes the path it logs (non-ASCII as \u…).
+            forms = {path, path.encode("unicode_escape").decode("ascii")}
+            match = getattr(request, "resolver_match", None)
+            route = f"/{match.route}" if match is not None else "(unmatched path)"
+            record.args = tuple(route if arg in forms else arg for arg in record.args)
+        return True

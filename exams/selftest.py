@@ -14,13 +14,27 @@ from exams import fields
 # Pages and API calls that must answer 200 once the sample export is loaded.
 # Add each new page, chart type or analysis view here: the frozen binary's
 # self-test in CI then proves the bundle can serve it.
+INSIGHTS = ("distribution", "heatmap", "compare", "pareto", "pending", "forecast")
 SELF_TEST_URLS: list[str] = [
     "/healthz",
     "/",
     "/dashboard",
+    "/exams",
+    "/data",
+    "/settings",
+    "/overview",
+    *(f"/insights/{view}" for view in INSIGHTS),
+    "/api/datasets/current",
     "/api/options",
     *(f"/api/series?{urlencode({'metric': metric})}" for metric in fields.METRICS),
     "/api/summary",
+    "/api/exams",
+    "/api/distribution?metric=complete_to_final",
+    "/api/heatmap?metric=complete_to_final",
+    "/api/compare?against=previous",
+    "/api/pareto?by=exam_name",
+    "/api/pending",
+    "/api/forecast",
 ]
 
 # collectstatic's default ignore patterns.
@@ -78,7 +92,10 @@ def check_static() -> Iterator[Check]:
 
     names = static_names()
     missing = [name for name in names if not _is_collected(staticfiles_storage, name)]
-    detail = f"not collected: {', '.join(missing)}" if missing else f"{len(names)}"
+    if missing:
+        detail = f"run collectstatic; missing: {', '.join(missing)}"
+    else:
+        detail = f"{len(names)} files"
     yield Check("static files in the manifest", not missing, detail)
     yield Check(f"static {PLOTLY_JS}", PLOTLY_JS in names and PLOTLY_JS not in missing)
 
@@ -143,15 +160,23 @@ STEPS: list[Callable[[], Iterator[Check]]] = [
 
 
 def run_self_test(*, report: Callable[[str], None], steps=None) -> bool:
-    """Run every step, report one line per check; return True when all pass."""
+    """Run the steps in order, one line per check; return True when all pass.
+
+    Each step needs the ones before it (pages need the static files and the
+    sample), so the first failing step ends the run instead of a cascade.
+    """
     from django.conf import settings
 
     report(f"TATviz self-test (data dir {settings.DATA_DIR})")
-    results = []
+    results: list[Check] = []
     for step in STEPS if steps is None else steps:
-        for check in step():
+        checks = list(step())
+        results += checks
+        for check in checks:
             report(check.line())
-            results.append(check)
+        if not all(check.ok for check in checks):
+            report("  (later checks skipped: fix this first)")
+            break
     failed = sum(not check.ok for check in results)
     if failed:
         report(f"Self-test FAILED: {failed} of {len(results)} checks.")

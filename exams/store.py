@@ -19,7 +19,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -137,47 +137,110 @@ def header_signature(headers: Iterable[str]) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
-def _read_file(
-    saved: SavedFile, *, mapping: Mapping[str, str] | None, date_order: str
-) -> ingest.IngestResult:
-    """Ingest one saved file, applying a remembered mapping when needed."""
+@dataclass(frozen=True)
+class Answer:
+    """The user's reply to a 422: a column mapping and/or a date order.
+
+    It is used only for files that cannot be read without it: a file whose
+    columns are recognised keeps its own mapping, and a file whose dates are
+    clear keeps its own order. The mapping goes to each file that needs one
+    and has the headers it names (other exports of the same layout in the
+    upload); another layout is asked about in turn. ``file_id`` is the file
+    the question was about: it takes the mapping even if it does not fit, so
+    the user hears which chosen column is missing.
+    """
+
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    date_order: str | None = None
+    file_id: int | None = None
+
+    def mapping_for(self, f: DatasetFile, headers: list[str]) -> dict | None:
+        """Return the mapping for file ``f`` (with ``headers``), or None."""
+        if not self.mapping:
+            return None
+        known = {ingest.normalise_header(h) for h in headers}
+        chosen = [h for h in self.mapping.values() if h]
+        fits = all(h in headers or ingest.normalise_header(h) in known for h in chosen)
+        return dict(self.mapping) if fits or f.pk == self.file_id else None
+
+
+def _remembered(headers: list[str]) -> dict[str, str] | None:
+    found = HeaderMapping.objects.filter(signature=header_signature(headers)).first()
+    return dict(found.mapping) if found else None
+
+
+def _read_file(f: DatasetFile, *, answer: Answer | None) -> ingest.IngestResult:
+    """Ingest one file of a data set with its own mapping and date order.
+
+    A file without a mapping whose columns are not recognised takes the
+    user's ``answer``, else the mapping remembered for its headers; an
+    ambiguous "auto" date order takes the answer's. What was used is saved
+    on the file, so a cache rebuild reads it the same way, and a mapping the
+    user chose is remembered once a file has been read with it.
+    """
     options = {
-        "filename": saved.filename,
-        "date_order": date_order,
+        "filename": f.filename,
         "cancelled_statuses": preferences.get_cancelled_statuses(),
     }
-    path = _upload_path(saved.stored_name)
-    if mapping:
-        return ingest.read_export(path, mapping=mapping, **options)
-    try:
-        return ingest.read_export(path, **options)
-    except ingest.NeedsMapping as needs:
-        remembered = HeaderMapping.objects.filter(
-            signature=header_signature(needs.headers)
-        ).first()
-        if remembered is None:
+    path = _upload_path(f.stored_name)
+    mapping, date_order, chosen = f.mapping or None, f.date_order, None
+    # Each branch either raises or settles its question for good.
+    while True:
+        try:
+            result = ingest.read_export(
+                path, mapping=mapping, date_order=date_order, **options
+            )
+            break
+        except ingest.NeedsMapping as needs:
+            if mapping is not None:
+                raise
+            chosen = answer.mapping_for(f, needs.headers) if answer else None
+            mapping = chosen or _remembered(needs.headers)
+            if mapping is None:
+                raise
+        except ingest.AmbiguousDates:
+            if date_order != "auto" or not (answer and answer.date_order):
+                raise
+            date_order = answer.date_order
+    if chosen:
+        # The next export from the same system loads with no questions.
+        HeaderMapping.objects.update_or_create(
+            signature=header_signature(result.headers), defaults={"mapping": chosen}
+        )
+    if (mapping or {}) != f.mapping or date_order != f.date_order:
+        f.mapping, f.date_order = dict(mapping or {}), date_order
+        f.save(update_fields=["mapping", "date_order"])
+    return result
+
+
+def _read_files(
+    files: list[DatasetFile], *, answer: Answer | None
+) -> list[ingest.IngestResult]:
+    """Ingest each file; an error names the file when there are several."""
+    results = []
+    for f in files:
+        try:
+            results.append(_read_file(f, answer=answer))
+        except ingest.IngestError as exc:
+            exc.filename, exc.file_id = f.filename, f.pk
+            if len(files) > 1:
+                exc.message = f"{f.filename}: {exc.message}"
+                exc.args = (exc.message,)
             raise
-        return ingest.read_export(path, mapping=remembered.mapping, **options)
+    return results
 
 
 def _build(
-    files: list[DatasetFile],
+    files: list[DatasetFile], *, answer: Answer | None = None
 ) -> tuple[pd.DataFrame, dict]:
     """Ingest and combine the files of a data set; return frame and summary."""
-    results = [
-        _read_file(
-            SavedFile(f.filename, f.stored_name),
-            mapping=f.mapping or None,
-            date_order=f.date_order,
-        )
-        for f in files
-    ]
+    results = _read_files(files, answer=answer)
     frame, per_file, quality = ingest.combine_exports(results)
     first = results[0]
     columns = {}
     for result in results:
-        for field, header in result.columns.items():
-            columns.setdefault(field, header)
+        for field_name, header in result.columns.items():
+            columns.setdefault(field_name, header)
     summary = {
         "filename": first.filename if len(results) == 1 else _combined_name(files),
         "rows_read": sum(r.rows_read for r in results),
@@ -218,9 +281,11 @@ def _write_cache(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _finish(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
+def _finish(
+    dataset: Dataset, files: list[DatasetFile], *, answer: Answer | None = None
+) -> Dataset:
     """Build a data set's frame from its files, cache it and store its summary."""
-    frame, summary = _build(files)
+    frame, summary = _build(files, answer=answer)
     dataset.cache_name = dataset.cache_name or f"{dataset.pk.hex}.parquet"
     _write_cache(frame, _cache_path(dataset))
     dataset.summary = {"id": str(dataset.pk), **summary}
@@ -234,12 +299,14 @@ def _finish(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
 # ---- creating and changing data sets ------------------------------------------
 
 
-def create_dataset(saved: list[SavedFile]) -> Dataset:
+def create_dataset(saved: list[SavedFile], *, answer: Answer | None = None) -> Dataset:
     """Create a data set from saved files.
 
     Raise ``ingest.NeedsMapping`` (with ``.dataset_id`` set, the files kept)
     when columns need the user's mapping; on any other ``IngestError`` the
-    files are removed and nothing changes.
+    files are removed and nothing changes. With several files, the error
+    names the file (``.filename``); the files read so far keep the mapping
+    and date order they were read with, so each answer settles one question.
     """
     dataset = Dataset.objects.create(name=saved[0].filename, pending_mapping=True)
     files = [
@@ -251,12 +318,14 @@ def create_dataset(saved: list[SavedFile]) -> Dataset:
         )
         for i, s in enumerate(saved)
     ]
-    return _finish_or_hold(dataset, files)
+    return _finish_or_hold(dataset, files, answer=answer)
 
 
-def _finish_or_hold(dataset: Dataset, files: list[DatasetFile]) -> Dataset:
+def _finish_or_hold(
+    dataset: Dataset, files: list[DatasetFile], *, answer: Answer | None = None
+) -> Dataset:
     try:
-        return _finish(dataset, files)
+        return _finish(dataset, files, answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         # Keep the files: the user's answer completes this data set.
         _hold(dataset, pending)
@@ -273,6 +342,8 @@ def _hold(dataset: Dataset, pending: ingest.IngestError) -> None:
     dataset.summary = {
         "id": str(dataset.pk),
         "headers": getattr(pending, "headers", []),
+        "filename": getattr(pending, "filename", ""),
+        "file_id": getattr(pending, "file_id", None),
     }
     dataset.save()
 
@@ -288,26 +359,29 @@ def _discard(dataset: Dataset, files: list[DatasetFile]) -> None:
 def apply_mapping(
     dataset: Dataset, *, mapping: Mapping[str, str], date_order: str | None
 ) -> Dataset:
-    """Complete a data set that waited for a column mapping or date order."""
-    files = list(dataset.files.all())
-    for f in files:
-        if mapping:
-            f.mapping = dict(mapping)
-        if date_order:
-            f.date_order = date_order
-        f.save()
-    headers = dataset.summary.get("headers") or []
-    dataset = _finish_or_hold(dataset, files)
-    if mapping and headers:
-        # The next export from the same system loads with no questions.
-        HeaderMapping.objects.update_or_create(
-            signature=header_signature(headers), defaults={"mapping": dict(mapping)}
-        )
-    return dataset
+    """Complete a data set that waited for a column mapping or date order.
+
+    The answer goes to the file that was asked about and to the other files
+    that need the same answer (see `Answer`); files read without a question
+    keep their own columns and dates. Another question raises again.
+    """
+    answer = Answer(
+        mapping=dict(mapping or {}),
+        date_order=date_order,
+        file_id=dataset.summary.get("file_id"),
+    )
+    return _finish_or_hold(dataset, list(dataset.files.all()), answer=answer)
 
 
-def add_files(dataset: Dataset, saved: list[SavedFile]) -> Dataset:
-    """Add saved files to a data set; on failure the data set is unchanged."""
+def add_files(
+    dataset: Dataset, saved: list[SavedFile], *, answer: Answer | None = None
+) -> Dataset:
+    """Add saved files to a data set; on failure the data set is unchanged.
+
+    A new file whose columns or dates need the user raises `NeedsMapping` /
+    `AmbiguousDates` naming it; nothing is kept, and sending the files again
+    with the ``answer`` completes the addition.
+    """
     start = dataset.files.count()
     new = [
         DatasetFile.objects.create(
@@ -319,7 +393,7 @@ def add_files(dataset: Dataset, saved: list[SavedFile]) -> Dataset:
         for i, s in enumerate(saved)
     ]
     try:
-        return _finish(dataset, list(dataset.files.all()))
+        return _finish(dataset, list(dataset.files.all()), answer=answer)
     except Exception as exc:
         for f in new:
             f.delete()
@@ -442,5 +516,85 @@ def forget_prepared() -> None:
     _prepared.clear()
 
 
+# ---- housekeeping: leftovers of a crash, and retention ---------------------------
+
+
+def remove_partial_files() -> int:
+    """Remove what an interrupted run left behind; return how many things went.
+
+    That is ``*.part`` files (a write cut short), Django's upload spills in
+    ``tmp/`` and data sets whose first read never finished. Call it at start,
+    before serving: an upload in progress has such files too.
+    """
+    removed = 0
+    folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)
+    for folder in map(Path, folders):
+        for path in folder.glob(f"*{PARTIAL_SUFFIX}"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    spills = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    for path in spills.iterdir() if spills.is_dir() else ():
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    # Held data sets (awaiting a mapping) have a summary; one without was
+    # being read when the process stopped.
+    for dataset in Dataset.objects.filter(pending_mapping=True):
+        if not dataset.summary:
+            _discard(dataset, list(dataset.files.all()))
+            removed += 1
+    if removed:
+        log.info("Removed %d leftover(s) of an interrupted run", removed)
+    return removed
+
+
+def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
+    """Delete data sets loaded more than ``days`` days ago; return how many.
+
+    Saved exports and cache files that no data set uses and that are older
+    than that go too. ``days`` of 0 (the default setting) keeps everything.
+    """
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    old = list(Dataset.objects.filter(created_at__lt=cutoff))
+    for dataset in old:
+        delete_dataset(dataset)
+    used = set(DatasetFile.objects.values_list("stored_name", flat=True))
+    used.update(Dataset.objects.values_list("cache_name", flat=True))
+    for folder in (Path(settings.UPLOAD_DIR), Path(settings.CACHE_DIR)):
+        for path in folder.iterdir():
+            unused = path.is_file() and path.name not in used
+            if unused and path.stat().st_mtime < cutoff.timestamp():
+                path.unlink(missing_ok=True)
+    if old:
+        log.info("Retention: removed %d data set(s) over %d days old", len(old), days)
+    return len(old)
+
+
+def start_housekeeping(retention_days: int) -> None:
+    """Clean up after a crash, then apply retention now and once a day."""
+    remove_partial_files()
+    if retention_days <= 0:
+        return
+    apply_retention(retention_days)
+    threading.Thread(
+        target=_retention_loop, args=(retention_days,), name="retention", daemon=True
+    ).start()
+
+
+def _retention_loop(days: int) -> None:
+    while not _stop_housekeeping.wait(RETENTION_INTERVAL):
+        try:
+            apply_retention(days)
+        except Exception:
+            # Keep the daily loop alive; the next run tries again.
+            log.exception("Retention run failed")
+        finally:
+            connections.close_all()
+
+
+RETENTION_INTERVAL = 24 * 60 * 60
+_stop_housekeeping = threading.Event()
 _frames = FrameCache(_CACHE_SIZE)
 _prepared = FrameCache(_CACHE_SIZE)

@@ -128,7 +128,9 @@ def multipart(field: str, path: Path) -> tuple[bytes, str]:
 
 
 def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Return the bytes on disk, counting a symlinked library once."""
+    files = (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return sum(p.stat().st_size for p in files)
 
 
 def app_argv(binary: Path, data_dir: Path) -> list[str]:

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every response gets the security headers (static files,
+    # a refused Host and the token check answer before the inner ones run).
+    "exams.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,7 +58,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "exams.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "tatviz.urls"
@@ -97,6 +99,11 @@ X_FRAME_OPTIONS = "DENY"
 # Uploads spill to the data dir, never to a shared temp folder.
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+# Request limits (Django's defaults, stated): form fields, files per upload,
+# and 2.5 MB for a form or JSON body (exports come as files, not counted).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TATVIZ_MAX_UPLOAD_MB = env_int("TATVIZ_MAX_UPLOAD_MB", 1024, minimum=1)
 TATVIZ_RETENTION_DAYS = env_int("TATVIZ_RETENTION_DAYS", 0, minimum=0)
 TATVIZ_REQUIRE_TOKEN = env_bool("TATVIZ_REQUIRE_TOKEN", default=False)
@@ -129,6 +136,9 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {
+        "route_not_path": {"()": "exams.middleware.RedactRequestPath"},
+    },
     "handlers": {
         "file": {
             "class": "logging.handlers.RotatingFileHandler",
@@ -142,7 +152,12 @@ LOGGING = {
     "root": {"handlers": ["file"], "level": "INFO"},
     # Request logs would carry filter values (physician names): keep them out.
     "loggers": {
-        "django.request": {"handlers": ["file"], "level": "ERROR", "propagate": False},
+        "django.request": {
+            "handlers": ["file"],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": ["route_not_path"],
+        },
         "waitress": {"handlers": ["file"], "level": "WARNING", "propagate": False},
     },
 }

@@ -212,9 +212,7 @@ def test_empty_series_still_builds_a_figure():
 
 def test_axis_titles_name_the_statistic_and_unit():
     fig = charts.series_figure(series(metric="complete_to_final", stat="p90"))
-    assert fig.layout.yaxis.title.text == (
-        "90th percentile · Complete → final (report TAT) (minutes)"
-    )
+    assert fig.layout.yaxis.title.text == "90th percentile report TAT (minutes)"
     assert charts.axis_title("volume", "median") == "Exams completed"
 
 

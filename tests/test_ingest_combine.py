@@ -115,3 +115,14 @@ def test_nothing_to_combine_gives_an_empty_result():
     frame, files, quality = combine_exports([])
     assert len(frame) == 0 and files == []
     assert quality["duplicates"] == 0
+
+
+def test_a_column_empty_in_one_file_combines_with_a_filled_one():
+    empty = load("Accession,Exam,Completed,Priority\nA1,CT,12/16/2024 14:35,\n", "a")
+    filled = load(
+        "Accession,Exam,Completed,Priority\nB1,CT,12/16/2024 15:35,STAT\n", "b"
+    )
+    frame, _, quality = combine_exports([empty, filled])
+    assert frame["priority"].astype(object).fillna("-").tolist() == ["-", "STAT"]
+    assert isinstance(frame["priority"].dtype, pd.CategoricalDtype)
+    assert quality["missing"]["priority"] == 1

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exams.ingest import AmbiguousDates, read_export
 
@@ -186,3 +188,35 @@ def test_large_column_decides_day_month_from_all_values_not_the_sample():
     result = completed(*values)
     assert result.frame["completed_at"].iloc[0] == pd.Timestamp("2024-02-01 10:00")
     assert result.frame["completed_at"].iloc[3001] == pd.Timestamp("2024-02-13 10:00")
+
+
+# strftime writes each format independently of the parser under test. The
+# first row (31 December) settles day/month order for the numeric formats.
+ROUND_TRIP_FORMATS = [
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y%m%d%H%M%S",
+    "%d-%b-%Y %H:%M",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    stamps=st.lists(
+        st.datetimes(
+            min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2030, 12, 31)
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    pattern=st.sampled_from(ROUND_TRIP_FORMATS),
+)
+def test_written_dates_read_back_exactly(stamps, pattern):
+    stamps = [
+        s.replace(second=0 if "%S" not in pattern else s.second, microsecond=0)
+        for s in [dt.datetime(2024, 12, 31, 23, 59), *stamps]
+    ]
+    result = completed(*(s.strftime(pattern) for s in stamps))
+    assert result.frame["completed_at"].tolist() == [pd.Timestamp(s) for s in stamps]

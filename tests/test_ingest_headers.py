@@ -42,6 +42,8 @@ SPELLINGS = [
     ("ENCNTR_TYPE_CD", "patient_class"),
     ("ORDER_MNEMONIC", "exam_name"),
     ("EXAM_STATUS_CD", "status"),
+    ("ORDERING_PROV", "ordering_physician"),
+    ("PERFORMING_DEPT", "location"),
     # Meditech.
     ("ProcedureCompleteDateTime", "completed_at"),
     ("ExamStatus", "status"),
@@ -78,6 +80,8 @@ SPELLINGS = [
     ("Signed By", "reading_radiologist"),
     ("Finalizing Provider", "reading_radiologist"),
     ("Interpreting Physician", "reading_radiologist"),
+    ("FINALIZING_RAD", "reading_radiologist"),
+    ("RAD_EXAM_NAME", "exam_name"),
     ("Order Status", "status"),
     ("Exam Status", "status"),
     ("Acc #", "accession"),

@@ -409,3 +409,10 @@ def test_bad_page_query_is_400_with_the_reason(loaded):
     response = loaded.get("/insights/heatmap?metric=ordered")
     assert response.status_code == 400
     assert "ordered" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ENDPOINTS + PAGES)
+def test_a_filter_matching_nothing_still_answers(loaded, url):
+    response = loaded.get(url + "?modality=NOPE")
+    expected = 422 if "forecast" in url else 200
+    assert response.status_code == expected, response.content[:300]

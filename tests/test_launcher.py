@@ -335,3 +335,20 @@ def test_instance_file_round_trip_and_garbage(tmp_path):
     assert lifecycle.read_instance_port(tmp_path) is None
     lifecycle.remove_instance(tmp_path)
     assert not (tmp_path / "instance.json").exists()
+
+
+def test_self_test_stops_at_the_first_failing_step():
+    ran = []
+
+    def failing():
+        yield selftest.Check("static files in the manifest", False, "missing: x.css")
+
+    def later():
+        ran.append("later")
+        yield selftest.Check("GET /", True, "200")
+
+    lines = []
+    assert not selftest.run_self_test(report=lines.append, steps=[failing, later])
+    assert ran == []
+    assert "  FAIL  static files in the manifest: missing: x.css" in lines
+    assert lines[-1] == "Self-test FAILED: 1 of 1 checks."

@@ -375,6 +375,22 @@ def test_upload_without_javascript_redirects_to_the_report(client):
     assert "quality=negative" in kinds["negative"]["url"]
 
 
+def test_upload_can_add_files_to_the_current_data_set(loaded):
+    more = TINY_CSV.replace(b",A1,", b",B1,").replace(b",A2,", b",B2,")
+    more = more.replace(b",A3,", b",B3,").replace(b",A4,", b",B4,")
+    response = loaded.post(
+        "/upload", {"mode": "add", "file": SimpleUploadedFile("more.csv", more)}
+    )
+    assert response.status_code == 302
+    report = loaded.get(response["Location"]).context["report"]
+    assert report["rows_loaded"] == "8"
+    assert [f["filename"] for f in report["files"]] == ["tiny.csv", "more.csv"]
+
+
+def test_upload_page_offers_adding_once_data_is_loaded(loaded):
+    assert 'value="add"' in html(loaded.get("/upload"))
+
+
 def test_upload_without_javascript_shows_the_error(client):
     response = client.post("/upload", {"file": SimpleUploadedFile("empty.csv", b"")})
     assert response.status_code == 400

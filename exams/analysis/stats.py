@@ -6,7 +6,7 @@ Percentiles use linear interpolation, as numpy's default (CONTRACT §3).
 import numpy as np
 import pandas as pd
 
-QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.91}
+QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 # Above this many keys present, grouped_quantiles hands over to pandas.
 _SELECTION_LIMIT = 500
 UNITS = {

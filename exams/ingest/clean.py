@@ -17,6 +17,7 @@ from exams import fields
 
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min
+_MAX_FILLED = 63  # more fields than any row can fill
 
 
 def find_cancelled(
@@ -106,7 +107,10 @@ def rows_to_keep(
     if rows.size:
         final = finalized[rows].astype(np.int64)
         final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
-        order = np.lexsort((rows, final, -filled[rows], keys[rows]))
+        # One key for (accession group, most filled first); lexsort is stable,
+        # so rows already in file order stay so within a tie.
+        emptier = _MAX_FILLED - np.minimum(filled[rows], _MAX_FILLED)
+        order = np.lexsort((final, keys[rows] * (_MAX_FILLED + 1) + emptier))
         sorted_keys = keys[rows][order]
         first = np.ones(rows.size, dtype=bool)
         first[1:] = sorted_keys[1:] != sorted_keys[:-1]
@@ -117,19 +121,6 @@ def rows_to_keep(
     if loose.size > 1:
         keep[loose[identity(loose).duplicated().to_numpy()]] = False
     return np.flatnonzero(keep)
-
-
-def frame_rows_to_keep(frame: pd.DataFrame) -> np.ndarray:
-    """Return the rows of a canonical frame that survive `rows_to_keep`."""
-    present = [f for f in fields.CANONICAL_FIELDS if f in frame.columns]
-    final = frame[fields.FINALIZED_AT].to_numpy(dtype="datetime64[ns]")
-    accession = frame[fields.ACCESSION].astype("string[pyarrow]")
-    return rows_to_keep(
-        accession=pa.array(accession.array),
-        filled=completeness(frame),
-        finalized=final.view(np.int64),
-        identity=lambda positions: frame.iloc[positions][present],
-    )
 
 
 def add_intervals(frame: pd.DataFrame) -> pd.DataFrame:

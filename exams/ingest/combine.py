@@ -4,10 +4,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from exams import fields
-from exams.ingest.clean import drop_unused_categories, frame_rows_to_keep
+from exams.ingest.clean import completeness, drop_unused_categories, rows_to_keep
 from exams.ingest.load import IngestResult, empty_frame
 from exams.ingest.quality import quality_report
 
@@ -21,6 +22,8 @@ def stack_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         if len(parts) == len(frames) and all(
             isinstance(p.dtype, pd.CategoricalDtype) for p in parts
         ):
+            # union_categoricals needs one dtype of categories.
+            parts = [p.cat.set_categories(p.cat.categories.astype(str)) for p in parts]
             data[name] = pd.Series(union_categoricals(parts, ignore_order=True))
         else:
             data[name] = pd.concat(
@@ -44,6 +47,34 @@ def _stack_flags(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return stacked.fillna(False).astype(bool)
 
 
+def _accession(frame: pd.DataFrame) -> pa.Array:
+    return pa.array(frame[fields.ACCESSION].astype("string[pyarrow]").array)
+
+
+def _final_time(frame: pd.DataFrame) -> np.ndarray:
+    final = frame[fields.FINALIZED_AT].to_numpy(dtype="datetime64[ns]")
+    return final.view(np.int64)
+
+
+def _rows_to_keep(combined: pd.DataFrame, incoming: pd.DataFrame) -> np.ndarray:
+    """Return positions (combined first, then incoming) that survive together."""
+    before = len(combined)
+    present = [f for f in fields.CANONICAL_FIELDS if f in combined.columns]
+
+    def identity(positions: np.ndarray) -> pd.DataFrame:
+        old, new = positions[positions < before], positions[positions >= before]
+        parts = [combined.iloc[old][present], incoming.iloc[new - before][present]]
+        # Categories differ between files; compare values, not codes.
+        return pd.concat([p.astype(object) for p in parts], ignore_index=True)
+
+    return rows_to_keep(
+        accession=pa.chunked_array([_accession(combined), _accession(incoming)]),
+        filled=np.concatenate([completeness(combined), completeness(incoming)]),
+        finalized=np.concatenate([_final_time(combined), _final_time(incoming)]),
+        identity=identity,
+    )
+
+
 def combine_exports(
     results: Sequence[IngestResult],
 ) -> tuple[pd.DataFrame, list[dict], dict]:
@@ -62,31 +93,27 @@ def combine_exports(
     flags = pd.DataFrame()
     files = []
     for result in results:
-        incoming = result.frame
+        incoming = result.frame.reset_index(drop=True)
         if combined is None:
-            kept_new, replaced = np.arange(len(incoming)), 0
-            combined, flags = incoming.reset_index(drop=True), _flags(result)
+            combined, flags = incoming, _flags(result)
+            added, replaced = len(incoming), 0
         else:
             before = len(combined)
-            stacked = stack_frames([combined, incoming])
-            keep = frame_rows_to_keep(stacked)
-            kept_new = keep[keep >= before] - before
-            keys, _ = pd.factorize(stacked[fields.ACCESSION], use_na_sentinel=True)
-            old_keys = keys[:before]
-            known = np.isin(keys[before:], old_keys[old_keys >= 0]) & (
-                keys[before:] >= 0
-            )
-            replaced = int(known[kept_new].sum())
-            combined = stacked.take(keep).reset_index(drop=True)
-            flags = _stack_flags([flags, _flags(result)]).take(keep)
-            flags = flags.reset_index(drop=True)
+            keep = _rows_to_keep(combined, incoming)
+            old, new = keep[keep < before], keep[keep >= before] - before
+            # Old rows are unique, so each one dropped was displaced by one
+            # incoming row of the same accession.
+            replaced = before - len(old)
+            added = len(new) - replaced
+            combined = stack_frames([combined.take(old), incoming.take(new)])
+            flags = _stack_flags([flags.take(old), _flags(result).take(new)])
         files.append(
             {
                 "filename": result.filename,
                 "rows_read": result.rows_read,
-                "added": len(kept_new) - replaced,
+                "added": added,
                 "replaced": replaced,
-                "skipped": len(incoming) - len(kept_new),
+                "skipped": len(incoming) - added - replaced,
             }
         )
     combined = empty_frame() if combined is None else drop_unused_categories(combined)

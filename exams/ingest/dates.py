@@ -330,12 +330,12 @@ def _reject_rolled_over(
     pattern = _DAY_PATTERNS.get((fmt.family, fmt.day_first))
     if pattern is None:
         return seconds
-    month = pc.fill_null(pc.month(parsed), 0).to_numpy(zero_copy_only=False)
     day = pc.fill_null(pc.day(parsed), 0).to_numpy(zero_copy_only=False)
     # A day past the month's end lands on day 1–3 of the month after.
-    after_short = _AFTER_SHORT_MONTH[month]
-    suspect = after_short & (day >= 1) & (day <= np.where(month == 3, 3, 1))
-    rows = np.flatnonzero(suspect)
+    early = np.flatnonzero((day >= 1) & (day <= 3))
+    month = pc.month(parsed.take(pa.array(early))).to_numpy(zero_copy_only=False)
+    limit = np.where(month == 3, 3, 1)
+    rows = early[_AFTER_SHORT_MONTH[month] & (day[early] <= limit)]
     if rows.size:
         found = pc.extract_regex(values.take(pa.array(rows)), pattern)
         written = pc.struct_field(found, "d")

@@ -82,7 +82,11 @@ def _text_series(
     if rows is not None:
         # Taking from the encoded column moves small integer codes, not strings.
         encoded = encoded.take(rows)
-    return pd.Series(encoded.to_pandas())
+    values = encoded.to_pandas()
+    # An all-empty column comes back with object categories; every frame
+    # must have str categories for files to combine.
+    categories = pd.Index(values.cat.categories, dtype=str)
+    return pd.Series(pd.Categorical.from_codes(values.cat.codes, categories=categories))
 
 
 def _accession_series(
@@ -139,6 +143,59 @@ def _refuse_unreadable(column: pa.ChunkedArray, header: str, seconds: np.ndarray
     )
 
 
+def _read_times(
+    text: Mapping[str, pa.ChunkedArray],
+    columns: Mapping[str, str],
+    *,
+    date_order: str,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple], list[str]]:
+    """Return field → seconds, field → formats and notes, for the time fields.
+
+    Raise `IngestError` when the completion column holds no readable date.
+    """
+    time_fields = [f for f in fields.TIME_FIELDS if f in text]
+    formats, notes = dates.detect_formats(
+        {f: text[f] for f in time_fields}, date_order=date_order, labels=columns
+    )
+    seconds = {f: dates.parse_dates(text[f], formats[f]) for f in time_fields}
+    _refuse_unreadable(
+        text[fields.COMPLETED_AT],
+        columns[fields.COMPLETED_AT],
+        seconds[fields.COMPLETED_AT],
+    )
+    for f in time_fields:
+        if text[f].null_count < len(text[f]) and (seconds[f] == dates.NAT).all():
+            notes.append(f"Column '{columns[f]}' has no readable dates.")
+    return seconds, formats, notes
+
+
+def _rows_to_keep(
+    raw: RawTable,
+    text: Mapping[str, pa.ChunkedArray],
+    seconds: Mapping[str, np.ndarray],
+    present: Mapping[str, np.ndarray],
+    *,
+    cancelled: np.ndarray,
+) -> np.ndarray:
+    """Return the rows left after removing cancelled exams, then duplicates."""
+    n = raw.table.num_rows
+    filled = np.zeros(n, dtype=np.int64)
+    for f in text:
+        filled += (seconds[f] != dates.NAT) if f in seconds else present[f]
+
+    def identity(positions: np.ndarray) -> pd.DataFrame:
+        # "Identical" means the whole line, unmapped columns included.
+        return raw.table.take(pa.array(positions)).to_pandas()
+
+    return clean.rows_to_keep(
+        accession=text.get(fields.ACCESSION, pa.nulls(n, pa.string())),
+        filled=filled,
+        finalized=seconds.get(fields.FINALIZED_AT, np.full(n, dates.NAT)),
+        identity=identity,
+        exclude=cancelled,
+    )
+
+
 def read_export(
     source: bytes | os.PathLike | BinaryIO,
     *,
@@ -169,45 +226,17 @@ def read_export(
     require_fields(headers=raw.headers, columns=columns)
     cleaned = {h: _clean_text(raw.table.column(h)) for h in set(columns.values())}
     text = {f: cleaned[h] for f, h in columns.items()}
-    time_fields = [f for f in fields.TIME_FIELDS if f in text]
-    formats, notes = dates.detect_formats(
-        {f: text[f] for f in time_fields}, date_order=date_order, labels=columns
-    )
-    seconds = {f: dates.parse_dates(text[f], formats[f]) for f in time_fields}
-    _refuse_unreadable(
-        text[fields.COMPLETED_AT],
-        columns[fields.COMPLETED_AT],
-        seconds[fields.COMPLETED_AT],
-    )
+    seconds, formats, notes = _read_times(text, columns, date_order=date_order)
     notes = [*raw.notes, *notes]
-    for f in time_fields:
-        if text[f].null_count < len(text[f]) and (seconds[f] == dates.NAT).all():
-            notes.append(f"Column '{columns[f]}' has no readable dates.")
-
     cancelled, cancelled_values = clean.find_cancelled(
         text.get(fields.STATUS), cancelled_statuses=cancelled_statuses
     )
     n = raw.table.num_rows
     present = {f: _present(text[f]) for f in text}
-    filled = np.zeros(n, dtype=np.int64)
-    for f in text:
-        filled += (seconds[f] != dates.NAT) if f in seconds else present[f]
-    accession = text.get(fields.ACCESSION, pa.nulls(n, pa.string()))
-    final = seconds.get(fields.FINALIZED_AT, np.full(n, dates.NAT))
-
-    def identity(positions: np.ndarray) -> pd.DataFrame:
-        return raw.table.take(pa.array(positions)).to_pandas()
-
-    rows = clean.rows_to_keep(
-        accession=accession,
-        filled=filled,
-        finalized=final,
-        identity=identity,
-        exclude=cancelled,
-    )
+    rows = _rows_to_keep(raw, text, seconds, present, cancelled=cancelled)
     frame = _canonical_frame(text, seconds, rows, everything=len(rows) == n)
     unparseable = pd.DataFrame(
-        {f: present[f][rows] & (seconds[f][rows] == dates.NAT) for f in time_fields}
+        {f: present[f][rows] & (seconds[f][rows] == dates.NAT) for f in seconds}
     )
     frame[fields.MODALITY], modality_notes = fill_modality(
         modality=frame[fields.MODALITY] if fields.MODALITY in columns else None,
@@ -230,7 +259,7 @@ def read_export(
         columns=columns,
         rows_read=raw.table.num_rows,
         quality=quality,
-        date_formats={f: dates.describe_formats(formats[f]) for f in time_fields},
+        date_formats={f: dates.describe_formats(v) for f, v in formats.items()},
         cancelled_values=cancelled_values,
         notes=notes,
         headers=list(raw.headers),

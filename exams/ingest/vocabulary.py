@@ -113,6 +113,7 @@ TOKEN_ALIASES: dict[str, str] = {
     "clinician": "physician",
     "practitioner": "physician",
     "radiologists": "radiologist",
+    "rad": "radiologist",
     "referring": "referring",
     "referral": "referring",
     "referrer": "referring",
@@ -130,6 +131,11 @@ TOKEN_ALIASES: dict[str, str] = {
     "stat": "status",
 }
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 TIME = frozenset({"date", "time", "at", "on", "when"})
 PHYSICIAN = frozenset({"physician"})
 # "Ordered" alone is a time ("Ordered", like "Completed"); "Order" is not.
@@ -141,78 +147,21 @@ PRELIMINARY = frozenset({"preliminary"})
 DICTATED = frozenset({"dictated"})
 FINAL = frozenset({"final", "sign", "verified"})
 GENERIC_EXAM = frozenset({"exam", "procedure", "service"})
-LOCATION = frozenset(
-    {
-        "location",
-        "department",
-        "facility",
-        "site",
-        "room",
-        "resource",
-        "unit",
-        "ward",
-        "scanner",
-        "campus",
-        "hospital",
-        "clinic",
-    }
+LOCATION = _words(
+    "location department facility site room resource unit ward scanner campus "
+    "hospital clinic"
 )
 # Words that make a header something other than a timestamp.
-NOT_A_TIME = frozenset(
-    {
-        "physician",
-        "radiologist",
-        "by",
-        "user",
-        "tech",
-        "technologist",
-        "status",
-        "name",
-        "description",
-        "number",
-        "id",
-        "reason",
-        "comment",
-        "comments",
-        "duration",
-        "minutes",
-        "hour",
-        "tat",
-        "to",
-        "elapsed",
-        "interval",
-        "flag",
-        "type",
-        "priority",
-        "class",
-        "modality",
-        "accession",
-        *LOCATION,
-    }
+NOT_A_TIME = LOCATION | _words(
+    "physician radiologist by user tech technologist status name description "
+    "number id reason comment comments duration minutes hour tat to elapsed "
+    "interval flag type priority class modality accession"
 )
 # Other events: a header about them is not one of ours.
-OTHER_EVENTS = frozenset(
-    {
-        "scheduled",
-        "schedule",
-        "arrival",
-        "arrived",
-        "checkin",
-        "check",
-        "admit",
-        "admission",
-        "discharge",
-        "birth",
-        "dob",
-        "transcribed",
-        "transcription",
-        "cancel",
-        "cancelled",
-        "canceled",
-        "modified",
-        "updated",
-        "addendum",
-    }
+OTHER_EVENTS = _words(
+    "scheduled schedule arrival arrived checkin check admit admission discharge "
+    "birth dob transcribed transcription cancel cancelled canceled modified "
+    "updated addendum"
 )
 NOT_A_PERSON = TIME | {"status", "date"}
 
@@ -245,6 +194,8 @@ def _rule(
 
 
 _TIME_FORBIDS = NOT_A_TIME | OTHER_EVENTS
+# "Rad" is short for radiologist, but "RAD_EXAM_NAME" names an exam.
+_NOT_A_READER = NOT_A_PERSON | ORDER | _words("referring exam procedure test")
 HEADER_RULES: tuple[HeaderRule, ...] = (
     _rule(fields.ACCESSION, 100, {"accession"}, forbids=TIME | PHYSICIAN),
     _rule(
@@ -364,14 +315,14 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
         fields.READING_RADIOLOGIST,
         100,
         {"radiologist"},
-        forbids=NOT_A_PERSON | ORDER | {"referring"},
+        forbids=_NOT_A_READER,
     ),
     _rule(
         fields.READING_RADIOLOGIST,
         90,
         {"read", "sign", "final", "report", "dictated", "verified", "preliminary"},
-        PHYSICIAN | {"by"},
-        forbids=NOT_A_PERSON | ORDER | {"referring"},
+        PHYSICIAN | {"by", "radiologist"},
+        forbids=_NOT_A_READER,
     ),
     _rule(fields.READING_RADIOLOGIST, 70, {"read"}, only=True),
     _rule(fields.LOCATION, 90, LOCATION, forbids=TIME | PHYSICIAN | {"type"}),
@@ -392,18 +343,8 @@ NEUTRAL_TOKENS = frozenset(
 # DICOM's "other": an exam named but of no recognisable modality.
 OTHER_MODALITY = "OT"
 MODALITY_ALIASES: dict[str, tuple[str, ...]] = {
-    "XR": (
-        "XR",
-        "CR",
-        "DX",
-        "DR",
-        "X RAY",
-        "XRAY",
-        "RADIOGRAPHY",
-        "RADIOGRAPH",
-        "PLAIN FILM",
-        "GENERAL RADIOLOGY",
-    ),
+    "XR": ("XR", "CR", "DX", "DR", "X RAY", "XRAY", "RADIOGRAPHY", "RADIOGRAPH",
+           "PLAIN FILM", "GENERAL RADIOLOGY"),
     "CT": ("CT", "CAT", "CTA", "CAT SCAN", "COMPUTED TOMOGRAPHY"),
     "MR": ("MR", "MRI", "MRA", "MAGNETIC RESONANCE"),
     "US": ("US", "ULTRASOUND", "SONO", "SONOGRAPHY", "ULTRASONOGRAPHY"),
@@ -414,138 +355,39 @@ MODALITY_ALIASES: dict[str, tuple[str, ...]] = {
     "PET": ("PET", "PT", "PET CT", "PETCT", "PET MR"),
     "DXA": ("DXA", "DEXA", "BMD", "BONE DENSITY", "DENSITOMETRY"),
     "OT": ("OT", "OTHER"),
-}
+}  # fmt: skip
 # Accession prefixes ("CT123456") read as a modality; two-letter codes that
 # are also common words or initials (PT, DR) are left out.
 ACCESSION_PREFIXES: dict[str, str] = {
-    "XR": "XR",
-    "CR": "XR",
-    "DX": "XR",
-    "CT": "CT",
-    "MR": "MR",
-    "MRI": "MR",
-    "US": "US",
-    "NM": "NM",
-    "MG": "MG",
-    "FL": "FL",
-    "RF": "FL",
-    "IR": "IR",
-    "XA": "IR",
-    "PET": "PET",
-    "DXA": "DXA",
-}
+    "XR": "XR", "CR": "XR", "DX": "XR", "CT": "CT", "MR": "MR", "MRI": "MR",
+    "US": "US", "NM": "NM", "MG": "MG", "FL": "FL", "RF": "FL", "IR": "IR",
+    "XA": "IR", "PET": "PET", "DXA": "DXA",
+}  # fmt: skip
 # Exam-name words, strongest first: "PET/CT" is PET, "CT GUIDED BIOPSY" is CT,
 # "US DOPPLER" is US, a bare "BIOPSY" is IR. Each entry: code, single words,
 # phrases (matched on the name's words joined by single spaces).
-EXAM_NAME_WORDS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
-    ("PET", frozenset({"PET", "PETCT", "PETMR"}), ()),
-    (
-        "NM",
-        frozenset({"NM", "NUC", "SPECT", "SCINTIGRAPHY", "HIDA", "MUGA", "VQ"}),
-        ("NUC MED", "NUCLEAR MEDICINE", "BONE SCAN", "V Q", "LUNG SCAN"),
-    ),
-    ("DXA", frozenset({"DEXA", "DXA", "DENSITOMETRY", "BMD"}), ("BONE DENSITY",)),
-    (
-        "MG",
-        frozenset({"MAMMO", "MAMMOGRAM", "MAMMOGRAPHY", "MG", "TOMO", "TOMOSYNTHESIS"}),
-        (),
-    ),
-    ("MR", frozenset({"MR", "MRI", "MRA", "MRV", "MRCP", "FMRI"}), ()),
-    (
-        "CT",
-        frozenset({"CT", "CTA", "CTV", "CTPA", "CAT"}),
-        ("COMPUTED TOMOGRAPHY",),
-    ),
-    (
-        "US",
-        frozenset(
-            {
-                "US",
-                "USG",
-                "ULTRASOUND",
-                "SONO",
-                "SONOGRAM",
-                "SONOGRAPHY",
-                "ULTRASONOGRAPHY",
-                "DOPPLER",
-                "DUPLEX",
-                "ECHO",
-                "ECHOCARDIOGRAM",
-            }
-        ),
-        (),
-    ),
-    (
-        "FL",
-        frozenset(
-            {
-                "FL",
-                "RF",
-                "FLUORO",
-                "FLUOROSCOPY",
-                "FLUOROSCOPIC",
-                "ESOPHAGRAM",
-                "UGI",
-                "BARIUM",
-                "SWALLOW",
-                "ARTHROGRAM",
-                "MYELOGRAM",
-                "HSG",
-                "VCUG",
-                "CYSTOGRAM",
-            }
-        ),
-        (),
-    ),
-    (
-        "IR",
-        frozenset(
-            {
-                "IR",
-                "VIR",
-                "INTERVENTIONAL",
-                "ANGIO",
-                "ANGIOGRAM",
-                "ANGIOGRAPHY",
-                "ANGIOPLASTY",
-                "EMBOLIZATION",
-                "BIOPSY",
-                "PICC",
-                "DRAIN",
-                "DRAINAGE",
-                "PARACENTESIS",
-                "THORACENTESIS",
-                "NEPHROSTOMY",
-                "VENOGRAM",
-                "ABLATION",
-                "KYPHOPLASTY",
-                "VERTEBROPLASTY",
-            }
-        ),
-        (),
-    ),
-    (
-        "XR",
-        frozenset(
-            {
-                "XR",
-                "CR",
-                "DX",
-                "XRAY",
-                "RADIOGRAPH",
-                "RADIOGRAPHS",
-                "RADIOGRAPHY",
-                "KUB",
-                "VIEW",
-                "VIEWS",
-                "VW",
-                "VWS",
-                "PORTABLE",
-            }
-        ),
-        ("X RAY", "PLAIN FILM"),
-    ),
-)
+EXAM_NAME_WORDS: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = tuple(
+    (code, frozenset(words.split()), phrases)
+    for code, words, phrases in (
+        ("PET", "PET PETCT PETMR", ()),
+        ("NM", "NM NUC SPECT SCINTIGRAPHY HIDA MUGA VQ",
+         ("NUC MED", "NUCLEAR MEDICINE", "BONE SCAN", "V Q", "LUNG SCAN")),
+        ("DXA", "DEXA DXA DENSITOMETRY BMD", ("BONE DENSITY",)),
+        ("MG", "MAMMO MAMMOGRAM MAMMOGRAPHY MG TOMO TOMOSYNTHESIS", ()),
+        ("MR", "MR MRI MRA MRV MRCP FMRI", ()),
+        ("CT", "CT CTA CTV CTPA CAT", ("COMPUTED TOMOGRAPHY",)),
+        ("US", "US USG ULTRASOUND SONO SONOGRAM SONOGRAPHY ULTRASONOGRAPHY "
+               "DOPPLER DUPLEX ECHO ECHOCARDIOGRAM", ()),
+        ("FL", "FL RF FLUORO FLUOROSCOPY FLUOROSCOPIC ESOPHAGRAM UGI BARIUM "
+               "SWALLOW ARTHROGRAM MYELOGRAM HSG VCUG CYSTOGRAM", ()),
+        ("IR", "IR VIR INTERVENTIONAL ANGIO ANGIOGRAM ANGIOGRAPHY ANGIOPLASTY "
+               "EMBOLIZATION BIOPSY PICC DRAIN DRAINAGE PARACENTESIS "
+               "THORACENTESIS NEPHROSTOMY VENOGRAM ABLATION KYPHOPLASTY "
+               "VERTEBROPLASTY", ()),
+        ("XR", "XR CR DX XRAY RADIOGRAPH RADIOGRAPHS RADIOGRAPHY KUB VIEW VIEWS "
+               "VW VWS PORTABLE", ("X RAY", "PLAIN FILM")),
+    )
+)  # fmt: skip
 
 # A trailing line starting like this is a report footer, not an exam.
 FOOTER_PATTERN = re.compile(

@@ -93,13 +93,38 @@ def clean(value, digits: int = 4):
     return None if math.isnan(value) else round(value, digits)
 
 
-def group_labels(frame: pd.DataFrame, *, column: str | None) -> pd.Series:
-    """Return each exam's group as text: ``All``, its value, or ``(blank)``."""
+@dataclass(frozen=True)
+class Groups:
+    """Each exam's group as a code into ``names`` (vectorised, no strings)."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def counts(self) -> np.ndarray:
+        """Return the number of exams of each name."""
+        return np.bincount(self.codes, minlength=len(self.names))
+
+    def ranked(self) -> list[int]:
+        """Return the codes present, largest group first, ties by name."""
+        counts = self.counts()
+        present = np.flatnonzero(counts)
+        return sorted(present.tolist(), key=lambda c: (-counts[c], self.names[c]))
+
+
+def groups_of(frame: pd.DataFrame, *, column: str | None) -> Groups:
+    """Return each exam's group: ``All``, its value, or ``(blank)`` when empty."""
     if column is None:
-        return pd.Series(fields.ALL_GROUP, index=frame.index, dtype="object")
+        return Groups(np.zeros(len(frame), dtype=np.int64), [fields.ALL_GROUP])
     raw = frame[column]
-    labels = raw.astype("object").where(raw.notna(), fields.BLANK_GROUP)
-    return labels.map(str)
+    if not isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype("category")
+    codes = raw.cat.codes.to_numpy().astype(np.int64)
+    names = [str(name) for name in raw.cat.categories]
+    missing = codes < 0
+    if missing.any():
+        names.append(fields.BLANK_GROUP)
+        codes[missing] = len(names) - 1
+    return Groups(codes, names)
 
 
 def completed_dates(frame: pd.DataFrame) -> pd.Series:
@@ -124,30 +149,41 @@ def minutes_between(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.S
     return (later - earlier) / _MINUTE
 
 
-def period_keys(times: pd.Series, *, period: str) -> pd.Series:
-    """Return each time's period as a ``pandas.Period`` (weeks start Monday)."""
-    return times.dt.to_period(_FREQ[period])
+def period_starts(times: pd.Series, *, period: str) -> np.ndarray:
+    """Return the first day of each (known) time's period as datetime64.
+
+    Weeks start on Monday; the unit is days for day and week, months for
+    month and quarter, years for year.
+    """
+    days = times.to_numpy().astype("datetime64[D]")
+    if period == "day":
+        return days
+    if period == "week":
+        numbers = days.view(np.int64)
+        # 1970-01-01 was a Thursday: (n + 3) % 7 is 0 on Mondays.
+        return (numbers - (numbers + 3) % 7).view("datetime64[D]")
+    if period == "year":
+        return days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    if period == "quarter":
+        numbers = months.view(np.int64)
+        return (numbers - numbers % 3).view("datetime64[M]")
+    return months
 
 
-def period_index(first: pd.Period, last: pd.Period) -> pd.PeriodIndex:
-    """Return every period from ``first`` to ``last``."""
-    return pd.period_range(first, last, freq=first.freq)
+def period_sequence(first: np.datetime64, last: np.datetime64, *, period: str):
+    """Return every period start from ``first`` to ``last`` inclusive."""
+    step = {"week": 7, "quarter": 3}.get(period, 1)
+    return np.arange(first, last + step, step)
 
 
-def period_label(value: pd.Period, *, period: str) -> str:
+def period_label(start: np.datetime64, *, period: str) -> str:
     """Return the contract's label: ``YYYY-MM-DD`` (day, week's Monday),
     ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``."""
-    start = value.start_time
-    if period in ("day", "week"):
-        return start.strftime("%Y-%m-%d")
-    if period == "month":
-        return start.strftime("%Y-%m")
+    text = str(start)
     if period == "quarter":
-        return f"{start.year}-Q{value.quarter}"
-    return f"{start.year}"
-
-
-_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+        return f"{text[:4]}-Q{(int(text[5:7]) - 1) // 3 + 1}"
+    return text
 
 
 def iso_or_none(value) -> str | None:

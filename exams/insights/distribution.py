@@ -17,7 +17,7 @@ import pandas as pd
 from exams.insights.common import (
     INTERVAL_METRICS,
     clean,
-    group_labels,
+    groups_of,
     interval_values,
 )
 
@@ -80,20 +80,27 @@ def box_stats(
     extreme values within 1.5 × IQR of the box; values beyond are counted as
     ``outliers``. Groups come largest first (by exams in the frame).
     """
-    labels = group_labels(frame, column=by_column)
-    order = labels.value_counts(sort=False)
-    order = sorted(order.index, key=lambda g: (-int(order[g]), g))
-    rank = {group: i for i, group in enumerate(order)}
+    groups = groups_of(frame, column=by_column)
+    order = groups.ranked()
     rows = []
     for metric in metrics:
-        values = interval_values(frame, metric=metric).values
-        minutes = values.to_numpy()
-        groups = labels.loc[values.index].to_numpy()
-        by_group = pd.Series(minutes).groupby(groups, sort=False)
-        for group, positions in by_group.indices.items():
-            box = box_summary(minutes[positions])
-            rows.append({"metric": metric, "group": group, **box})
-    rows.sort(key=lambda r: (INTERVAL_METRICS.index(r["metric"]), rank[r["group"]]))
+        minutes = frame[metric].to_numpy(dtype="float64", na_value=np.nan)
+        # Valid intervals only: known and not negative (CONTRACT §3).
+        valid = minutes >= 0
+        minutes, codes = minutes[valid], groups.codes[valid]
+        # Sort once by group, then each group's minutes are one slice.
+        by_code = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[by_code], np.arange(len(groups.names) + 1))
+        for code in order:
+            chosen = minutes[by_code[bounds[code] : bounds[code + 1]]]
+            if chosen.size:
+                rows.append(
+                    {
+                        "metric": metric,
+                        "group": groups.names[code],
+                        **box_summary(chosen),
+                    }
+                )
     return rows
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import InsightError, clean, daily_counts, group_labels
+from exams.insights.common import InsightError, clean, daily_counts, groups_of
 
 FORECAST_SPLITS = ("none", "modality")
 FORECAST_PERIODS = ("day", "week")
@@ -165,12 +165,13 @@ def history_counts(
         return {
             fields.ALL_GROUP: daily_counts(frame[known], first=first, last=last_day)
         }
-    groups = group_labels(frame[known], column=fields.MODALITY)
-    order = groups.value_counts()
-    names = sorted(order.index, key=lambda g: (-int(order[g]), g))
+    exams = frame[known]
+    groups = groups_of(exams, column=fields.MODALITY)
     return {
-        name: daily_counts(frame[known][groups == name], first=first, last=last_day)
-        for name in names
+        groups.names[code]: daily_counts(
+            exams[groups.codes == code], first=first, last=last_day
+        )
+        for code in groups.ranked()
     }
 
 

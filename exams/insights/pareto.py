@@ -5,14 +5,15 @@ Pareto rows come largest first (ties by name); ``share`` and
 with no value counted under ``(blank)`` so the shares add up to 1.
 """
 
+import numpy as np
 import pandas as pd
 
 from exams import fields
 from exams.insights.common import (
-    group_labels,
-    period_index,
-    period_keys,
+    groups_of,
     period_label,
+    period_sequence,
+    period_starts,
 )
 
 PARETO_BY = {
@@ -24,30 +25,21 @@ OTHER_GROUP = "(other)"
 MAX_LIMIT = 25
 
 
-def ranked_counts(frame: pd.DataFrame, *, column: str) -> pd.Series:
-    """Return exams per value of ``column``, largest first, ties by name."""
-    counts = group_labels(frame, column=column).value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return pd.Series(
-        [count for _, count in ranked],
-        index=[name for name, _ in ranked],
-        dtype="int64",
-    )
-
-
 def pareto(frame: pd.DataFrame, *, by: str) -> dict:
     """Return ``{"by", "total", "rows": [{"group", "exams", "share",
     "cumulative_share"}]}``."""
-    counts = ranked_counts(frame, column=PARETO_BY[by])
+    groups = groups_of(frame, column=PARETO_BY[by])
+    counts = groups.counts()
     total = int(counts.sum())
     rows = []
     running = 0
-    for group, exams in counts.items():
-        running += int(exams)
+    for code in groups.ranked():
+        exams = int(counts[code])
+        running += exams
         rows.append(
             {
-                "group": group,
-                "exams": int(exams),
+                "group": groups.names[code],
+                "exams": exams,
                 "share": exams / total,
                 "cumulative_share": running / total,
             }
@@ -59,27 +51,33 @@ def top_exams(frame: pd.DataFrame, *, period: str, limit: int) -> dict:
     """Return exams per period of the ``limit`` most frequent exam names.
 
     The top names are chosen over the whole filtered range; every other exam
-    is summed in one ``(other)`` series. Every period between the first and the
-    last present appears (0 when none).
+    is summed in one ``(other)`` series. Every period between the first and
+    the last present appears (0 when none).
     """
     times = frame[fields.COMPLETED_AT]
-    known = times.notna()
+    known = times.notna().to_numpy()
     if not known.any():
         return {"period": period, "limit": limit, "x": [], "series": []}
-    names = group_labels(frame, column=fields.EXAM_NAME)[known]
-    keys = period_keys(times[known], period=period)
-    top = list(ranked_counts(frame[known], column=fields.EXAM_NAME).index[:limit])
-    names = names.where(names.isin(top), OTHER_GROUP)
-    table = pd.crosstab(keys, names)
-    index = period_index(keys.min(), keys.max())
-    table = table.reindex(index=index, fill_value=0)
-    series_names = [*top, *([OTHER_GROUP] if OTHER_GROUP in table.columns else [])]
+    groups = groups_of(frame[known], column=fields.EXAM_NAME)
+    top = groups.ranked()[:limit]
+    # Series index of each exam: its rank among the top, else "(other)".
+    series_of = np.full(len(groups.names), len(top))
+    series_of[top] = np.arange(len(top))
+    series = series_of[groups.codes]
+    starts = period_starts(times[known], period=period)
+    sequence = period_sequence(starts.min(), starts.max(), period=period)
+    slot = np.searchsorted(sequence, starts)
+    width = len(top) + 1
+    table = np.bincount(slot * width + series, minlength=len(sequence) * width)
+    table = table.reshape(len(sequence), width)
+    names = [groups.names[code] for code in top]
+    if table[:, -1].any():
+        names.append(OTHER_GROUP)
     return {
         "period": period,
         "limit": limit,
-        "x": [period_label(p, period=period) for p in index],
+        "x": [period_label(start, period=period) for start in sequence],
         "series": [
-            {"name": name, "y": table[name].astype("int64").tolist()}
-            for name in series_names
+            {"name": name, "y": table[:, i].tolist()} for i, name in enumerate(names)
         ],
     }

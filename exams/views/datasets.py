@@ -25,16 +25,29 @@ def _uploads(request) -> list | JsonResponse:
         if upload.size > limit:
             return json_error(
                 f"'{store.clean_filename(upload.name)}' is "
-                f"{upload.size / 1048576:.0f} MB; the limit is "
+                f"{upload.size / 1048576:.1f} MB; the limit is "
                 f"{settings.TATVIZ_MAX_UPLOAD_MB} MB (setting TATVIZ_MAX_UPLOAD_MB).",
                 status=413,
             )
+    total = sum(upload.size for upload in files)
+    if total > limit:
+        # The server refuses requests over the limit too: say it plainly here.
+        return json_error(
+            f"These {len(files)} files are {total / 1048576:.1f} MB together; one "
+            f"upload may hold at most {settings.TATVIZ_MAX_UPLOAD_MB} MB (setting "
+            "TATVIZ_MAX_UPLOAD_MB). Upload them in several goes: add the rest "
+            "to the current data set.",
+            status=413,
+        )
     return files
 
 
 def _pending_response(pending: ingest.IngestError) -> JsonResponse:
     """Return the 422 that asks for a column mapping or a date order."""
-    body = {"id": getattr(pending, "dataset_id", None)}
+    body = {
+        "id": getattr(pending, "dataset_id", None),
+        "filename": getattr(pending, "filename", ""),
+    }
     if isinstance(pending, ingest.NeedsMapping):
         body.update(
             needs_mapping=True, headers=pending.headers, guesses=pending.guesses
@@ -65,7 +78,8 @@ def create_dataset(request):
     if isinstance(files, JsonResponse):
         return files
     try:
-        dataset = store.create_dataset([store.save_upload(f) for f in files])
+        answer = _form_answer(request)
+        dataset = store.create_dataset(store.save_uploads(files), answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         return _pending_response(pending)
     except ingest.IngestError as exc:
@@ -80,19 +94,39 @@ def add_files(request):
     if isinstance(files, JsonResponse):
         return files
     try:
+        answer = _form_answer(request)
         dataset = store.current_dataset(request)
-        dataset = store.add_files(dataset, [store.save_upload(f) for f in files])
+        dataset = store.add_files(dataset, store.save_uploads(files), answer=answer)
     except store.NoDataset as exc:
         return json_error(exc.message, status=404)
+    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
+        # Nothing was kept ("id": null): send the files again with the answer.
+        return _pending_response(pending)
     except ingest.IngestError as exc:
         return json_error(exc.message, status=exc.status)
     return _loaded(request, dataset, status=200)
 
 
+def _form_answer(request) -> store.Answer | None:
+    """Return the answer sent with an upload (form fields mapping, date_order)."""
+    raw, date_order = request.POST.get("mapping"), request.POST.get("date_order")
+    if not raw and not date_order:
+        return None
+    mapping, order = _parse_mapping(raw or "{}", date_order=date_order or None)
+    return store.Answer(mapping=mapping, date_order=order)
+
+
 def _mapping_body(request) -> tuple[dict, str | None]:
+    """Parse the JSON body ``{canonical: header}`` (optionally with date_order)."""
+    return _parse_mapping(request.body or b"{}")
+
+
+def _parse_mapping(
+    raw: bytes | str, *, date_order: str | None = None
+) -> tuple[dict, str | None]:
     """Parse ``{canonical: header}`` (optionally with ``date_order``)."""
     try:
-        body = json.loads(request.body or b"{}")
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ingest.IngestError(
             'The mapping must be a JSON object such as {"completed_at": "Exam End"}.'
@@ -102,7 +136,7 @@ def _mapping_body(request) -> tuple[dict, str | None]:
             "The mapping must be a JSON object {canonical: header}."
         )
     body = dict(body.get("mapping", body))
-    date_order = body.pop("date_order", None)
+    date_order = body.pop("date_order", date_order)
     if date_order is not None and date_order not in DATE_ORDERS:
         raise ingest.IngestError(
             f"date_order '{date_order}' is not one of: {', '.join(DATE_ORDERS)}."

@@ -1,7 +1,25 @@
 """Error pages: JSON under /api/, a plain page elsewhere; never a traceback."""
 
+import sys
+
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+
+from exams import store
+
+DISK_FULL = (
+    "The disk is full: TATviz could not save what it was given. Free some space "
+    "on the drive that holds the TATviz data folder, then try again. Nothing was "
+    "changed; the data set that was current is still current."
+)
 
 
 def _wants_json(request) -> bool:
@@ -23,30 +41,69 @@ def not_found(request, exception=None):
     )
 
 
+def _disk_full(exc: BaseException | None) -> bool:
+    if isinstance(exc, OperationalError):
+        # SQLite says "database or disk is full".
+        return "full" in str(exc).lower()
+    return exc is not None and store.is_disk_full(exc)
+
+
 def server_error(request):
-    """Answer 500 without details (they are in the log file in the data dir)."""
+    """Answer 500 without details (they are in the log file in the data dir).
+
+    A full disk is not a bug: it gets 507 and a message saying what to do.
+    """
+    # Django calls this while handling the exception.
+    if _disk_full(sys.exc_info()[1]):
+        return _answer(request, "Disk full", DISK_FULL, status=507)
     message = (
         "Something went wrong inside TATviz. "
         "The details are in the log file in the data folder."
     )
+    return _answer(request, "Error", message, status=500)
+
+
+def _answer(request, title: str, message: str, *, status: int):
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=500)
-    return render(
-        request, "exams/error.html", {"title": "Error", "message": message}, status=500
-    )
+        return JsonResponse({"error": message}, status=status)
+    context = {"title": title, "message": message}
+    return render(request, "exams/error.html", context, status=status)
+
+
+def _refusal(exception) -> tuple[str, int]:
+    """Return the message and status for a request Django refused."""
+    if isinstance(exception, TooManyFilesSent):
+        return (
+            "Too many files in one upload: at most "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES}. Upload them in several "
+            "goes (add the rest to the current data set).",
+            400,
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            "Too many form fields in one request: at most "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}.",
+            400,
+        )
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1048576
+        return (
+            f"This request's form or JSON body is over {limit:.1f} MB. Send "
+            "exports as a file in the multipart field 'file'.",
+            413,
+        )
+    if exception is None or isinstance(exception, DisallowedHost):
+        return (
+            "This request was refused: TATviz only answers on 127.0.0.1 / localhost.",
+            400,
+        )
+    return "This request was malformed and was refused.", 400
 
 
 def bad_request(request, exception=None):
-    """Answer 400 for requests Django refuses (e.g. a host that is not loopback)."""
-    message = "This request was refused: TATviz only answers on 127.0.0.1 / localhost."
-    if _wants_json(request):
-        return JsonResponse({"error": message}, status=400)
-    return render(
-        request,
-        "exams/error.html",
-        {"title": "Bad request", "message": message},
-        status=400,
-    )
+    """Answer 400 (413 for a too-large body) for requests Django refuses."""
+    message, status = _refusal(exception)
+    return _answer(request, "Bad request", message, status=status)
 
 
 def csrf_failure(request, reason=""):
@@ -55,11 +112,4 @@ def csrf_failure(request, reason=""):
         "This request was refused because it lacked the CSRF token. Reload the page "
         "and try again; scripts send the csrftoken cookie as the X-CSRFToken header."
     )
-    if _wants_json(request):
-        return JsonResponse({"error": message}, status=403)
-    return render(
-        request,
-        "exams/error.html",
-        {"title": "Refused", "message": message},
-        status=403,
-    )
+    return _answer(request, "Refused", message, status=403)

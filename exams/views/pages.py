@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from exams import analysis, charts, fields, filters, preferences, quality_text, store
 from exams.quality_filter import QUALITY_KINDS, select_quality
 from exams.staticfinders import PLOTLY_JS
-from exams.views import datasets, presenters
+from exams.views import datasets, list_presenters, presenters
 from exams.views._common import api_errors, csv_response
 
 # Exam-list columns, in the order a radiology manager scans them.
@@ -107,7 +107,7 @@ def _report(request, dataset, *, just_loaded: bool) -> dict:
     options = analysis.options(
         store.current_frame(request), shifts=preferences.get_shifts()
     )
-    report = presenters.quality_report(
+    report = list_presenters.quality_report(
         summary, quality_text.quality_items(summary), date_range=_date_range(options)
     )
     return {**report, "just_loaded": just_loaded}
@@ -277,7 +277,9 @@ def exam_list(request):
     )
     context = {
         **_base(request, "exams"),
-        **presenters.exam_page(page, spec=spec, quality=quality, columns=LIST_COLUMNS),
+        **list_presenters.exam_page(
+            page, spec=spec, quality=quality, columns=LIST_COLUMNS
+        ),
     }
     return render(request, "exams/exam_list.html", context)
 
@@ -288,7 +290,7 @@ def data_page(request):
     """List the loaded data sets: switch, delete, add files."""
     context = _base(request, "data")
     dataset = context["current_dataset"]
-    context["datasets"] = presenters.dataset_rows(
+    context["datasets"] = list_presenters.dataset_rows(
         store.list_datasets(), current=dataset
     )
     if dataset is not None:

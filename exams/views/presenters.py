@@ -8,8 +8,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from urllib.parse import urlencode
+from collections.abc import Mapping
 
 from exams import fields, filters
 from exams.charts import MAX_SERIES, format_minutes, shown_series
@@ -222,7 +221,7 @@ def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
     """Return the four headline figures for the current filters."""
     interval = headline_interval(spec)
     entry = total.get(interval) or {}
-    short = _SHORT_INTERVALS[interval]
+    short = SHORT_INTERVALS[interval]
     target = f"≤ {spec.target:g} min" if spec.target else "each exam's target"
     pending = (total.get("complete_to_final") or {}).get("missing")
     return [
@@ -233,7 +232,7 @@ def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
             "note": f"n = {number(entry.get('n'))}",
         },
         {
-            "label": f"{_sentence(short)} within target",
+            "label": f"{sentence(short)} within target",
             "value": percent(entry.get("within")),
             "note": target,
         },
@@ -245,12 +244,12 @@ def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
     ]
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """Return text with a capital first letter (str.capitalize lowers "TAT")."""
     return text[:1].upper() + text[1:]
 
 
-_SHORT_INTERVALS = {
+SHORT_INTERVALS = {
     "order_to_complete": "order → complete",
     "complete_to_final": "report TAT",
     "order_to_final": "total TAT",
@@ -289,7 +288,7 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
     target = f"{spec.target:g} min" if spec.target else "each exam's target (Settings)"
     return {
         "by_label": SPLIT_LABELS[by],
-        "intervals": [_sentence(_SHORT_INTERVALS[m]) for m in fields.INTERVALS],
+        "intervals": [sentence(SHORT_INTERVALS[m]) for m in fields.INTERVALS],
         "rows": rows,
         "target_note": target,
     }
@@ -366,147 +365,3 @@ def _chart_value(value, series: Mapping) -> str:
     if unit == "ratio":
         return f"{value:.2f}"
     return number(value)
-
-
-def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:
-    """Return the quality report of a data set, each finding with its exams."""
-    shown = []
-    for item in items:
-        shown.append({**item, "url": _quality_url(item)})
-    columns = [
-        (fields.FIELD_LABELS.get(field, field), header)
-        for field, header in (summary.get("columns") or {}).items()
-    ]
-    return {
-        "summary": summary,
-        "rows_loaded": number(summary.get("rows_loaded", 0)),
-        "rows_read": number(summary.get("rows_read", 0)),
-        "items": shown,
-        "notes": summary.get("notes", []),
-        "files": summary.get("files", []),
-        "columns": columns,
-        "date_range": date_range,
-    }
-
-
-def _quality_url(item: Mapping) -> str:
-    if item["kind"] == "pending":
-        return "/exams?" + urlencode({"quality": "pending", "sort": "completed_at"})
-    if item["kind"] == "negative":
-        return "/exams?" + urlencode(
-            {"quality": "negative", "metric": item["field"], "sort": item["field"]}
-        )
-    return ""
-
-
-def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[dict]:
-    """Return the exam list's column headers, each a link that sorts by it."""
-    links = []
-    for column in columns:
-        current = spec.sort_field == column
-        # Times and intervals read best largest first on the second click.
-        sort = f"-{column}" if current and not spec.descending else column
-        links.append(
-            {
-                "field": column,
-                "label": _column_label(column),
-                "url": url_for(path, spec, sort=sort, page=1),
-                "aria_sort": (
-                    ("descending" if spec.descending else "ascending")
-                    if current
-                    else ""
-                ),
-                "numeric": column in fields.INTERVALS,
-            }
-        )
-    return links
-
-
-def _column_label(column: str) -> str:
-    if column in fields.INTERVALS:
-        return _sentence(_SHORT_INTERVALS[column])
-    if column == fields.SHIFT:
-        return "Shift"
-    return fields.FIELD_LABELS.get(column, column)
-
-
-def exam_page(
-    page: Mapping, *, spec: FilterSpec, quality: str | None, columns: Sequence[str]
-) -> dict:
-    """Return the exam list page: headers that sort, rows, paging and links."""
-    extra = {"quality": quality} if quality else {}
-    if quality == "negative" and spec.metric in fields.INTERVALS:
-        extra["metric"] = spec.metric
-    total, size, number_ = page["total"], page["page_size"], page["page"]
-    first = (number_ - 1) * size + 1 if total else 0
-    last = min(number_ * size, total)
-    plain = dataclasses.replace(
-        spec, sort=fields.DEFAULT_SORT, page=1, page_size=fields.DEFAULT_PAGE_SIZE
-    )
-    return {
-        "headers": [
-            {**h, "url": _with(h["url"], extra)}
-            for h in sort_links(spec, columns, path="/exams")
-        ],
-        "rows": [[_exam_cell(row, c) for c in columns] for row in page["rows"]],
-        "total": number(total),
-        "first": number(first),
-        "last": number(last),
-        "prev_url": _page_url(spec, extra, number_ - 1) if number_ > 1 else "",
-        "next_url": _page_url(spec, extra, number_ + 1) if last < total else "",
-        "csv_url": (
-            _with(url_for("/exams", spec, page=1, format="csv"), extra)
-            if quality
-            else url_for("/api/exams", spec, page=1, format="csv")
-        ),
-        "description": describe_filters(spec),
-        "quality_note": _QUALITY_NOTES.get(quality or "", ""),
-        "dashboard_url": url_for("/dashboard", plain),
-        "empty": total == 0,
-    }
-
-
-_QUALITY_NOTES = {
-    "pending": "Only exams with no final report yet (pending).",
-    "negative": "Only exams with an end time before the start time.",
-}
-
-
-def _with(url: str, extra: Mapping[str, str]) -> str:
-    if not extra:
-        return url
-    return url + ("&" if "?" in url else "?") + urlencode(extra)
-
-
-def _page_url(spec: FilterSpec, extra: Mapping[str, str], page: int) -> str:
-    return _with(url_for("/exams", spec, page=page), extra)
-
-
-def _exam_cell(row: Mapping, column: str) -> dict:
-    value = row.get(column)
-    if column in fields.INTERVALS:
-        if value is None:
-            ends_at_final = fields.INTERVALS[column][1] == fields.FINALIZED_AT
-            pending = ends_at_final and not row.get(fields.FINALIZED_AT)
-            return {"text": "pending" if pending else "—", "css": "num"}
-        css = "num negative" if value < 0 else "num"
-        return {"text": format_minutes(value), "css": css}
-    if column in fields.TIME_FIELDS:
-        return {"text": value.replace("T", " ")[:16] if value else "—", "css": "time"}
-    return {"text": "—" if value is None else str(value), "css": ""}
-
-
-def dataset_rows(datasets: Sequence, *, current) -> list[dict]:
-    """Return the loaded data sets for the Data page, the current one marked."""
-    current_id = current.pk if current is not None else None
-    return [
-        {
-            "id": str(d.pk),
-            "name": d.name,
-            "created": d.created_at,
-            "rows": number(d.summary.get("rows_loaded")),
-            "files": [f.filename for f in d.files.all()],
-            "current": d.pk == current_id,
-        }
-        for d in datasets
-    ]

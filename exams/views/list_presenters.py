@@ -1,0 +1,163 @@
+"""Word the exam list, the data sets and the quality report for the pages.
+
+Pure functions like ``presenters``: dicts in, template-ready dicts out.
+"""
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+from exams import fields
+from exams.charts import format_minutes
+from exams.filters import FilterSpec
+from exams.views.presenters import (
+    SHORT_INTERVALS,
+    describe_filters,
+    number,
+    sentence,
+    url_for,
+)
+
+
+def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:
+    """Return the quality report of a data set, each finding with its exams."""
+    shown = []
+    for item in items:
+        shown.append({**item, "url": _quality_url(item)})
+    columns = [
+        (fields.FIELD_LABELS.get(field, field), header)
+        for field, header in (summary.get("columns") or {}).items()
+    ]
+    return {
+        "summary": summary,
+        "rows_loaded": number(summary.get("rows_loaded", 0)),
+        "rows_read": number(summary.get("rows_read", 0)),
+        "items": shown,
+        "notes": summary.get("notes", []),
+        "files": summary.get("files", []),
+        "columns": columns,
+        "date_range": date_range,
+    }
+
+
+def _quality_url(item: Mapping) -> str:
+    if item["kind"] == "pending":
+        return "/exams?" + urlencode({"quality": "pending", "sort": "completed_at"})
+    if item["kind"] == "negative":
+        return "/exams?" + urlencode(
+            {"quality": "negative", "metric": item["field"], "sort": item["field"]}
+        )
+    return ""
+
+
+def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[dict]:
+    """Return the exam list's column headers, each a link that sorts by it."""
+    links = []
+    for column in columns:
+        current = spec.sort_field == column
+        # Times and intervals read best largest first on the second click.
+        sort = f"-{column}" if current and not spec.descending else column
+        links.append(
+            {
+                "field": column,
+                "label": _column_label(column),
+                "url": url_for(path, spec, sort=sort, page=1),
+                "aria_sort": (
+                    ("descending" if spec.descending else "ascending")
+                    if current
+                    else ""
+                ),
+                "numeric": column in fields.INTERVALS,
+            }
+        )
+    return links
+
+
+def _column_label(column: str) -> str:
+    if column in fields.INTERVALS:
+        return sentence(SHORT_INTERVALS[column])
+    if column == fields.SHIFT:
+        return "Shift"
+    return fields.FIELD_LABELS.get(column, column)
+
+
+def exam_page(
+    page: Mapping, *, spec: FilterSpec, quality: str | None, columns: Sequence[str]
+) -> dict:
+    """Return the exam list page: headers that sort, rows, paging and links."""
+    extra = {"quality": quality} if quality else {}
+    if quality == "negative" and spec.metric in fields.INTERVALS:
+        extra["metric"] = spec.metric
+    total, size, number_ = page["total"], page["page_size"], page["page"]
+    first = (number_ - 1) * size + 1 if total else 0
+    last = min(number_ * size, total)
+    plain = dataclasses.replace(
+        spec, sort=fields.DEFAULT_SORT, page=1, page_size=fields.DEFAULT_PAGE_SIZE
+    )
+    return {
+        "headers": [
+            {**h, "url": _with(h["url"], extra)}
+            for h in sort_links(spec, columns, path="/exams")
+        ],
+        "rows": [[_exam_cell(row, c) for c in columns] for row in page["rows"]],
+        "total": number(total),
+        "first": number(first),
+        "last": number(last),
+        "prev_url": _page_url(spec, extra, number_ - 1) if number_ > 1 else "",
+        "next_url": _page_url(spec, extra, number_ + 1) if last < total else "",
+        "csv_url": (
+            _with(url_for("/exams", spec, page=1, format="csv"), extra)
+            if quality
+            else url_for("/api/exams", spec, page=1, format="csv")
+        ),
+        "description": describe_filters(spec),
+        "quality_note": _QUALITY_NOTES.get(quality or "", ""),
+        "dashboard_url": url_for("/dashboard", plain),
+        "empty": total == 0,
+    }
+
+
+_QUALITY_NOTES = {
+    "pending": "Only exams with no final report yet (pending).",
+    "negative": "Only exams with an end time before the start time.",
+}
+
+
+def _with(url: str, extra: Mapping[str, str]) -> str:
+    if not extra:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(extra)
+
+
+def _page_url(spec: FilterSpec, extra: Mapping[str, str], page: int) -> str:
+    return _with(url_for("/exams", spec, page=page), extra)
+
+
+def _exam_cell(row: Mapping, column: str) -> dict:
+    value = row.get(column)
+    if column in fields.INTERVALS:
+        if value is None:
+            ends_at_final = fields.INTERVALS[column][1] == fields.FINALIZED_AT
+            pending = ends_at_final and not row.get(fields.FINALIZED_AT)
+            return {"text": "pending" if pending else "—", "css": "num"}
+        css = "num negative" if value < 0 else "num"
+        return {"text": format_minutes(value), "css": css}
+    if column in fields.TIME_FIELDS:
+        return {"text": value.replace("T", " ")[:16] if value else "—", "css": "time"}
+    return {"text": "—" if value is None else str(value), "css": ""}
+
+
+def dataset_rows(datasets: Sequence, *, current) -> list[dict]:
+    """Return the loaded data sets for the Data page, the current one marked."""
+    current_id = current.pk if current is not None else None
+    return [
+        {
+            "id": str(d.pk),
+            "name": d.name,
+            "created": d.created_at,
+            "rows": number(d.summary.get("rows_loaded")),
+            "files": [f.filename for f in d.files.all()],
+            "current": d.pk == current_id,
+        }
+        for d in datasets
+    ]
