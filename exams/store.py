@@ -199,7 +199,9 @@ def _read_file(f: DatasetFile, *, answer: Answer | None) -> ingest.IngestResult:
             if mapping is None:
                 raise
         except ingest.AmbiguousDates:
-            if date_order != "auto" or not (answer and answer.date_order):
+            if date_order != "auto" or answer is None:
+                raise
+            if answer.date_order not in ("mdy", "dmy"):
                 raise
             date_order = answer.date_order
     if chosen:
@@ -236,6 +238,11 @@ def _build(
     """Ingest and combine the files of a data set; return frame and summary."""
     results = _read_files(files, answer=answer)
     frame, per_file, quality = ingest.combine_exports(results)
+    for entry, result in zip(per_file, results, strict=True):
+        # With these, a file's rows add up: rows_read = added + replaced +
+        # skipped + its own duplicate rows + its cancelled exams.
+        entry["duplicates"] = result.quality["duplicates"]
+        entry["cancelled"] = result.quality["cancelled"]
     first = results[0]
     columns = {}
     for result in results:

@@ -32,22 +32,24 @@ def newest_input() -> float:
     return max(path.stat().st_mtime for path in files)
 
 
-def build_if_stale() -> None:
+@pytest.fixture(scope="module")
+def binary() -> Path:
+    """Return the frozen binary, built now unless it is newer than its inputs."""
     if BINARY.is_file() and BINARY.stat().st_mtime > newest_input():
-        return
+        return BINARY
     began = time.monotonic()
     result = subprocess.run(
         ["make", "exe"], cwd=ROOT, capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     print(f"make exe: {time.monotonic() - began:.0f} s")
-
-
-def test_frozen_build_passes_the_smoke_test():
-    build_if_stale()
     assert BINARY.is_file()
+    return BINARY
+
+
+def test_frozen_build_passes_the_smoke_test(binary):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "smoke_exe.py"), str(BINARY)],
+        [sys.executable, str(ROOT / "scripts" / "smoke_exe.py"), str(binary)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -57,8 +59,7 @@ def test_frozen_build_passes_the_smoke_test():
     assert "Smoke test passed." in result.stdout
 
 
-def test_no_database_anywhere_under_dist():
-    build_if_stale()
+def test_no_database_anywhere_under_dist(binary):
     found = [
         path
         for path in (ROOT / "dist").rglob("*")

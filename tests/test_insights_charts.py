@@ -186,3 +186,4 @@ def test_pending_and_top_exam_figures():
     )
     assert [t.name for t in top.data] == ["CT", "(other)"]
     assert top.data[1].line.color == charts.HISTORY_COLOUR
+    assert top.data[1].visible == "legendonly" and top.data[0].visible is True

@@ -1,7 +1,18 @@
 """Ingest: a RIS export's bytes → the canonical exam frame + quality report.
 
-Pure functions (no Django, no file-system writes). See docs/ARCHITECTURE.md
-for the frame and CONTRACT §2/§4 for the fields and the report.
+Pure functions (no Django, no file-system writes); docs/ARCHITECTURE.md
+describes the frame, CONTRACT §2/§4 the fields and the report. Choices made
+here, each documented where it is made:
+
+- Cancelled rows are removed before duplicates (`clean`); a duplicate
+  accession keeps its most complete row, then the earliest final time
+  (addenda re-sign), then the first row; rows are never merged.
+- Quality counts are over the loaded rows; every mapped field is reported,
+  zeros included; ``negative`` always lists the three intervals (`quality`).
+- Day/month order is decided per file; two-digit years pivot at 69 (`dates`).
+- Modality comes from a modality column (normalised: CR/DX → XR), else the
+  exam name, else an accession prefix; a named exam of no known modality is
+  "OT" (`modality`).
 """
 
 from exams.ingest.combine import combine_exports

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from exams import fields
 from exams.charts import OKABE_ITO, escape_label
 from exams.insights.common import INTERVAL_METRICS
+from exams.insights.pareto import OTHER_GROUP
 
 PENDING_COLOUR = "#9aa5b1"
 HISTORY_COLOUR = "#52606d"
@@ -215,7 +216,10 @@ def pareto_figure(result: dict) -> go.Figure:
 
 
 def top_exams_figure(result: dict) -> go.Figure:
-    """Return the most frequent exam types per period, one line each."""
+    """Return the most frequent exam types per period, one line each.
+
+    ``(other)`` starts hidden (legend only): it would flatten the top types.
+    """
     traces = [
         go.Scatter(
             x=result["x"],
@@ -223,7 +227,10 @@ def top_exams_figure(result: dict) -> go.Figure:
             name=escape_label(one["name"]),
             meta=one["name"],
             mode="lines+markers",
-            line={"color": HISTORY_COLOUR if one["name"] == "(other)" else _colour(i)},
+            line={
+                "color": HISTORY_COLOUR if one["name"] == OTHER_GROUP else _colour(i)
+            },
+            visible="legendonly" if one["name"] == OTHER_GROUP else True,
             hovertemplate="%{fullData.name}<br>%{x}: %{y:,} exams<extra></extra>",
         )
         for i, one in enumerate(result["series"])

@@ -227,6 +227,11 @@ def compare_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
     }
 
 
+def _when(iso: str | None) -> str:
+    """Return ``YYYY-MM-DDTHH:MM:SS`` as ``YYYY-MM-DD HH:MM`` (``—`` if None)."""
+    return iso.replace("T", " ")[:16] if iso else "—"
+
+
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -332,13 +337,13 @@ def pending_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
             **r,
             "age_text": minutes(r["age_minutes"]),
             "target_text": minutes(r["target_minutes"]),
+            "completed_text": _when(r["completed_at"]),
         }
         for r in result["rows"]
     ]
-    as_of = result["as_of"]
     return {
         "result": result,
-        "as_of_text": as_of.replace("T", " ")[:16] if as_of else "—",
+        "as_of_text": _when(result["as_of"]),
         "rows": rows,
         "pager": pager,
         "first": (spec.page - 1) * spec.page_size + 1 if rows else 0,

@@ -42,7 +42,7 @@ def _paths() -> dict:
 
 
 def _endpoint(view: str):
-    """Answer JSON or CSV from ``compute(request, query) -> (result, csv)``."""
+    """Answer JSON or CSV from ``compute(frame, query) -> (result, to_csv)``."""
 
     def decorate(compute):
         @require_GET

@@ -89,6 +89,7 @@
     chartCard.removeAttribute("aria-busy");
     if (!result.ok) {
       showError(result.body.error || "This view could not be drawn.");
+      shown(query);
       return;
     }
     top.innerHTML = result.body.top;
@@ -96,6 +97,12 @@
     chartCard.hidden = result.body.empty;
     chart.setAttribute("aria-label", result.body.chart_title || "");
     if (!result.body.empty) draw(result.body.figure);
+    shown(query);
+  }
+
+  // Record which query the page shows (tests and scripts wait on it).
+  function shown(query) {
+    chartCard.dataset.query = query;
   }
 
   function showError(message) {
@@ -174,4 +181,5 @@
   window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
   syncControls();
   draw(window.TATviz.readJSON("figure-data"));
+  shown(window.location.search.replace(/^\?/, ""));
 })();

@@ -18,6 +18,7 @@
   const labels = window.TATviz.readJSON("field-labels") || {};
   let chosen = [];
   let pendingId = null;
+  let lastUrl = null;
 
   function showFiles(files) {
     chosen = Array.from(files);
@@ -80,12 +81,22 @@
     }
     const mode = form.querySelector("input[name=mode]:checked");
     const url = mode && mode.value === "add" ? "/api/datasets/current/files" : "/api/datasets";
+    lastUrl = url;
+    upload(url, filesForm({}));
+  });
+
+  /* The chosen files as a form; an answer (mapping, date order) rides along. */
+  function filesForm(payload) {
     const data = new FormData();
     chosen.forEach(function (file) {
       data.append("file", file, file.name);
     });
-    upload(url, data);
-  });
+    const mapping = Object.assign({}, payload);
+    delete mapping.date_order;
+    if (Object.keys(mapping).length) data.append("mapping", JSON.stringify(mapping));
+    if (payload.date_order) data.append("date_order", payload.date_order);
+    return data;
+  }
 
   function upload(url, data) {
     showError("");
@@ -199,6 +210,12 @@
   }
 
   async function answer(payload) {
+    if (!pendingId) {
+      // Adding to the current data set keeps nothing until every file reads:
+      // send the same files again, with the answer.
+      upload(lastUrl, filesForm(payload));
+      return;
+    }
     setStage("Reading the export…", null);
     const result = await window.TATviz.request(
       "POST", "/api/datasets/" + encodeURIComponent(pendingId) + "/mapping", payload
