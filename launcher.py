@@ -366,8 +366,18 @@ def run_self_test() -> int:
         lock.release()
 
 
+def keep_output_printable() -> None:
+    """Never crash on a path the console's code page cannot show."""
+    # Piped on Windows, stdout uses the ANSI code page (cp1252), and a data
+    # dir under C:\Users\<non-Latin name> would raise UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    keep_output_printable()
     install_signal_handlers()
     with contextlib.ExitStack() as stack:
         if args.data_dir is not None:

@@ -526,33 +526,50 @@ def forget_prepared() -> None:
 # ---- housekeeping: leftovers of a crash, and retention ---------------------------
 
 
-def remove_partial_files() -> int:
+def remove_leftovers() -> int:
     """Remove what an interrupted run left behind; return how many things went.
 
     That is ``*.part`` files (a write cut short), Django's upload spills in
-    ``tmp/`` and data sets whose first read never finished. Call it at start,
-    before serving: an upload in progress has such files too.
+    ``tmp/``, data sets whose first read never finished, and saved exports or
+    caches that no data set uses. Call it at start, before serving: an upload
+    in progress has such files too.
     """
     removed = 0
-    folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)
-    for folder in map(Path, folders):
-        for path in folder.glob(f"*{PARTIAL_SUFFIX}"):
-            path.unlink(missing_ok=True)
-            removed += 1
-    spills = Path(settings.FILE_UPLOAD_TEMP_DIR)
-    for path in spills.iterdir() if spills.is_dir() else ():
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
     # Held data sets (awaiting a mapping) have a summary; one without was
     # being read when the process stopped.
     for dataset in Dataset.objects.filter(pending_mapping=True):
         if not dataset.summary:
             _discard(dataset, list(dataset.files.all()))
             removed += 1
+    folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)
+    for folder in map(Path, folders):
+        for path in folder.glob(f"*{PARTIAL_SUFFIX}"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    used = _used_names()
+    stray = [
+        path
+        for folder in (
+            settings.UPLOAD_DIR,
+            settings.CACHE_DIR,
+            settings.FILE_UPLOAD_TEMP_DIR,
+        )
+        for path in Path(folder).iterdir()
+        if path.is_file() and path.name not in used
+    ]
+    for path in stray:
+        path.unlink(missing_ok=True)
+    removed += len(stray)
     if removed:
         log.info("Removed %d leftover(s) of an interrupted run", removed)
     return removed
+
+
+def _used_names() -> set[str]:
+    """Return the file names of saved exports and caches that data sets use."""
+    used = set(DatasetFile.objects.values_list("stored_name", flat=True))
+    used.update(Dataset.objects.values_list("cache_name", flat=True))
+    return used
 
 
 def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
@@ -567,8 +584,7 @@ def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
     old = list(Dataset.objects.filter(created_at__lt=cutoff))
     for dataset in old:
         delete_dataset(dataset)
-    used = set(DatasetFile.objects.values_list("stored_name", flat=True))
-    used.update(Dataset.objects.values_list("cache_name", flat=True))
+    used = _used_names()
     for folder in (Path(settings.UPLOAD_DIR), Path(settings.CACHE_DIR)):
         for path in folder.iterdir():
             unused = path.is_file() and path.name not in used
@@ -581,7 +597,7 @@ def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
 
 def start_housekeeping(retention_days: int) -> None:
     """Clean up after a crash, then apply retention now and once a day."""
-    remove_partial_files()
+    remove_leftovers()
     if retention_days <= 0:
         return
     apply_retention(retention_days)

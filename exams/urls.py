@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exams.views import api, datasets, health, insights, pages, saved, system
+from exams.views import api, datasets, health, insights, pages, report, saved, system
 
 urlpatterns = [
     path("healthz", health.healthz, name="exams-healthz"),
@@ -51,6 +51,7 @@ urlpatterns = [
     path("sample", pages.load_sample, name="exams-sample"),
     path("dashboard", pages.dashboard, name="exams-dashboard"),
     path("dashboard/data", pages.dashboard_data, name="exams-dashboard-data"),
+    path("report", report.download_report, name="exams-report"),
     path("exams", pages.exam_list, name="exams-list"),
     path("exams/drill", pages.drill, name="exams-drill"),
     path("data", pages.data_page, name="exams-data"),

@@ -186,10 +186,11 @@ def restart_and_stop(binary: Path, data_dir: Path) -> None:
     """Start again on the same data dir, then stop it as the OS would."""
     app, url, _ready = start(app_argv(binary, data_dir))
     try:
-        status, _ = Browser(url).request("/healthz")
-        check(status == 200, f"/healthz after restart: {status}")
+        browser = Browser(url)
+        status, _ = browser.request("/")
+        check(status == 200, f"GET / after restart: {status}")
         if os.name == "nt":
-            quit_app(app, Browser(url))  # no SIGTERM on Windows
+            quit_app(app, browser)  # no SIGTERM on Windows
             return
         app.proc.send_signal(signal.SIGTERM)
         code = app.wait()
@@ -216,7 +217,10 @@ def check_no_database(bundle: Path) -> None:
 
 def run(binary: Path, sample: Path) -> None:
     bundle = binary.parent
-    with tempfile.TemporaryDirectory(prefix="tatviz-smoke-") as tmp:
+    # Windows may hold a just-exited process's log file open for a moment.
+    with tempfile.TemporaryDirectory(
+        prefix="tatviz-smoke-", ignore_cleanup_errors=True
+    ) as tmp:
         data_dir = Path(tmp) / "data"
         app, url, ready = start(app_argv(binary, data_dir))
         try:

@@ -300,7 +300,7 @@ series_views = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exams=exports, choice=filter_specs, view=series_views)
 def test_series_matches_duckdb(exams, choice, view):
     raw = raw_frame(exams)
@@ -362,7 +362,7 @@ def reference_summary(con, spec: FilterSpec) -> dict:
     return result
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     exams=exports,
     choice=filter_specs,

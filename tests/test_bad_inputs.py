@@ -202,13 +202,24 @@ class HttpSession(Session):
 # ---- a running launcher --------------------------------------------------------------
 
 
+def launcher_argv(data_dir: Path, *args: str) -> list[str]:
+    """Return the command line of ``launcher.py`` on ``data_dir``."""
+    return [
+        sys.executable,
+        str(ROOT / "launcher.py"),
+        "--no-browser",
+        "--data-dir",
+        str(data_dir),
+        *args,
+    ]
+
+
 class RunningApp:
-    """launcher.py in a subprocess on its own data dir."""
+    """launcher.py in a subprocess on its own data dir (any free port)."""
 
     def __init__(self, data_dir: Path, *args: str, env: dict | None = None):
         self.data_dir = data_dir
-        argv = [sys.executable, str(ROOT / "launcher.py"), "--no-browser"]
-        argv += ["--port", "0", "--data-dir", str(data_dir), *args]
+        argv = launcher_argv(data_dir, "--port", "0", *args)
         self.process = smoke_exe.App(argv) if env is None else _app_with_env(argv, env)
         line = self.process.next_line(START_TIMEOUT)
         match = RUNNING.match(line)

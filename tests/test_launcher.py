@@ -236,16 +236,21 @@ def test_self_test_passes_on_a_fresh_data_dir(tmp_path):
 
 
 def test_self_test_refuses_a_data_dir_in_use(launch, tmp_path):
-    wait_running(launch(tmp_path))
+    # A non-Latin folder name on an ASCII-only console must not crash the
+    # message that names it (Windows pipes use the ANSI code page).
+    data_dir = tmp_path / "数据"
+    wait_running(launch(data_dir))
     result = subprocess.run(
         [sys.executable, str(ROOT / "launcher.py"), "--self-test"]
-        + ["--data-dir", str(tmp_path)],
+        + ["--data-dir", str(data_dir)],
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
         capture_output=True,
         text=True,
+        encoding="ascii",
         timeout=START_TIMEOUT,
     )
     assert result.returncode == 1
-    assert "quit it first" in result.stderr
+    assert "\\u6570\\u636e: quit it first" in result.stderr
 
 
 def test_self_test_reports_a_missing_route_as_a_failure():

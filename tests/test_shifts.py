@@ -20,7 +20,7 @@ from exams.shifts import (
     validate_targets,
 )
 
-DEFAULT = default_shifts()
+SHIFTS = default_shifts()
 
 
 def shift(name, start, end):
@@ -28,13 +28,14 @@ def shift(name, start, end):
 
 
 def test_defaults_are_the_three_eight_hour_shifts():
-    assert DEFAULT == (
+    shifts = default_shifts()
+    assert shifts == (
         Shift("day", 7 * 60, 15 * 60),
         Shift("evening", 15 * 60, 23 * 60),
         Shift("night", 23 * 60, 7 * 60),
     )
-    assert [s.minutes for s in DEFAULT] == [480, 480, 480]
-    assert [s.as_json() for s in DEFAULT] == list(fields.DEFAULT_SHIFTS)
+    assert [s.minutes for s in SHIFTS] == [480, 480, 480]
+    assert [s.as_json() for s in SHIFTS] == list(fields.DEFAULT_SHIFTS)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_defaults_are_the_three_eight_hour_shifts():
 )
 def test_boundary_minutes_with_default_shifts(clock, expected):
     times = pd.Series(pd.to_datetime([f"2024-03-10 {clock}"]))
-    assert assign_shifts(times, DEFAULT).tolist() == [expected]
+    assert assign_shifts(times, SHIFTS).tolist() == [expected]
 
 
 def test_assignment_is_categorical_in_configured_order_and_keeps_index():
@@ -61,7 +62,7 @@ def test_assignment_is_categorical_in_configured_order_and_keeps_index():
         pd.to_datetime(["2024-01-01 23:30", None, "2024-01-02 08:00"]),
         index=[10, 11, 12],
     )
-    result = assign_shifts(times, DEFAULT)
+    result = assign_shifts(times, SHIFTS)
     assert list(result.cat.categories) == ["day", "evening", "night"]
     assert list(result.index) == [10, 11, 12]
     assert result.iloc[0] == "night"
@@ -74,7 +75,7 @@ def test_assignment_works_for_every_datetime_resolution(unit):
     times = pd.Series(
         np.array(["2024-05-05T06:59:59", "2024-05-05T07:00:00"], dtype=f"M8[{unit}]")
     )
-    assert assign_shifts(times, DEFAULT).tolist() == ["night", "day"]
+    assert assign_shifts(times, SHIFTS).tolist() == ["night", "day"]
 
 
 def test_site_shifts_8a_8p_12a():

@@ -509,3 +509,11 @@ def test_drill_spec_ignores_blank_series():
     chosen = presenters.drill_spec(spec, bucket="2025", series="(blank)")
     assert chosen.physician == ()
     assert (chosen.start, chosen.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+def test_unknown_address_is_a_404_page_with_the_nav(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    text = html(response)
+    assert "/no-such-page" in text
+    assert 'aria-label="Main"' in text

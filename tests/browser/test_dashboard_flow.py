@@ -260,6 +260,12 @@ def test_the_managers_question(visit):
     assert_clean(visit)
 
 
+AMBIGUOUS_CSV = (
+    b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
+    b"Final Date/Tm,Exam Order Name\r\n"
+    b"03/04/2025 10:30,D1,03/04/2025 09:00,03/04/2025 11:00,CT HEAD\r\n"
+    b"05/06/2025 10:30,D2,05/06/2025 09:00,05/06/2025 11:00,XR CHEST\r\n"
+)
 ODD_CSV = (
     b"Thing One,Thing Two,Thing Three\n"
     b"X1,2025-01-13 10:00,CT HEAD\n"
@@ -289,6 +295,21 @@ def test_mapping_and_hostile_names(visit):
             dialog.dismiss()
 
     page.on("dialog", on_dialog)
+
+    page.goto(visit.app.url + "upload")
+    page.set_input_files(
+        "#file-input",
+        {"name": "ambiguous.csv", "mimeType": "text/csv", "buffer": AMBIGUOUS_CSV},
+    )
+    page.click("#upload-button")
+    dates = page.locator("#date-order-form")
+    dates.wait_for()
+    assert "no day in the file is above 12" in dates.inner_text()
+    visit.shot("date-order")
+    dates.get_by_label("Day first").check()
+    dates.get_by_role("button", name="Read the dates this way").click()
+    page.wait_for_url("**/upload?loaded=1")
+    assert "3 Apr 2025 – 5 Jun 2025" in page.locator(".report-card").inner_text()
 
     page.goto(visit.app.url + "upload")
     page.set_input_files(
@@ -326,17 +347,18 @@ def test_mapping_and_hostile_names(visit):
     # Data page: switch back to the first data set, delete the hostile one.
     page.get_by_role("link", name="Data", exact=True).click()
     rows = page.locator("#dataset-table tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == 3
     visit.shot("data-sets")
-    page.get_by_role("button", name="Use this one").click()
+    odd_row = page.locator("#dataset-table tbody tr", has_text="odd.csv")
+    odd_row.get_by_role("button", name="Use this one").click()
     page.wait_for_url("**/dashboard")
     page.goto(visit.app.url + "data")
     evil_row = page.locator("#dataset-table tbody tr", has_text="evil.csv")
     evil_row.get_by_role("button", name="Delete").click()
     page.wait_for_function(
-        "() => document.querySelectorAll('#dataset-table tbody tr').length === 1"
+        "() => document.querySelectorAll('#dataset-table tbody tr').length === 2"
     )
     assert "odd.csv" in page.locator("#dataset-table").inner_text()
     assert len(dialogs) == 1 and dialogs[0].startswith("Delete “evil.csv”")
-    # The one refusal is the question: "which column is which?"
+    # The refusals are the questions: "day or month first?", "which column?"
     assert_clean(visit, expected=(f"HTTP 422 for {visit.app.url}api/datasets",))

@@ -18,7 +18,11 @@
   const PLOT_CONFIG = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d"],
+    // Plotly 4's "Share chart" button sends the figure (names, numbers) to
+    // Plotly Cloud; exam data never leaves this computer.
+    showSendToCloud: false,
+    plotlyServerURL: "",
+    modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
     toImageButtonOptions: { filename: "tatviz-chart", scale: 2 },
   };
   let latest = 0;

@@ -201,10 +201,8 @@
   }
 
   function showDateOrder(body) {
-    const columns = (body.columns || []).join(", ");
     document.getElementById("date-order-message").textContent =
-      (body.error || "The dates could be read either way.") +
-      (columns ? " Columns: " + columns + "." : "");
+      body.error || "The dates could be read either way.";
     dateForm.hidden = false;
     dateForm.querySelector("input[type=radio]").focus();
   }

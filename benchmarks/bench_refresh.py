@@ -1,0 +1,377 @@
+"""Refresh: /api/series, /api/summary and /api/exams against DuckDB, same rows.
+
+Run from the project root: ``.venv/bin/python benchmarks/bench_refresh.py``
+(``--rows N`` for another size). A generated export is loaded through the
+app's own store (ingest, cache, prepared frame) in this process; then a
+sequence of typical dashboard changes, each a new filter combination, is
+asked of the three endpoints through Django's test client (the full request:
+middleware, query parsing, analysis, JSON). The reference is DuckDB holding
+the same prepared rows as a native in-memory table and answering equivalent
+SQL (filter, group by bucket, median / quantile_cont / avg / count), timed
+until its rows are Python objects. Each figure is the best of ``--repeat``
+runs (the app keeps no result cache, so a repeat costs what a new
+combination costs); "compute" is the analysis function alone, without
+Django and JSON. The last column cross-checks the numbers: the largest
+difference between our series values and DuckDB's.
+"""
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+# A session at the dashboard: each step changes one or two controls.
+STEPS = (
+    ("open: volume by month", ""),
+    ("tick CT", "modality=CT"),
+    ("+ STAT", "modality=CT&priority=STAT"),
+    ("+ night shift", "modality=CT&priority=STAT&shift=night"),
+    (
+        "+ Q2 dates",
+        "modality=CT&priority=STAT&shift=night&start=2025-04-01&end=2025-06-30",
+    ),
+    (
+        "report TAT median, split modality",
+        "start=2025-04-01&end=2025-06-30&metric=complete_to_final&split=modality",
+    ),
+    (
+        "p90 by week, weekends",
+        "metric=complete_to_final&stat=p90&split=modality&period=week&days=weekend",
+    ),
+    (
+        "ED, % within target, split shift",
+        "patient_class=ED&metric=order_to_final&stat=within&split=shift",
+    ),
+    (
+        "shift ratio by day, split shift",
+        "metric=complete_ratio&split=shift&period=day",
+    ),
+    (
+        "mean report TAT, split physician",
+        "metric=complete_to_final&stat=mean&split=physician",
+    ),
+    (
+        "CT+MR inpatient p75 by quarter, split priority",
+        "modality=CT&modality=MR&patient_class=Inpatient&metric=order_to_complete"
+        "&stat=p75&period=quarter&split=priority",
+    ),
+    (
+        "weekday evenings, US, volume by day",
+        "modality=US&days=weekday&shift=evening&period=day",
+    ),
+)
+
+
+# ---- the same questions in SQL ----------------------------------------------------
+
+NULL_DAY = -(2**31)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _where(spec, *, axis: str) -> str:
+    """Return the SQL filter for a spec on one time axis (completed/ordered)."""
+    from exams import fields
+
+    parts = [f"{axis}_at IS NOT NULL"]
+    for param, column in fields.FILTER_FIELDS.items():
+        wanted = getattr(spec, param)
+        if param == "shift":
+            column = "shift" if axis == "completed" else "ordered_shift"
+        if wanted:
+            parts.append(f"{column} IN ({', '.join(map(_quote, wanted))})")
+    if spec.start:
+        parts.append(f"{axis}_at >= DATE '{spec.start.isoformat()}'")
+    if spec.end:
+        parts.append(f"{axis}_at < DATE '{spec.end.isoformat()}' + INTERVAL 1 DAY")
+    if spec.days != "all":
+        weekend = f"isodow({axis}_at) >= 6"
+        parts.append(weekend if spec.days == "weekend" else f"NOT ({weekend})")
+    return " AND ".join(parts)
+
+
+def _bucket(period: str, axis: str) -> str:
+    day, month = f"{axis}_day", f"{axis}_month"
+    return {
+        "day": day,
+        "week": f"({day} + 3) // 7",
+        "month": month,
+        "quarter": f"{month} // 3",
+        "year": f"{month} // 12",
+    }[period]
+
+
+def _target_sql() -> str:
+    """Return the per-exam target of fields.DEFAULT_TARGETS as a CASE."""
+    from exams import fields
+
+    rules = fields.DEFAULT_TARGETS
+    cases = []
+    for rule in rules["rules"]:
+        tests = []
+        for key, column in (("patient_class", "patient_class"), ("priority", "priority")):
+            if rule.get(key):
+                values = ", ".join(_quote(v.lower()) for v in rule[key])
+                tests.append(f"lower(CAST({column} AS VARCHAR)) IN ({values})")
+        cases.append(f"WHEN {' AND '.join(tests)} THEN {rule['minutes']}")
+    return f"CASE {' '.join(cases)} ELSE {rules['default']} END"
+
+
+def _statistic(stat: str, value: str, target) -> str:
+    limit = target if target is not None else _target_sql()
+    return {
+        "median": f"quantile_cont({value}, 0.5)",
+        "p75": f"quantile_cont({value}, 0.75)",
+        "p90": f"quantile_cont({value}, 0.9)",
+        "mean": f"avg({value})",
+        "within": f"100.0 * avg(CASE WHEN {value} <= {limit} THEN 1.0 ELSE 0 END)",
+    }[stat]
+
+
+def _group(split: str, axis: str) -> str:
+    from exams import fields
+
+    if split == "none":
+        return "'All'"
+    if split == "shift":
+        column = "shift" if axis == "completed" else "ordered_shift"
+    else:
+        column = fields.SPLIT_FIELDS[split]
+    return f"coalesce(CAST({column} AS VARCHAR), '(blank)')"
+
+
+def series_sql(spec) -> str:
+    """Return SQL giving (group, bucket, value) rows of the series."""
+    where = _where(spec, axis="completed")
+    bucket, group = _bucket(spec.period, "completed"), _group(spec.split, "completed")
+    if spec.metric == "volume":
+        return (
+            f"SELECT {group} AS g, {bucket} AS b, count(*) AS v "
+            f"FROM exams WHERE {where} GROUP BY ALL"
+        )
+    if spec.metric == "complete_ratio":
+        o_bucket, o_group = _bucket(spec.period, "ordered"), _group(spec.split, "ordered")
+        o_where = _where(spec, axis="ordered")
+        return (
+            f"WITH c AS (SELECT {group} AS g, {bucket} AS b, count(*) AS n "
+            f"FROM exams WHERE {where} GROUP BY ALL), "
+            f"o AS (SELECT {o_group} AS g, {o_bucket} AS b, count(*) AS n "
+            f"FROM exams WHERE {o_where} GROUP BY ALL) "
+            "SELECT o.g, o.b, coalesce(c.n, 0) / o.n AS v FROM o LEFT JOIN c "
+            "USING (g, b)"
+        )
+    value = spec.metric
+    return (
+        f"SELECT {group} AS g, {bucket} AS b, "
+        f"{_statistic(spec.stat, value, spec.target)} FILTER (WHERE {value} >= 0) "
+        f"AS v FROM exams WHERE {where} GROUP BY ALL"
+    )
+
+
+def summary_sql(spec, by: str) -> str:
+    """Return SQL for the summary table: per group and in total (GROUPING SETS)."""
+    from exams import fields
+
+    group = _group(by, "completed")
+    target = spec.target if spec.target is not None else _target_sql()
+    columns = ["count(*) AS exams"]
+    for m in fields.INTERVALS:
+        valid = f"FILTER (WHERE {m} >= 0)"
+        columns += [
+            f"count({m}) {valid}",
+            f"quantile_cont({m}, [0.5, 0.75, 0.9]) {valid}",
+            f"avg({m}) {valid}",
+            f"100.0 * avg(CASE WHEN {m} <= {target} THEN 1.0 ELSE 0 END) {valid}",
+            f"count(*) FILTER (WHERE {m} < 0)",
+            f"count(*) FILTER (WHERE {m} IS NULL)",
+        ]
+    return (
+        f"SELECT {group} AS g, {', '.join(columns)} FROM exams "
+        f"WHERE {_where(spec, axis='completed')} GROUP BY GROUPING SETS ((g), ())"
+    )
+
+
+def exams_sql(spec) -> tuple[str, str]:
+    """Return SQL for the total and for the first page, sorted as the app sorts."""
+    from exams.analysis.listing import ROW_FIELDS
+
+    where = _where(spec, axis="completed").replace("completed_at IS NOT NULL", "true")
+    columns = ", ".join(ROW_FIELDS)
+    return (
+        f"SELECT count(*) FROM exams WHERE {where}",
+        f"SELECT {columns} FROM exams WHERE {where} "
+        f"ORDER BY completed_at NULLS LAST, file_row LIMIT {spec.page_size}",
+    )
+
+
+# ---- running both ----------------------------------------------------------------
+
+
+def _spec(query: str):
+    from exams.filters import parse_query
+
+    return parse_query(parse_qs(query))
+
+
+def _label_of(period: str, key: int) -> str:
+    from exams.analysis.buckets import bucket_labels
+
+    return bucket_labels(period=period, first=key, last=key)[0]
+
+
+def _difference(result: dict, rows: list, period: str) -> float:
+    """Return the largest |ours − DuckDB's| over the points both have."""
+    ours = {}
+    for one in result["series"]:
+        for label, y in zip(result["x"], one["y"], strict=True):
+            if y is not None:
+                ours[(one["name"], label)] = y
+    theirs = {
+        (g, _label_of(period, b)): v for g, b, v in rows if v is not None and b >= 0
+    }
+    if set(ours) != set(theirs):
+        return math.inf
+    return max((abs(ours[k] - theirs[k]) for k in ours), default=0.0)
+
+
+def duckdb_table(frame):
+    """Return a DuckDB connection holding the prepared frame as table ``exams``."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    connection = duckdb.connect()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.append_column("file_row", pa.array(np.arange(len(frame))))
+    connection.register("prepared", table)
+    connection.execute("CREATE TABLE exams AS SELECT * FROM prepared")
+    connection.unregister("prepared")
+    return connection
+
+
+def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> dict:
+    """Load an export in-process and time every step; return the figures."""
+    import dataclasses
+
+    from django.test import Client
+
+    from exams import analysis, preferences, store
+
+    if export is None:
+        export, _ = common.make_export(folder, rows=rows)
+    dataset = store.load_paths([export])
+    client = Client(HTTP_HOST="127.0.0.1")
+    began = time.perf_counter()
+    first = client.get("/api/series")
+    first_ms = (time.perf_counter() - began) * 1000
+    assert first.status_code == 200, first.content[:300]
+    # The same rows the views answer from (a second copy, in this process).
+    frame = analysis.prepare_frame(
+        store.load_frame(dataset), shifts=preferences.get_shifts()
+    )
+    connection = duckdb_table(frame)
+    results = {"rows": len(frame), "first_series_ms": first_ms, "steps": []}
+    print(
+        f"\n{len(frame):,} exams loaded; first /api/series after load "
+        f"(prepares the frame): {first_ms:.0f} ms"
+    )
+    print(
+        f"\n{'step':<48} {'endpoint':<8} {'server':>8} {'compute':>8} "
+        f"{'duckdb':>8} {'ratio':>6} {'max|diff|':>10}"
+    )
+    for label, query in STEPS:
+        spec = _spec(query)
+        by = spec.split if spec.split != "none" else "modality"
+        summary_spec = dataclasses.replace(spec, by=by)
+        cases = (
+            (
+                "series",
+                f"/api/series?{query}",
+                lambda spec=spec: analysis.build_series(frame, spec=spec),
+                [series_sql(spec)],
+            ),
+            (
+                "summary",
+                f"/api/summary?{query}&by={by}",
+                lambda s=summary_spec: analysis.build_summary(frame, spec=s),
+                [summary_sql(spec, by)],
+            ),
+            (
+                "exams",
+                f"/api/exams?{query}",
+                lambda spec=spec: analysis.build_exam_list(frame, spec=spec),
+                list(exams_sql(spec)),
+            ),
+        )
+        for endpoint, url, compute, sqls in cases:
+            served, response = common.timed(lambda url=url: client.get(url), repeat)
+            assert response.status_code == 200, (url, response.content[:300])
+            computed, ours = common.timed(compute, repeat)
+            duck, theirs = common.timed(
+                lambda sqls=sqls: [connection.execute(q).fetchall() for q in sqls],
+                repeat,
+            )
+            difference = ""
+            if endpoint == "series":
+                difference = f"{_difference(ours, theirs[0], spec.period):.3g}"
+            elif endpoint == "exams":
+                same = ours["total"] == theirs[0][0][0] and [
+                    r["accession"] for r in ours["rows"]
+                ] == [r[0] for r in theirs[1]]
+                difference = "same" if same else "DIFFERS"
+            ratio = served.best / duck.best
+            print(
+                f"{label:<48} {endpoint:<8} {common.ms(served.best)} "
+                f"{common.ms(computed.best)} {common.ms(duck.best)} {ratio:6.2f} "
+                f"{difference:>10}"
+            )
+            results["steps"].append(
+                {
+                    "step": label,
+                    "endpoint": endpoint,
+                    "server_ms": served.best * 1000,
+                    "server_median_ms": served.median * 1000,
+                    "compute_ms": computed.best * 1000,
+                    "duckdb_ms": duck.best * 1000,
+                    "ratio": ratio,
+                    "check": difference,
+                }
+            )
+    steps = results["steps"]
+    results["worst_server_ms"] = max(s["server_ms"] for s in steps)
+    results["worst_ratio"] = max(s["ratio"] for s in steps)
+    results["total_server_ms"] = sum(s["server_ms"] for s in steps)
+    results["total_duckdb_ms"] = sum(s["duckdb_ms"] for s in steps)
+    print(
+        f"\nworst server time {results['worst_server_ms']:.1f} ms, worst ratio "
+        f"{results['worst_ratio']:.2f}x; whole sequence {results['total_server_ms']:.0f}"
+        f" ms vs DuckDB {results['total_duckdb_ms']:.0f} ms "
+        f"({results['total_server_ms'] / results['total_duckdb_ms']:.2f}x)"
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with common.temp_dir() as folder:
+        common.setup_django(folder / "data")
+        common.print_machine(common.machine())
+        print(f"load average at start: {common.load_average()}")
+        results = run(rows=args.rows, repeat=args.repeat, folder=folder)
+        print(f"load average at end: {common.load_average()}")
+    common.save_results(f"refresh_{args.rows}", results)
+
+
+if __name__ == "__main__":
+    main()
