@@ -98,9 +98,14 @@ def make_export(folder: Path, *, rows: int, layout: str = "seed", seed: int = 0)
     have: duplicates, pending reports, unreadable final times. The seed
     layout leaves cancelled exams out, so it holds slightly fewer rows.
     """
-    path = Path(folder) / f"{layout}_{rows}.csv"
+    path = Path(folder) / f"{layout}_{rows}_{seed}.csv"
+    sidecar = path.with_suffix(".json")
+    if path.exists() and sidecar.exists():
+        # Made earlier in this run (run_all shares one folder of exports).
+        return path, json.loads(sidecar.read_text(encoding="utf-8"))
     truth = generate_exams(rows=rows, seed=seed, start=date(2025, 1, 1), days=365)
     counts = write_export(truth, layout=layout, path=path)
+    sidecar.write_text(json.dumps(counts), encoding="utf-8")
     return path, counts
 
 

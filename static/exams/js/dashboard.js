@@ -15,6 +15,8 @@
   // Values the server assumes when a parameter is absent: kept out of URLs.
   const DEFAULTS = { days: "all", period: "month", metric: "volume", stat: "median", split: "none" };
   const COUNT_METRICS = ["volume", "ordered", "complete_ratio"];
+  // Form fields that choose how to download a report, not what to show.
+  const REPORT_ONLY = ["anonymize"];
   const PLOT_CONFIG = {
     responsive: true,
     displaylogo: false,
@@ -45,6 +47,7 @@
     const params = new URLSearchParams();
     for (const [name, value] of new FormData(form).entries()) {
       if (value === "" || DEFAULTS[name] === value) continue;
+      if (REPORT_ONLY.indexOf(name) !== -1) continue;
       params.append(name, value);
     }
     return params.toString();
@@ -99,6 +102,7 @@
     top.innerHTML = result.body.top;
     bottom.innerHTML = result.body.bottom;
     chartCard.hidden = result.body.empty;
+    if (pngButton) pngButton.hidden = result.body.empty;
     chart.setAttribute("aria-label", result.body.chart_title || "");
     if (!result.body.empty) draw(result.body.figure);
     shown(query);
@@ -131,9 +135,12 @@
 
   form.addEventListener("change", function (event) {
     if (event.target.id === "physician-search") return;
+    if (REPORT_ONLY.indexOf(event.target.name) !== -1) return;
     scheduleRefresh();
   });
   form.addEventListener("submit", function (event) {
+    // "Download report" sends the form to /report: the browser downloads it.
+    if (event.submitter && event.submitter.id === "report-button") return;
     event.preventDefault();
     scheduleRefresh();
   });
@@ -180,6 +187,38 @@
     params.set("bucket", point.data.x[point.pointIndex]);
     params.set("series", point.data.meta);
     window.location.assign("/exams/drill?" + params.toString());
+  }
+
+  // A PNG of the chart as drawn (Plotly's camera button in the modebar too).
+  const pngButton = document.getElementById("chart-png");
+  if (pngButton) {
+    pngButton.hidden = chartCard.hidden;
+    pngButton.addEventListener("click", function () {
+      window.Plotly.downloadImage(chart, {
+        format: "png",
+        filename: "tatviz-chart",
+        scale: 2,
+        width: chart.offsetWidth,
+        height: chart.offsetHeight,
+      });
+    });
+  }
+
+  // Save view: the query string of what is shown, under a name.
+  const saveButton = document.getElementById("save-view");
+  const viewStatus = document.getElementById("view-status");
+  if (saveButton && window.TATviz.savedViews) {
+    saveButton.hidden = false;
+    saveButton.addEventListener("click", async function () {
+      const title = document.getElementById("chart-title");
+      const suggestion = title ? title.textContent.trim() : "";
+      const name = window.prompt("Save this view as:", suggestion);
+      if (name === null || !name.trim()) return;
+      const result = await window.TATviz.savedViews.save(name.trim(), queryFromForm());
+      viewStatus.textContent = result.ok
+        ? (result.status === 201 ? "Saved “" : "Replaced “") + result.body.name + "”."
+        : result.body.error || "The view could not be saved.";
+    });
   }
 
   window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");

@@ -1,0 +1,258 @@
+"""The app as a user meets it: upload, memory, dashboard page, refresh over HTTP.
+
+Run from the project root: ``.venv/bin/python benchmarks/bench_server.py``
+(``--rows N``, ``--repeat N``, ``--no-browser`` to skip Chromium).
+
+- ingest: a generated export (seed layout) POSTed to ``/api/datasets`` of the
+  real app (launcher.py, fresh data dir, as a user starts it) until the 201,
+  against the floor measured in the same run: the same bytes POSTed to a
+  do-nothing Django + waitress view (benchmarks/sink_server.py) plus pyarrow
+  reading the file with its timestamps parsed.
+- memory: the server's peak resident memory (VmHWM) after the upload and the
+  refresh sequence.
+- page: bytes of the dashboard's HTML and of every request it makes except
+  Plotly's JS (whose Cache-Control is checked), and the time from navigation
+  to the first chart trace drawn in Chromium, with Plotly's JS not yet cached
+  (first visit) and cached.
+- refresh: the bench_refresh steps as HTTP round trips, plus the dashboard's
+  own refresh request (``/dashboard/data``: series, summary, tables, figure).
+"""
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+from bench_refresh import STEPS  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Resolves with ms since navigation start once Plotly has drawn a trace.
+CHART_DRAWN = """() => {
+  const trace = document.querySelector('#chart .plot-container .trace');
+  return trace ? performance.now() : null;
+}"""
+
+
+def measure_floor(export: Path, repeat: int) -> dict:
+    """Return the transport time to the sink and pyarrow's read time."""
+    with common.launch_sink() as sink:
+        client = sink.client()
+        transport, _ = common.timed(
+            lambda: client.post_file("/api/datasets", export), repeat
+        )
+    parse, _ = common.timed(lambda: common.read_csv_floor(export), repeat)
+    return {
+        "transport_s": transport.best,
+        "transport_median_s": transport.median,
+        "pyarrow_s": parse.best,
+        "pyarrow_median_s": parse.median,
+        "floor_s": transport.best + parse.best,
+    }
+
+
+def measure_upload(export: Path, folder: Path, run: int) -> dict:
+    """Upload to a freshly started app; return time, memory and the summary."""
+    with common.launch_app(folder / f"data-{run}") as app:
+        client = app.client()
+        idle_mb, _ = common.peak_rss_mb(app.pid)
+        response = common.upload(client, export)
+        after_upload_mb, _ = common.peak_rss_mb(app.pid)
+        first = client.get("/dashboard")
+        return {
+            "seconds": response.seconds,
+            "rows_loaded": response.json()["rows_loaded"],
+            "idle_mb": idle_mb,
+            "peak_after_upload_mb": after_upload_mb,
+            "first_dashboard_s": first.seconds,
+        }
+
+
+def measure_refresh(client: common.Client) -> list[dict]:
+    """Return the round trip of each step's requests (best of 3)."""
+    rows = []
+    for label, query in STEPS:
+        spec_by = "modality"
+        for part in query.split("&"):
+            if part.startswith("split=") and part != "split=none":
+                spec_by = part.split("=", 1)[1]
+        urls = {
+            "series": f"/api/series?{query}",
+            "summary": f"/api/summary?{query}&by={spec_by}",
+            "exams": f"/api/exams?{query}",
+            "dashboard": f"/dashboard/data?{query}",
+        }
+        row = {"step": label}
+        for name, url in urls.items():
+            timing, response = common.timed(lambda url=url: client.get(url), 3)
+            if response.status != 200:
+                raise RuntimeError(f"{url} answered {response.status}")
+            row[f"{name}_ms"] = timing.best * 1000
+            row[f"{name}_bytes"] = len(response.body)
+        rows.append(row)
+    return rows
+
+
+def measure_page(port: int) -> dict:
+    """Load /dashboard in Chromium twice (cold, then Plotly cached)."""
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://127.0.0.1:{port}"
+    result = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        for visit in ("cold", "warm"):
+            seen = []
+            page.on("requestfinished", seen.append)
+            page.goto(f"{base}/dashboard", wait_until="commit")
+            drawn = page.wait_for_function(CHART_DRAWN, polling="raf", timeout=60_000)
+            result[f"first_chart_{visit}_ms"] = drawn.json_value()
+            page.wait_for_load_state("networkidle")
+            page.remove_listener("requestfinished", seen.append)
+            if visit == "cold":
+                result.update(_page_bytes(seen))
+        browser.close()
+    return result
+
+
+def _page_bytes(requests) -> dict:
+    """Sum the bytes of a page's requests, Plotly's JS apart."""
+    out = {"html_bytes": 0, "other_bytes": 0, "other_transfer_bytes": 0}
+    out["requests"] = []
+    for request in requests:
+        response = request.response()
+        if response is None:
+            continue
+        body = len(response.body())
+        transfer = request.sizes()["responseBodySize"]
+        url = request.url.split("://", 1)[1].split("/", 1)[1]
+        if "plotly" in url and url.endswith(".js"):
+            out["plotly_bytes"] = body
+            out["plotly_transfer_bytes"] = transfer
+            out["plotly_cache_control"] = response.header_value("cache-control")
+            continue
+        if request.resource_type == "document":
+            out["html_bytes"] += body
+        out["other_bytes"] += body
+        out["other_transfer_bytes"] += transfer
+        out["requests"].append({"url": "/" + url, "bytes": body, "transfer": transfer})
+    return out
+
+
+def run(*, export: Path, folder: Path, repeat: int, browser: bool) -> dict:
+    results = {"export_mb": export.stat().st_size / 1e6}
+    print(f"\nexport: {export.name}, {results['export_mb']:.0f} MB")
+    floor = measure_floor(export, repeat)
+    results["floor"] = floor
+    uploads = [measure_upload(export, folder, run) for run in range(repeat)]
+    best = min(u["seconds"] for u in uploads)
+    results["upload"] = {
+        "best_s": best,
+        "median_s": statistics.median(u["seconds"] for u in uploads),
+        "runs": uploads,
+    }
+    results["ingest_ratio"] = best / floor["floor_s"]
+    print(
+        f"\n{'ingest (seconds, best of ' + str(repeat) + ')':<44} {'TATviz':>8} "
+        f"{'floor':>8} {'ratio':>6}\n"
+        f"{'  transport to do-nothing Django+waitress':<44} {'':>8} "
+        f"{floor['transport_s']:8.2f}\n"
+        f"{'  pyarrow read_csv + timestamps':<44} {'':>8} {floor['pyarrow_s']:8.2f}\n"
+        f"{'upload → 201 (rows loaded: ' + format(uploads[0]['rows_loaded'], ',') + ')':<44}"
+        f" {best:8.2f} {floor['floor_s']:8.2f} {results['ingest_ratio']:6.2f}\n"
+        f"{'first /dashboard after upload':<44} "
+        f"{min(u['first_dashboard_s'] for u in uploads):8.2f}"
+    )
+    with common.launch_app(folder / "data-page") as app:
+        client = app.client()
+        common.upload(client, export)
+        refresh = measure_refresh(client)
+        results["refresh_http"] = refresh
+        if browser:
+            results["page"] = measure_page(app.port)
+        results["memory"] = {
+            "idle_mb": statistics.median(u["idle_mb"] for u in uploads),
+            "peak_mb": common.peak_rss_mb(app.pid)[0],
+            "rss_mb": common.peak_rss_mb(app.pid)[1],
+        }
+    _print_refresh(refresh)
+    memory = results["memory"]
+    print(
+        f"\nmemory: server idle {memory['idle_mb']:.0f} MB; peak (VmHWM) after "
+        f"upload, refresh sequence and page {memory['peak_mb']:.0f} MB; "
+        f"resident now {memory['rss_mb']:.0f} MB"
+    )
+    if browser:
+        _print_page(results["page"])
+    return results
+
+
+def _print_refresh(rows: list[dict]) -> None:
+    print(
+        f"\n{'HTTP round trip, ms (best of 3)':<48} {'series':>8} {'summary':>8} "
+        f"{'exams':>8} {'dashboard':>10} {'KB':>6}"
+    )
+    for row in rows:
+        print(
+            f"{row['step']:<48} {common.ms(row['series_ms'] / 1000)} "
+            f"{common.ms(row['summary_ms'] / 1000)} {common.ms(row['exams_ms'] / 1000)} "
+            f"{common.ms(row['dashboard_ms'] / 1000):>10} "
+            f"{row['dashboard_bytes'] / 1024:6.0f}"
+        )
+
+
+def _print_page(page: dict) -> None:
+    print(
+        f"\npage: dashboard HTML {page['html_bytes'] / 1024:.0f} KB; HTML + its "
+        f"other requests {page['other_bytes'] / 1024:.0f} KB "
+        f"({page['other_transfer_bytes'] / 1024:.0f} KB on the wire), Plotly's JS "
+        f"apart ({page.get('plotly_bytes', 0) / 1024:.0f} KB, "
+        f"{page.get('plotly_transfer_bytes', 0) / 1024:.0f} KB on the wire, "
+        f"Cache-Control: {page.get('plotly_cache_control')})"
+    )
+    for request in page["requests"]:
+        print(f"  {request['url'][:70]:<70} {request['bytes'] / 1024:8.1f} KB")
+    print(
+        f"first chart drawn: {page['first_chart_cold_ms']:.0f} ms after navigation "
+        f"(first visit), {page['first_chart_warm_ms']:.0f} ms (Plotly cached)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--exports", type=Path, help="folder of generated exports")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    common.print_machine(common.machine())
+    print(f"load average at start: {common.load_average()}")
+    with common.temp_dir() as folder:
+        exports = args.exports or folder
+        export, _ = common.make_export(exports, rows=args.rows)
+        results = run(
+            export=export,
+            folder=folder,
+            repeat=args.repeat,
+            browser=not args.no_browser,
+        )
+    print(f"load average at end: {common.load_average()}")
+    common.save_results(f"server_{args.rows}", results)
+
+
+if __name__ == "__main__":
+    main()

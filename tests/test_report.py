@@ -1,0 +1,367 @@
+"""``GET /report``: the dashboard view as one self-contained HTML file.
+
+Expected numbers come from ``sample_data/expected.json`` (the generator's
+truth) or from reading the sample CSV here, never from TATviz.
+"""
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import html
+import json
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import plotly.offline
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from exams import report
+from exams.filters import FilterSpec
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE = SAMPLE_DIR / "ris_export_sample.csv"
+EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text(encoding="utf-8"))[
+    SAMPLE.name
+]
+SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.S)
+
+
+@cache
+def sample_people() -> tuple[frozenset[str], frozenset[str]]:
+    """Return the sample's ordering physicians and accession numbers."""
+    with SAMPLE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    names = {r["Ordering Physician"] for r in rows if r["Ordering Physician"]}
+    return frozenset(names), frozenset(r["Order Procedure Accession"] for r in rows)
+
+
+@pytest.fixture
+def client(db):
+    client = Client()
+    response = client.post(
+        "/api/datasets", {"file": SimpleUploadedFile(SAMPLE.name, SAMPLE.read_bytes())}
+    )
+    assert response.status_code == 201, response.content
+    return client
+
+
+def get_report(client, query: str = "") -> tuple[object, str]:
+    response = client.get(f"/report?{query}")
+    assert response.status_code == 200, response.content[:500]
+    return response, response.content.decode("utf-8")
+
+
+def scripts(text: str) -> list[tuple[str, str]]:
+    return SCRIPT.findall(text)
+
+
+def markup(text: str) -> str:
+    """Return the file without Plotly's library (what this app wrote)."""
+    return text.replace(plotly.offline.get_plotlyjs(), "")
+
+
+def figures(text: str) -> dict:
+    match = re.search(
+        r'<script id="report-figures" type="application/json">(.*?)</script>',
+        text,
+        re.S,
+    )
+    return json.loads(match.group(1))
+
+
+class Tables(HTMLParser):
+    """Collect the cell texts of every table with an id."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table = None
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id"):
+            self._table = self.tables.setdefault(attrs["id"], [])
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._table[-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(text: str) -> dict[str, list[list[str]]]:
+    parser = Tables()
+    parser.feed(markup(text))
+    return parser.tables
+
+
+def test_the_report_is_one_self_contained_download(client):
+    response, text = get_report(
+        client, "metric=complete_to_final&start=2025-07-01&end=2025-09-30"
+    )
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="tatviz-report-2025-Q3.html"'
+    )
+    # Plotly's library, read from the installed package, inlined exactly once.
+    assert text.count(plotly.offline.get_plotlyjs()) == 1
+    assert text.count("plotly.js v") == 1
+    # Three scripts: the figures (data), Plotly, the drawing; none loaded.
+    found = scripts(text)
+    assert [attrs for attrs, _ in found] == [
+        ' id="report-figures" type="application/json"',
+        "",
+        "",
+    ]
+    assert not re.search(r"<(link|iframe|img|object|embed)\b", markup(text))
+    for pattern in ('src="http', "src='http", "src=http", "@import", "url(http"):
+        assert pattern not in text, pattern
+    # Links to the web: none in what the app wrote. (Plotly's library holds a
+    # few for features a report never draws, maps and its logo; the browser
+    # test proves nothing is requested.)
+    for pattern in ('href="http', "href='http", "//cdn", "fonts.googleapis"):
+        assert pattern not in markup(text), pattern
+
+
+def test_the_report_has_its_own_content_security_policy(client):
+    response, text = get_report(client)
+    policy = response["Content-Security-Policy"]
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["default-src"] == "'none'"
+    assert "connect-src" not in directives  # falls back to 'none'
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    # The two executable scripts are allowed by their hashes, nothing else.
+    hashes = {
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        + "'"
+        for attrs, body in scripts(text)
+        if "application/json" not in attrs
+    }
+    assert set(directives["script-src"].split()) == hashes and len(hashes) == 2
+    # The same policy travels inside the file for when it is opened from disk.
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', text)
+    assert html.unescape(meta.group(1)) == policy.removesuffix(
+        "; frame-ancestors 'none'"
+    )
+
+
+def test_filters_choices_and_definitions_are_written_out(client):
+    query = (
+        "modality=CT&modality=MR&priority=STAT&days=weekday&metric=order_to_final"
+        "&stat=p90&target=60&split=shift&period=quarter"
+    )
+    response, text = get_report(client, query)
+    plain = html.unescape(markup(text))
+    assert "Modality CT, MR · Priority STAT · Weekdays" in plain
+    for words in (
+        "Order → final (total TAT)",
+        "90th percentile",
+        "Quarter",
+        "60 minutes",
+        "Shift",
+    ):
+        assert words in plain, words
+    # Every interval defined in words, and what n means.
+    assert "Final report signature time minus exam completion time" in plain
+    assert "Exam completion time minus order time" in plain
+    assert "Final report signature time minus order time (ORM → ORU)" in plain
+    assert "The number of exams behind a number" in plain
+    assert "day 07:00–15:00; evening 15:00–23:00; night 23:00–07:00" in plain
+    # The data set and when the report was made.
+    assert f"Data set <strong>{SAMPLE.name}</strong>" in text
+    assert f"Generated {dt.date.today():%-d %b %Y}" in plain
+    assert f"{EXPECTED['rows_loaded']:,} exams" in plain
+    assert response["Content-Disposition"].endswith('"tatviz-report-2025.html"')
+
+
+def test_the_numbers_match_the_sample(client):
+    _, text = get_report(
+        client, "start=2025-07-01&end=2025-09-30&split=shift&period=month"
+    )
+    by_month = EXPECTED["completed_by_month"]
+    months = ["2025-07", "2025-08", "2025-09"]
+    chart = figures(text)["chart"]
+    totals = [sum(t["y"][i] for t in chart["data"]) for i in range(3)]
+    assert chart["data"][0]["x"] == months
+    assert totals == [by_month[m] for m in months]
+    # The summary table: one row per shift, exams by completion clock time,
+    # counted here from the CSV.
+    raw = pd.read_csv(SAMPLE, dtype=str).drop_duplicates(
+        subset="Order Procedure Accession"
+    )
+    done = pd.to_datetime(raw["Exam Complete Date/Tm"], format="%m/%d/%Y %H:%M")
+    q3 = done[(done >= "2025-07-01") & (done < "2025-10-01")]
+    minutes = q3.dt.hour * 60 + q3.dt.minute
+    expected = {
+        "day": int(((minutes >= 420) & (minutes < 900)).sum()),
+        "evening": int(((minutes >= 900) & (minutes < 1380)).sum()),
+        "night": int(((minutes < 420) | (minutes >= 1380)).sum()),
+    }
+    rows = {r[0]: r[1] for r in tables(text)["summary-table"][2:]}
+    assert rows == {k: f"{v:,}" for k, v in expected.items()}
+    # Data quality, as the generator counted it.
+    plain = html.unescape(markup(text))
+    assert f"{EXPECTED['pending']:,} exams have no final report yet" in plain
+    assert f"{EXPECTED['duplicates']:,} duplicate rows were removed" in plain
+
+
+def test_the_distribution_and_heatmap_come_with_the_chart(client):
+    _, text = get_report(client, "metric=complete_to_final")
+    drawn = figures(text)
+    assert set(drawn) == {"chart", "distribution", "heatmap"}
+    buckets = tables(text)["distribution-table"]
+    assert buckets[0][-1] == "pending"
+    assert buckets[1][-1] == f"{EXPECTED['pending']:,}"
+    heat = drawn["heatmap"]["data"][0]
+    assert heat["type"] == "heatmap"
+    # Median report TAT per cell: cells with exams have a value.
+    assert len(heat["z"]) == 7 and len(heat["z"][0]) == 24
+
+
+def contains_any(text: str, values) -> list[str]:
+    """Return the values found in ``text`` as written, HTML- or JSON-escaped."""
+    found = []
+    for value in values:
+        forms = {value, html.escape(value), json.dumps(value)[1:-1]}
+        if any(form in text for form in forms):
+            found.append(value)
+    return found
+
+
+def test_anonymize_leaves_out_every_physician_and_accession(client):
+    names, accessions = sample_people()
+    busiest = "SMITH, JOHN MD"
+    query = f"split=physician&metric=order_to_final&physician={busiest}"
+    query_all = "split=physician&metric=order_to_final"
+    # Without anonymize the names and accessions are there: the check can fail.
+    _, plain = get_report(client, query_all)
+    assert len(contains_any(plain, names)) >= 12
+    assert len(contains_any(plain, accessions)) == report.SLOWEST_EXAMS
+    for q in (query, query_all):
+        _, text = get_report(client, q + "&anonymize=1")
+        assert contains_any(text, names) == []
+        assert contains_any(text, accessions) == []
+        surnames = {n.split(",")[0] for n in names}
+        assert [s for s in surnames if s in markup(text)] == []
+        assert "Physician 1" in text
+    slowest = tables(text)["slowest-table"]
+    assert "Accession" not in slowest[0]
+    # One physician, one pseudonym: the filter shown, the chart and the table.
+    _, text = get_report(client, query + "&anonymize=1")
+    assert "Ordering physician Physician 1" in html.unescape(markup(text))
+    chart_names = {t["name"] for t in figures(text)["chart"]["data"]}
+    table_names = {r[0] for r in tables(text)["summary-table"][2:]}
+    assert chart_names == table_names == {"Physician 1"}
+
+
+def test_pseudonyms_are_the_same_in_chart_and_table(client):
+    _, text = get_report(client, "split=physician&anonymize=1")
+    chart_names = [t["name"] for t in figures(text)["chart"]["data"]]
+    table_names = [r[0] for r in tables(text)["summary-table"][2:]]
+    # The chart draws the busiest 11 and stacks the rest as "Other".
+    assert chart_names[:11] == [f"Physician {i}" for i in range(1, 12)]
+    assert table_names[:3] == ["Physician 1", "Physician 2", "Physician 3"]
+    exams = [int(r[1].replace(",", "")) for r in tables(text)["summary-table"][2:]]
+    named = [e for r, e in zip(table_names, exams, strict=True) if r != "(blank)"]
+    assert named == sorted(named, reverse=True)
+
+
+HOSTILE = (
+    "Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
+    "Final Date/Tm,Exam Order Name,Ordering Physician\r\n"
+    '03/03/2025 10:00,A1,03/03/2025 09:00,03/03/2025 11:00,"CT <img src=x '
+    'onerror=alert(1)>",<script>alert("pwned")</script>\r\n'
+    "03/04/2025 10:00,A2,03/04/2025 09:00,03/04/2025 12:00,XR CHEST,"
+    "</script><script>alert(2)</script>\r\n"
+)
+
+
+def test_script_like_values_are_escaped(db):
+    client = Client()
+    upload = SimpleUploadedFile("<i>march</i>.csv", HOSTILE.encode())
+    assert client.post("/api/datasets", {"file": upload}).status_code == 201
+    _, text = get_report(client, "split=physician&metric=complete_to_final")
+    assert len(scripts(text)) == 3
+    assert text.count("<script") == 3 and text.count("</script>") == 3
+    for raw in ('<script>alert("pwned")', "<img src=x", "<i>march</i>"):
+        assert raw not in text, raw
+    assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in text
+    assert "&lt;i&gt;march&lt;/i&gt;.csv" in text
+    # In the figures the names are text for Plotly (escaped), inside JSON.
+    names = {t["name"] for t in figures(text)["chart"]["data"]}
+    assert '&lt;script&gt;alert("pwned")&lt;/script&gt;' in names
+
+
+def test_a_bad_query_or_no_data_set(client, db):
+    assert client.get("/report?anonymize=maybe").status_code == 400
+    assert client.get("/report?metric=speed").status_code == 400
+    assert client.post("/report").status_code == 405
+    assert Client().get("/report").status_code in (200, 302)
+    fresh = Client()
+    fresh.cookies.clear()
+
+
+def test_without_a_data_set_the_report_sends_to_upload(db):
+    response = Client().get("/report")
+    assert response.status_code == 302
+    assert response["Location"] == "/upload"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        ("2025-01-01", "2025-12-31", "2025"),
+        ("2025-07-01", "2025-09-30", "2025-Q3"),
+        ("2025-02-01", "2025-02-28", "2025-02"),
+        ("2025-03-14", "2025-03-14", "2025-03-14"),
+        ("2025-07-01", "2025-08-31", "2025-07-01_to_2025-08-31"),
+        ("2025-02-01", "2025-04-30", "2025-02-01_to_2025-04-30"),
+        ("2024-12-01", "2025-11-30", "2024-12-01_to_2025-11-30"),
+        ("2025-03-02", "2025-03-31", "2025-03-02_to_2025-03-31"),
+    ],
+)
+def test_period_label(start, end, label):
+    assert report.period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == label
+
+
+def test_the_file_name_uses_the_data_dates_when_unfiltered():
+    data = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert report.report_period(FilterSpec(), data_range=data) == "2025"
+    spec = FilterSpec(start=dt.date(2025, 10, 1))
+    assert report.report_period(spec, data_range=data) == "2025-Q4"
+    assert report.report_period(FilterSpec(), data_range=None) == ""
+    assert report.report_filename("") == "tatviz-report.html"
+
+
+def test_pseudonyms_number_the_busiest_first():
+    frame = pd.DataFrame(
+        {
+            "ordering_physician": pd.Categorical(
+                ["B", "A", "C", "C", "B", None, "C"], categories=["A", "B", "C", "Z"]
+            )
+        }
+    )
+    assert report.physician_pseudonyms(frame, also=("Q", "C")) == {
+        "C": "Physician 1",
+        "B": "Physician 2",
+        "A": "Physician 3",
+        "Q": "Physician 4",
+    }
