@@ -4,6 +4,24 @@ from collections.abc import Mapping
 
 from exams import fields
 
+# How a field reads in a sentence ("12 exams have no order time").
+_FIELD_PHRASES = {
+    fields.ACCESSION: "accession number",
+    fields.EXAM_NAME: "exam name",
+    fields.MODALITY: "modality",
+    fields.ORDERED_AT: "order time",
+    fields.STARTED_AT: "exam start time",
+    fields.COMPLETED_AT: "completion time",
+    fields.PRELIMINARY_AT: "preliminary report time",
+    fields.FINALIZED_AT: "final report time",
+    fields.PRIORITY: "priority",
+    fields.ORDERING_PHYSICIAN: "ordering physician",
+    fields.PATIENT_CLASS: "patient class",
+    fields.READING_RADIOLOGIST: "reading radiologist",
+    fields.LOCATION: "location",
+    fields.STATUS: "status",
+}
+
 
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
@@ -56,8 +74,8 @@ def quality_items(summary: Mapping) -> list[dict]:
                     metric,
                     n,
                     f"{_plural(n, 'exam has its', 'exams have their')} "
-                    f"{fields.FIELD_LABELS[end].lower()} time before the "
-                    f"{fields.FIELD_LABELS[start].lower()} time — left out of "
+                    f"{_FIELD_PHRASES[end]} before the "
+                    f"{_FIELD_PHRASES[start]} — left out of "
                     f"{fields.METRIC_LABELS[metric]} statistics.",
                 )
             )
@@ -104,7 +122,7 @@ def quality_items(summary: Mapping) -> list[dict]:
                     field,
                     n,
                     f"{_plural(n, 'exam has', 'exams have')} no "
-                    f"{fields.FIELD_LABELS.get(field, field).lower()}.",
+                    f"{_FIELD_PHRASES.get(field, field.replace('_', ' '))}.",
                 )
             )
     return items

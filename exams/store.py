@@ -315,16 +315,24 @@ def create_dataset(saved: list[SavedFile], *, answer: Answer | None = None) -> D
     names the file (``.filename``); the files read so far keep the mapping
     and date order they were read with, so each answer settles one question.
     """
-    dataset = Dataset.objects.create(name=saved[0].filename, pending_mapping=True)
-    files = [
-        DatasetFile.objects.create(
-            dataset=dataset,
-            filename=s.filename,
-            stored_name=s.stored_name,
-            position=i,
-        )
-        for i, s in enumerate(saved)
-    ]
+    dataset = None
+    try:
+        dataset = Dataset.objects.create(name=saved[0].filename, pending_mapping=True)
+        files = [
+            DatasetFile.objects.create(
+                dataset=dataset,
+                filename=s.filename,
+                stored_name=s.stored_name,
+                position=i,
+            )
+            for i, s in enumerate(saved)
+        ]
+    except Exception:
+        # The database is full or locked: keep no saved file without an owner.
+        _remove_files(s.stored_name for s in saved)
+        if dataset is not None:
+            dataset.delete()
+        raise
     return _finish_or_hold(dataset, files, answer=answer)
 
 
@@ -390,16 +398,17 @@ def add_files(
     with the ``answer`` completes the addition.
     """
     start = dataset.files.count()
-    new = [
-        DatasetFile.objects.create(
-            dataset=dataset,
-            filename=s.filename,
-            stored_name=s.stored_name,
-            position=start + i,
-        )
-        for i, s in enumerate(saved)
-    ]
+    new: list[DatasetFile] = []
     try:
+        for i, s in enumerate(saved):
+            new.append(
+                DatasetFile.objects.create(
+                    dataset=dataset,
+                    filename=s.filename,
+                    stored_name=s.stored_name,
+                    position=start + i,
+                )
+            )
         return _finish(dataset, list(dataset.files.all()), answer=answer)
     except Exception as exc:
         for f in new:

@@ -157,7 +157,9 @@ def test_the_report_has_its_own_content_security_policy(client):
     }
     assert set(directives["script-src"].split()) == hashes and len(hashes) == 2
     # The same policy travels inside the file for when it is opened from disk.
-    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', text)
+    meta = re.search(
+        r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', text
+    )
     assert html.unescape(meta.group(1)) == policy.removesuffix(
         "; frame-ancestors 'none'"
     )
@@ -310,13 +312,12 @@ def test_script_like_values_are_escaped(db):
     assert '&lt;script&gt;alert("pwned")&lt;/script&gt;' in names
 
 
-def test_a_bad_query_or_no_data_set(client, db):
-    assert client.get("/report?anonymize=maybe").status_code == 400
+def test_a_bad_query_says_what_is_wrong(client):
+    response = client.get("/report?anonymize=maybe")
+    assert response.status_code == 400
+    assert "anonymize" in response.content.decode()
     assert client.get("/report?metric=speed").status_code == 400
     assert client.post("/report").status_code == 405
-    assert Client().get("/report").status_code in (200, 302)
-    fresh = Client()
-    fresh.cookies.clear()
 
 
 def test_without_a_data_set_the_report_sends_to_upload(db):
@@ -339,7 +340,10 @@ def test_without_a_data_set_the_report_sends_to_upload(db):
     ],
 )
 def test_period_label(start, end, label):
-    assert report.period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == label
+    assert (
+        report.period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        == label
+    )
 
 
 def test_the_file_name_uses_the_data_dates_when_unfiltered():
