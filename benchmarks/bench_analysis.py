@@ -1,6 +1,6 @@
 """Time the analysis on a 1M-exam frame against DuckDB answering the same queries.
 
-Run from the project root: ``.venv/bin/python -m benchmarks.bench_analysis``
+Run from the project root: ``.venv/bin/python benchmarks/bench_analysis.py``
 (``--rows N`` for another size). Prints, per query, the best and median
 wall time of our pandas code and of DuckDB over the same in-memory pandas
 frame, and the largest difference between their numbers (a cross-check, not
@@ -9,11 +9,15 @@ a test: tests/test_analysis_reference.py is the test).
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exams import analysis, fields
 from exams.filters import parse_query

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
+import common
 
 # A session at the dashboard: each step changes one or two controls.
 STEPS = (
@@ -67,8 +67,6 @@ STEPS = (
     ),
 )
 
-
-# ---- the same questions in SQL ----------------------------------------------------
 
 NULL_DAY = -(2**31)
 
@@ -117,7 +115,10 @@ def _target_sql() -> str:
     cases = []
     for rule in rules["rules"]:
         tests = []
-        for key, column in (("patient_class", "patient_class"), ("priority", "priority")):
+        for key, column in (
+            ("patient_class", "patient_class"),
+            ("priority", "priority"),
+        ):
             if rule.get(key):
                 values = ", ".join(_quote(v.lower()) for v in rule[key])
                 tests.append(f"lower(CAST({column} AS VARCHAR)) IN ({values})")
@@ -158,7 +159,10 @@ def series_sql(spec) -> str:
             f"FROM exams WHERE {where} GROUP BY ALL"
         )
     if spec.metric == "complete_ratio":
-        o_bucket, o_group = _bucket(spec.period, "ordered"), _group(spec.split, "ordered")
+        o_bucket, o_group = (
+            _bucket(spec.period, "ordered"),
+            _group(spec.split, "ordered"),
+        )
         o_where = _where(spec, axis="ordered")
         return (
             f"WITH c AS (SELECT {group} AS g, {bucket} AS b, count(*) AS n "
@@ -210,9 +214,6 @@ def exams_sql(spec) -> tuple[str, str]:
         f"SELECT {columns} FROM exams WHERE {where} "
         f"ORDER BY completed_at NULLS LAST, file_row LIMIT {spec.page_size}",
     )
-
-
-# ---- running both ----------------------------------------------------------------
 
 
 def _spec(query: str):
@@ -352,8 +353,9 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
     results["total_duckdb_ms"] = sum(s["duckdb_ms"] for s in steps)
     print(
         f"\nworst server time {results['worst_server_ms']:.1f} ms, worst ratio "
-        f"{results['worst_ratio']:.2f}x; whole sequence {results['total_server_ms']:.0f}"
-        f" ms vs DuckDB {results['total_duckdb_ms']:.0f} ms "
+        f"{results['worst_ratio']:.2f}x; whole sequence "
+        f"{results['total_server_ms']:.0f} ms vs DuckDB "
+        f"{results['total_duckdb_ms']:.0f} ms "
         f"({results['total_server_ms'] / results['total_duckdb_ms']:.2f}x)"
     )
     return results

@@ -42,9 +42,6 @@ RESULTS_DIR = ROOT / "benchmarks" / "results"
 MB = 1024 * 1024
 
 
-# ---- the machine --------------------------------------------------------------
-
-
 def machine() -> dict:
     """Return what the figures depend on: cores, memory, CPU and versions."""
     import duckdb
@@ -88,9 +85,6 @@ def print_machine(info: dict) -> None:
     )
 
 
-# ---- exports -------------------------------------------------------------------
-
-
 def make_export(folder: Path, *, rows: int, layout: str = "seed", seed: int = 0):
     """Write a generated export of ``rows`` exams; return (path, counts).
 
@@ -130,9 +124,6 @@ def read_csv_floor(path: Path) -> float:
     return time.perf_counter() - began
 
 
-# ---- timing -----------------------------------------------------------------------
-
-
 @dataclass
 class Timing:
     """Seconds of repeated runs of one thing."""
@@ -160,9 +151,6 @@ def timed(function: Callable[[], object], repeats: int) -> tuple[Timing, object]
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f}"
-
-
-# ---- HTTP on 127.0.0.1 ----------------------------------------------------------------
 
 
 @dataclass
@@ -217,9 +205,7 @@ class Client:
             data = response.read()
             seconds = time.perf_counter() - began
             self._keep_cookies(response)
-            return Response(
-                response.status, dict(response.getheaders()), data, seconds
-            )
+            return Response(response.status, dict(response.getheaders()), data, seconds)
         finally:
             connection.close()
 
@@ -256,15 +242,23 @@ class Client:
         )
 
 
-# ---- server processes ------------------------------------------------------------------
-
-
 def peak_rss_mb(pid: int) -> tuple[float, float]:
     """Return (peak, current) resident memory of a process in MB (Linux)."""
     status = Path(f"/proc/{pid}/status").read_text()
     peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
     now = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
     return peak / 1024, now / 1024
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """Return the CPU time (user + system, all threads) a process has used.
+
+    Less sensitive than wall time to other work on a shared 2-core machine.
+    """
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -356,9 +350,6 @@ def upload(client: Client, path: Path) -> Response:
 def temp_dir(prefix: str = "tatviz-bench-") -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as d:
         yield Path(d)
-
-
-# ---- results ----------------------------------------------------------------------------
 
 
 def save_results(name: str, results: dict) -> Path:

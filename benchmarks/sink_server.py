@@ -6,6 +6,7 @@ and body limit, a socket on 127.0.0.1). What an upload costs beyond this is
 TATviz's own work. Prints ``sink running at http://127.0.0.1:PORT/``.
 """
 
+import contextlib
 import socket
 import sys
 
@@ -54,10 +55,8 @@ def main() -> int:
         max_request_body_size=MAX_BODY,
     )
     print(f"sink running at http://127.0.0.1:{sock.getsockname()[1]}/", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.run()
-    except (KeyboardInterrupt, SystemExit):
-        pass
     return 0
 
 

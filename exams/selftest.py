@@ -35,6 +35,8 @@ SELF_TEST_URLS: list[str] = [
     "/api/pareto?by=exam_name",
     "/api/pending",
     "/api/forecast",
+    # Inlines Plotly's JS read from the bundle: the offline single-file report.
+    "/report",
 ]
 
 # collectstatic's default ignore patterns.

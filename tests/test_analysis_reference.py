@@ -83,7 +83,7 @@ exam = st.fixed_dictionaries(
         "ordering_physician": st.sampled_from([*PHYSICIANS, None]),
     }
 )
-exports = st.lists(exam, min_size=0, max_size=60)
+exports = st.lists(exam, min_size=8, max_size=80)
 
 # Mostly no filter, so most examples keep enough exams to tell bugs apart.
 filter_specs = st.fixed_dictionaries(

@@ -148,11 +148,13 @@ class Session:
 class DjangoSession(Session):
     """Django's test client: the whole Django stack, no socket."""
 
-    def __init__(self, settings):
-        self.client = Client()
+    def __init__(self, settings=None, *, raise_errors: bool = True):
+        self.client = Client(raise_request_exception=raise_errors)
         self.data_dir = Path(django_settings.DATA_DIR)
         self.settings = settings
-        self.limit_mb = settings.TATVIZ_MAX_UPLOAD_MB = HTTP_LIMIT_MB
+        self.limit_mb = django_settings.TATVIZ_MAX_UPLOAD_MB
+        if settings is not None:
+            self.limit_mb = settings.TATVIZ_MAX_UPLOAD_MB = HTTP_LIMIT_MB
 
     def use_small_limit(self) -> None:
         self.limit_mb = self.settings.TATVIZ_MAX_UPLOAD_MB = 1
