@@ -66,11 +66,22 @@ def data_dir() -> Path:
 
 
 def ensure_data_dir(path: Path) -> Path:
-    """Create the data dir and its sub-folders, readable by the user only."""
-    for sub in ("", "uploads", "cache", "tmp"):
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
+    """Create the data dir and its sub-folders, readable by the user only.
+
+    The data dir itself is narrowed to 0700 only when it is new, empty or
+    already TATviz's: pointing ``--data-dir`` at a shared folder (``/tmp``)
+    must not change that folder's mode. The sub-folders holding exports are
+    always private.
+    """
+    ours = not path.exists() or not any(path.iterdir())
+    ours = ours or (path / "secret_key.txt").exists()
+    path.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix" and ours:
         path.chmod(0o700)
+    for sub in ("uploads", "cache", "tmp"):
+        (path / sub).mkdir(exist_ok=True)
+        if os.name == "posix":
+            (path / sub).chmod(0o700)
     return path
 
 

@@ -132,6 +132,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
+# Templates only ever name hashed files; serving the originals too would ship
+# a second copy of plotly.min.js in the exe.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 LOGGING = {
     "version": 1,
