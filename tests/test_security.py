@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
@@ -360,10 +361,10 @@ def test_every_response_carries_the_security_headers(payload, monkeypatch):
     for url, response in get_everything(client, summary["id"], view.pk):
         assert_security_headers(response, url)
         seen += 1
-    static = client.get("/static/exams/js/common.js")
-    assert static.status_code == 200
+    script = client.get(static("exams/js/common.js"))
+    assert script.status_code == 200
     others = {
-        "static file": static,
+        "static file": script,
         "404": client.get("/no/such/page"),
         "405": client.get("/api/quit"),
         "400 bad host": Client(HTTP_HOST="evil.example").get("/"),
@@ -382,8 +383,9 @@ def test_pages_and_answers_are_kept_out_of_the_browser_cache(payload):
     for path in ("/dashboard", "/api/exams", "/api/exams?format=csv", "/exams"):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
     # Static files keep their long cache lifetime.
-    static = client.get("/static/exams/js/common.js")
-    assert "no-store" not in static.headers.get("Cache-Control", "")
+    script = client.get(static("exams/js/common.js"))
+    assert script.status_code == 200
+    assert "no-store" not in script.headers.get("Cache-Control", "")
 
 
 # ---- escaping ------------------------------------------------------------------------

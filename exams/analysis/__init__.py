@@ -1,6 +1,23 @@
 """Pure pandas analysis: a prepared frame and a filter spec in, dicts out.
 
 Nothing here reads a request, the settings or the file system (STYLE §2).
+
+Where CONTRACT §3–4 is silent, these choices hold:
+
+- An empty split / ``by`` value forms the group ``(blank)``, listed last;
+  shifts keep their configured order, other groups are sorted by name
+  (case ignored). Every physician gets a series (no "top N + Other").
+- ``n`` of ``complete_ratio`` is the number ordered (the denominator);
+  ``excluded.missing`` counts exams that cannot be placed (no time on the
+  axis used, or, for an interval, no interval); ``negative`` counts
+  negative intervals. ``target`` echoes the query's target (null: each
+  exam is judged against its own target from the settings).
+- The summary's groups are in ``rows``; the total over all exams is the
+  separate ``total`` entry (group ``All``). Each interval also carries
+  its ``negative`` and ``missing`` counts.
+- The exam list sorts missing values last in either direction and keeps
+  file order for ties. ``format=csv`` downloads every matching exam.
+- Filter values match case-insensitively (``modality=ct`` is CT).
 """
 
 from exams.analysis.export import exams_csv, series_csv, summary_csv

@@ -53,8 +53,33 @@ def _read_raw(data: bytes) -> RawTable:
     return read_text(data)
 
 
+def _is_clean(array: pa.Array) -> bool:
+    """Return True when no value is empty or starts or ends with a space.
+
+    Looks only at each value's first and last byte, through the offsets:
+    ASCII whitespace and controls, or any non-ASCII byte (a Unicode space
+    may begin there), send the column through the full trim.
+    """
+    if not pa.types.is_string(array.type) or array.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    offsets = offsets[array.offset : array.offset + len(array) + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    if array.null_count:
+        valid = np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False))
+        starts, ends = starts[valid], ends[valid]
+    if (ends <= starts).any():
+        return False
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    edges = np.concatenate([data[starts], data[ends - 1]])
+    return not ((edges <= 32) | (edges >= 128)).any()
+
+
 def _clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Return the column trimmed, with blank cells as nulls."""
+    if all(_is_clean(chunk) for chunk in column.chunks):
+        # The usual case: no copy of the whole column (time and memory).
+        return column
     trimmed = pc.utf8_trim_whitespace(column)
     if pc.any(pc.equal(trimmed, "")).as_py():
         trimmed = pc.if_else(

@@ -210,6 +210,7 @@
   if (saveButton && window.TATviz.savedViews) {
     saveButton.hidden = false;
     saveButton.addEventListener("click", async function () {
+      viewStatus.textContent = "";
       const title = document.getElementById("chart-title");
       const suggestion = title ? title.textContent.trim() : "";
       const name = window.prompt("Save this view as:", suggestion);
