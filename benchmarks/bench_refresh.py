@@ -107,27 +107,32 @@ def _bucket(period: str, axis: str) -> str:
     }[period]
 
 
-def _target_sql() -> str:
-    """Return the per-exam target of fields.DEFAULT_TARGETS as a CASE."""
+def target_sql(frame) -> str:
+    """Return the per-exam target of fields.DEFAULT_TARGETS as a SQL CASE.
+
+    Rule values are matched to the frame's categories here, once, as the app
+    does, so DuckDB compares ENUM codes instead of lower-casing text per row.
+    """
     from exams import fields
 
     rules = fields.DEFAULT_TARGETS
     cases = []
     for rule in rules["rules"]:
         tests = []
-        for key, column in (
-            ("patient_class", "patient_class"),
-            ("priority", "priority"),
-        ):
+        for key in ("patient_class", "priority"):
             if rule.get(key):
-                values = ", ".join(_quote(v.lower()) for v in rule[key])
-                tests.append(f"lower(CAST({column} AS VARCHAR)) IN ({values})")
+                wanted = {v.casefold() for v in rule[key]}
+                present = [
+                    c for c in frame[key].cat.categories if c.casefold() in wanted
+                ]
+                values = ", ".join(map(_quote, present)) or "NULL"
+                tests.append(f"{key} IN ({values})")
         cases.append(f"WHEN {' AND '.join(tests)} THEN {rule['minutes']}")
     return f"CASE {' '.join(cases)} ELSE {rules['default']} END"
 
 
-def _statistic(stat: str, value: str, target) -> str:
-    limit = target if target is not None else _target_sql()
+def _statistic(stat: str, value: str, target, targets: str) -> str:
+    limit = target if target is not None else targets
     return {
         "median": f"quantile_cont({value}, 0.5)",
         "p75": f"quantile_cont({value}, 0.75)",
@@ -149,7 +154,7 @@ def _group(split: str, axis: str) -> str:
     return f"coalesce(CAST({column} AS VARCHAR), '(blank)')"
 
 
-def series_sql(spec) -> str:
+def series_sql(spec, targets: str) -> str:
     """Return SQL giving (group, bucket, value) rows of the series."""
     where = _where(spec, axis="completed")
     bucket, group = _bucket(spec.period, "completed"), _group(spec.split, "completed")
@@ -175,17 +180,17 @@ def series_sql(spec) -> str:
     value = spec.metric
     return (
         f"SELECT {group} AS g, {bucket} AS b, "
-        f"{_statistic(spec.stat, value, spec.target)} FILTER (WHERE {value} >= 0) "
-        f"AS v FROM exams WHERE {where} GROUP BY ALL"
+        f"{_statistic(spec.stat, value, spec.target, targets)} "
+        f"FILTER (WHERE {value} >= 0) AS v FROM exams WHERE {where} GROUP BY ALL"
     )
 
 
-def summary_sql(spec, by: str) -> str:
+def summary_sql(spec, by: str, targets: str) -> str:
     """Return SQL for the summary table: per group and in total (GROUPING SETS)."""
     from exams import fields
 
     group = _group(by, "completed")
-    target = spec.target if spec.target is not None else _target_sql()
+    target = spec.target if spec.target is not None else targets
     columns = ["count(*) AS exams"]
     for m in fields.INTERVALS:
         valid = f"FILTER (WHERE {m} >= 0)"
@@ -232,8 +237,9 @@ def _difference(result: dict, rows: list, period: str) -> float:
     """Return the largest |ours − DuckDB's| over the points both have."""
     ours = {}
     for one in result["series"]:
-        for label, y in zip(result["x"], one["y"], strict=True):
-            if y is not None:
+        for label, y, n in zip(result["x"], one["y"], one["n"], strict=True):
+            # Empty buckets are filled in by the app (CONTRACT §3), not by SQL.
+            if y is not None and n:
                 ours[(one["name"], label)] = y
     theirs = {
         (g, _label_of(period, b)): v for g, b, v in rows if v is not None and b >= 0
@@ -241,6 +247,22 @@ def _difference(result: dict, rows: list, period: str) -> float:
     if set(ours) != set(theirs):
         return math.inf
     return max((abs(ours[k] - theirs[k]) for k in ours), default=0.0)
+
+
+def _summary_difference(result: dict, rows: list) -> float:
+    """Return the largest |ours − DuckDB's| over exams and interval medians."""
+    theirs = {g if g is not None else "All": row for g, *row in rows}
+    worst = 0.0
+    for entry in [*result["rows"], result["total"]]:
+        other = theirs.get(entry["group"])
+        if other is None:
+            return math.inf
+        worst = max(worst, abs(entry["exams"] - other[0]))
+        for i, metric in enumerate(("order_to_complete", "complete_to_final")):
+            median, quantiles = entry[metric]["median"], other[2 + 6 * i]
+            if median is not None and quantiles is not None:
+                worst = max(worst, abs(median - quantiles[0]))
+    return worst
 
 
 def duckdb_table(frame):
@@ -279,6 +301,7 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
         store.load_frame(dataset), shifts=preferences.get_shifts()
     )
     connection = duckdb_table(frame)
+    targets = target_sql(frame)
     results = {"rows": len(frame), "first_series_ms": first_ms, "steps": []}
     print(
         f"\n{len(frame):,} exams loaded; first /api/series after load "
@@ -297,13 +320,13 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
                 "series",
                 f"/api/series?{query}",
                 lambda spec=spec: analysis.build_series(frame, spec=spec),
-                [series_sql(spec)],
+                [series_sql(spec, targets)],
             ),
             (
                 "summary",
                 f"/api/summary?{query}&by={by}",
                 lambda s=summary_spec: analysis.build_summary(frame, spec=s),
-                [summary_sql(spec, by)],
+                [summary_sql(spec, by, targets)],
             ),
             (
                 "exams",
@@ -323,6 +346,8 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
             difference = ""
             if endpoint == "series":
                 difference = f"{_difference(ours, theirs[0], spec.period):.3g}"
+            elif endpoint == "summary":
+                difference = f"{_summary_difference(ours, theirs[0]):.3g}"
             elif endpoint == "exams":
                 same = ours["total"] == theirs[0][0][0] and [
                     r["accession"] for r in ours["rows"]

@@ -225,8 +225,11 @@ def run(*, export: Path, folder: Path, repeat: int, browser: bool) -> dict:
         common.upload(client, export)
         refresh = measure_refresh(client)
         results["refresh_http"] = refresh
-        if browser:
+        if browser and Path(CHROMIUM).exists():
             results["page"] = measure_page(app.port)
+        elif browser:
+            print(f"page: skipped, no Chromium at {CHROMIUM}")
+            browser = False
         peak, now = common.peak_rss_mb(app.pid)
         results["memory"] = {
             "idle_mb": ingest["idle_mb"],

@@ -12,9 +12,17 @@ splits. Every round sends the same requests (shuffled), so a server that
 keeps nothing per request has the same memory after each round. It stops by
 itself and prints, per round, errors, p50/p95/max latency and the server's
 resident memory; exit 1 on any error or if memory keeps growing.
+
+On Linux the server runs with ``MALLOC_MMAP_THRESHOLD_=131072``: glibc then
+returns every large block (pandas' temporaries) to the system when it is
+freed, so the memory after a round is what the app keeps. With glibc's
+default (``--glibc-default``) freed temporaries stay in the heap and memory
+climbs for several rounds to the high-water mark of the busiest moment, then
+holds: growth that is the allocator's, not the app's.
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -32,6 +40,7 @@ import common
 # after it, a round may add at most this much (allocator noise).
 GROWTH_MB = 24.0
 GROWTH_SHARE = 0.03
+MMAP_THRESHOLD = "131072"
 
 
 def build_requests(options: dict, *, count: int, seed: int) -> list[tuple[str, str]]:
@@ -149,17 +158,22 @@ def describe(results: list[dict]) -> dict:
 
 
 def memory_verdict(rss: list[float]) -> tuple[bool, str]:
-    """Return whether memory held steady after the first round, and why."""
+    """Return whether memory held steady after the first round, and why.
+
+    Steady: no round after the first adds more than the allowance, and the
+    later half of the rounds adds no more than one allowance in all (a leak
+    adds about the same every round; warming up adds less and less).
+    """
     if len(rss) < 3:
         return True, "too few rounds to judge"
-    steps = [b - a for a, b in zip(rss[1:], rss[2:], strict=False)]
-    worst = max(steps)
     limit = max(GROWTH_MB, GROWTH_SHARE * rss[1])
-    growing = all(step > 0 for step in steps) and rss[-1] - rss[1] > limit
-    ok = worst <= limit and not growing
+    worst = max(b - a for a, b in zip(rss[1:], rss[2:], strict=False))
+    late = rss[-1] - rss[len(rss) // 2]
+    ok = worst <= limit and late <= limit
     return ok, (
-        f"after round 1: largest step {worst:+.1f} MB, total "
-        f"{rss[-1] - rss[1]:+.1f} MB (allowed {limit:.0f} MB a round)"
+        f"after round 1: largest step {worst:+.1f} MB, later half "
+        f"{late:+.1f} MB, total {rss[-1] - rss[1]:+.1f} MB "
+        f"(allowed {limit:.0f} MB)"
     )
 
 
@@ -170,7 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--glibc-default",
+        action="store_true",
+        help="leave glibc's malloc tuning alone (memory climbs to a plateau)",
+    )
     args = parser.parse_args(argv)
+    if not args.glibc_default:
+        # Read by the server's C library at start (launch_app passes our env).
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = MMAP_THRESHOLD
 
     info = common.machine()
     common.print_machine(info)
@@ -233,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             "kinds": kinds,
             "errors": len(errors),
             "memory_steady": steady,
+            "malloc_mmap_threshold": None if args.glibc_default else MMAP_THRESHOLD,
         },
     )
     return 0 if not errors and steady else 1

@@ -17,13 +17,22 @@ _SHIFT_COLUMNS = (fields.SHIFT, fields.ORDERED_SHIFT)
 
 
 def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:
-    """Filter a prepared frame by ``spec`` and return the requested page."""
-    return list_exams(
-        apply_filters(frame, spec=spec),
-        page=spec.page,
-        page_size=spec.page_size,
-        sort=spec.sort,
-    )
+    """Filter a prepared frame by ``spec`` and return the requested page.
+
+    Only the sort column of the selected exams is copied; whole rows are
+    fetched for the page alone (copying every column of 200,000 selected
+    exams cost more than sorting them).
+    """
+    keys = apply_filters(frame, spec=spec, columns=[spec.sort_field])
+    start = (spec.page - 1) * spec.page_size
+    positions = sort_positions(keys, sort=spec.sort, stop=start + spec.page_size)
+    return {
+        "total": len(keys),
+        "page": spec.page,
+        "page_size": spec.page_size,
+        "sort": spec.sort,
+        "rows": exam_rows(frame.loc[keys.index[positions[start:]]]),
+    }
 
 
 def list_exams(

@@ -9,6 +9,7 @@ openpyxl opens them: a workbook is a zip, and a zip can be a bomb.
 import datetime as dt
 import io
 import zipfile
+import zlib
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
@@ -30,6 +31,19 @@ MAX_UNPACKED_BYTES = 2 * 1024**3
 MAX_RATIO = 200
 _RATIO_FLOOR = 16 * 1024**2  # small members may compress extremely well
 _HEADER_SEARCH = 30
+# What a damaged workbook raises from openpyxl or the zip inside it (a bad
+# CRC, a broken deflate stream, a truncated member).
+_DAMAGED = (
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    ParseError,
+    OSError,
+    EOFError,
+    NotImplementedError,  # a zip feature Python does not read
+    zipfile.BadZipFile,
+    zlib.error,
+)
 _FOOTER_SEARCH = 50
 
 
@@ -101,7 +115,7 @@ def _sheet_rows(data: bytes) -> list[list[str | None]]:
     )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, ParseError, OSError):
+    except _DAMAGED:
         raise unreadable from None
     try:
         sheets = [book.active, *book.worksheets]
@@ -115,7 +129,7 @@ def _sheet_rows(data: bytes) -> list[list[str | None]]:
             if rows:
                 return rows
         return []
-    except (KeyError, ValueError, ParseError, zipfile.BadZipFile):
+    except _DAMAGED:
         raise unreadable from None
     finally:
         book.close()
