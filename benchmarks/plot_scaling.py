@@ -19,7 +19,7 @@ LEFT, RIGHT, TOP, BOTTOM = 70, 170, 40, 50
 SERIES = (
     ("upload_s", "upload → 201", "#1f77b4", ""),
     ("floor_s", "floor (transport + pyarrow)", "#1f77b4", "6 4"),
-    ("refresh_s", "refresh sequence (36 requests)", "#d62728", ""),
+    ("refresh_s", "refresh (36 requests)", "#d62728", ""),
 )
 
 

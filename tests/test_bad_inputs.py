@@ -349,6 +349,36 @@ def zip_bomb() -> bytes:
     return out.getvalue()
 
 
+def stored_workbook(rows: list[list]) -> bytes:
+    """The workbook re-zipped without compression, so its bytes can be edited."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx(rows))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    return out.getvalue()
+
+
+def bad_crc_workbook() -> bytes:
+    """A workbook whose sheet no longer matches its checksum (a damaged copy)."""
+    data = stored_workbook(GOOD_ROWS)
+    assert data.count(b"ACC1001") == 1
+    return data.replace(b"ACC1001", b"ACC1002")
+
+
+def encrypted_workbook() -> bytes:
+    """A workbook whose zip entries say they are encrypted (flag bit 0)."""
+    data = bytearray(stored_workbook(GOOD_ROWS))
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + flag_at] |= 0x01
+            start += 4
+    return bytes(data)
+
+
 def plain_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -389,6 +419,7 @@ class Bad:
     status: int
     wrong: str  # what was wrong
     right: str  # what would be right
+    headers: tuple = ()  # for a 422: the headers it must list
 
 
 CORPUS = [
@@ -438,6 +469,7 @@ CORPUS = [
         422,
         "Could not recognise the exam completed date/time",
         "Choose the column",
+        headers=("Category", "Q1", "Q2", "Q3"),
     ),
     Bad(
         "no date parses",
@@ -524,6 +556,28 @@ CORPUS = [
         "Unzip it",
     ),
     Bad(
+        "damaged .xlsx (bad checksum)",
+        lambda _: [("damaged.xlsx", bad_crc_workbook())],
+        400,
+        "could not be read as an Excel workbook",
+        "save it again",
+    ),
+    Bad(
+        "encrypted .xlsx",
+        lambda _: [("locked.xlsx", encrypted_workbook())],
+        400,
+        "encrypted",
+        "without a password",
+    ),
+    Bad(
+        "a 200 KB first cell",
+        lambda _: [("cell.csv", b"x" * 200_000 + b"\n1\n2\n")],
+        422,
+        "Could not recognise",
+        "Choose the column",
+        headers=("x" * 200_000,),
+    ),
+    Bad(
         "truncated .xlsx",
         lambda _: [("cut.xlsx", xlsx([HEADER, GOOD_ROWS[1]])[:600])],
         400,
@@ -572,7 +626,7 @@ def test_bad_upload_is_refused_quickly_and_changes_nothing(loaded, bad):
     if bad.status == 422:
         # Held for the user's column mapping: the file waits, nothing else.
         assert answer.json()["needs_mapping"] is True
-        assert answer.json()["headers"] == ["Category", "Q1", "Q2", "Q3"]
+        assert answer.json()["headers"] == list(bad.headers)
         assert len(saved_files(session.data_dir) - before) == 1
     else:
         assert saved_files(session.data_dir) == before

@@ -55,7 +55,8 @@ def check_zip(data: bytes) -> None:
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError):
+        # NotImplementedError: a zip version or feature Python cannot read.
         raise IngestError(
             "This .xlsx file is damaged or is not an Excel workbook. Open it in "
             "Excel and save it again as .xlsx or CSV."
@@ -67,6 +68,11 @@ def check_zip(data: bytes) -> None:
             raise IngestError(
                 "This is a zip archive, not an Excel workbook. Unzip it and "
                 "upload the CSV or .xlsx export inside."
+            )
+        if any(m.flag_bits & 0x1 for m in members):
+            raise IngestError(
+                "This workbook is encrypted. Save a copy without a password "
+                "(or as CSV) and upload that."
             )
         unpacked = sum(m.file_size for m in members)
         bomb = any(
