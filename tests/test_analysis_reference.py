@@ -65,6 +65,22 @@ TARGET_SQL = """CASE
     WHEN lower(trim(patient_class)) IN ('inpatient', 'ip') THEN 240
     ELSE 1440 END"""
 QUANTILE = {"median": 0.5, "p75": 0.75, "p90": 0.9}
+# Seconds of the day around the default shift boundaries (07:00, 15:00,
+# 23:00) and midnight.
+BOUNDARY_SECONDS = [
+    h * 3600 + m * 60 + sec
+    for h, m in (
+        (6, 59),
+        (7, 0),
+        (14, 59),
+        (15, 0),
+        (22, 59),
+        (23, 0),
+        (23, 59),
+        (0, 0),
+    )
+    for sec in (0, 59)
+]
 
 
 # Whole seconds (DuckDB's date_diff counts whole seconds). Exact targets and
@@ -78,8 +94,17 @@ offset = st.one_of(
 
 exam = st.fixed_dictionaries(
     {
-        # Seconds, so shifts are checked at the clock minute; rarely missing.
-        "completed": st.one_of(st.integers(0, SPAN_MINUTES * 60), st.just(None)),
+        # Seconds, so shifts are checked at the clock minute; often right at
+        # a shift boundary; rarely missing.
+        "completed": st.one_of(
+            st.integers(0, SPAN_MINUTES * 60),
+            st.builds(
+                lambda day, clock: day * 86400 + clock,
+                st.integers(0, SPAN_MINUTES // 1440 - 1),
+                st.sampled_from(BOUNDARY_SECONDS),
+            ),
+            st.just(None),
+        ),
         "to_complete": offset,
         "to_final": offset,
         "modality": st.sampled_from([*MODALITIES, None]),
@@ -97,12 +122,9 @@ filter_specs = st.fixed_dictionaries(
         "priority": st.sampled_from([(), (), (), ("STAT",), ("Routine",)]),
         "shift": st.sampled_from([(), (), (), ("night",), ("day", "evening")]),
         "days": st.sampled_from(["all", "all", "all", "weekday", "weekend"]),
-        "start": st.one_of(
-            st.none(),
-            st.none(),
-            st.dates(dt.date(2023, 12, 15), dt.date(2025, 1, 25)),
-        ),
-        "span": st.one_of(st.none(), st.integers(0, 200)),
+        # Dates of generated exams (by index), so the inclusive ends matter.
+        "start": st.one_of(st.none(), st.none(), st.integers(0, 1000)),
+        "end": st.one_of(st.none(), st.none(), st.integers(0, 1000)),
     }
 )
 
@@ -155,16 +177,21 @@ def canonical(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def spec_of(choice: dict, **view) -> FilterSpec:
-    end = None
-    if choice["start"] is not None and choice["span"] is not None:
-        end = choice["start"] + dt.timedelta(days=choice["span"])
+def spec_of(choice: dict, raw: pd.DataFrame, **view) -> FilterSpec:
+    """Return the spec of a filter choice; start and end pick exam dates."""
+    days = sorted(raw["completed_at"].dropna().dt.date)
+    start, end = (
+        days[choice[k] % len(days)] if days and choice[k] is not None else None
+        for k in ("start", "end")
+    )
+    if start and end and start > end:
+        start, end = end, start
     return FilterSpec(
         modality=choice["modality"],
         priority=choice["priority"],
         shift=choice["shift"],
         days=choice["days"],
-        start=choice["start"],
+        start=start,
         end=end,
         **view,
     )
@@ -312,7 +339,7 @@ def test_series_matches_duckdb(exams, choice, view):
     con = connect(raw)
     # Every period on each export: bucket bugs show on any data.
     for period in fields.PERIODS:
-        spec = spec_of(choice, period=period, **view)
+        spec = spec_of(choice, raw, period=period, **view)
         check_series(build_series(frame, spec=spec), spec, *reference_series(con, spec))
 
 
@@ -381,7 +408,7 @@ def reference_summary(con, spec: FilterSpec) -> dict:
 def test_summary_matches_duckdb(exams, choice, by, target):
     raw = raw_frame(exams)
     frame = prepare_frame(canonical(raw), shifts=default_shifts())
-    spec = spec_of(choice, by=by, target=target)
+    spec = spec_of(choice, raw, by=by, target=target)
     result = build_summary(frame, spec=spec)
     con = connect(raw)
     expected = reference_summary(con, spec)

@@ -223,9 +223,13 @@ class RunningApp:
         self.data_dir = data_dir
         argv = launcher_argv(data_dir, "--port", "0", *args)
         self.process = smoke_exe.App(argv) if env is None else _app_with_env(argv, env)
-        line = self.process.next_line(START_TIMEOUT)
-        match = RUNNING.match(line)
-        assert match, f"first stdout line was {line!r}"
+        try:
+            line = self.process.next_line(START_TIMEOUT)
+            match = RUNNING.match(line)
+            assert match, f"first stdout line was {line!r}"
+        except BaseException:
+            self.process.kill()
+            raise
         self.port = int(match.group(1))
 
     @property
@@ -242,6 +246,23 @@ class RunningApp:
 
     def kill(self) -> None:
         self.process.kill()
+
+
+def launch_apps():
+    """Fixture body: start ``RunningApp``s; any still running at the end is killed.
+
+    Modules that start apps say ``launch = pytest.fixture(launch_apps)``.
+    """
+    started: list[RunningApp] = []
+
+    def start(data_dir: Path, *args: str, env: dict | None = None) -> RunningApp:
+        app = RunningApp(data_dir, *args, env=env)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.kill()
 
 
 def _app_with_env(argv: list[str], env: dict) -> smoke_exe.App:

@@ -30,13 +30,14 @@ from tests.test_bad_inputs import (
     GOOD_CSV,
     DjangoSession,
     HttpSession,
-    RunningApp,
+    launch_apps,
     multipart,
     numbers_of,
     over_limit,
 )
 
 BIG_MB = 40
+launch = pytest.fixture(launch_apps)
 KILL_TIMEOUT = 30.0
 
 
@@ -111,8 +112,10 @@ def new_files(folder: Path, before: set[str]) -> bool:
     "moment",
     ["while the body arrives", "while Django spools it", "while it is read"],
 )
-def test_killed_mid_upload_restarts_clean_with_the_data_set_current(tmp_path, moment):
-    app = RunningApp(tmp_path)
+def test_killed_mid_upload_restarts_clean_with_the_data_set_current(
+    launch, tmp_path, moment
+):
+    app = launch(tmp_path)
     session = app.session()
     body, content_type = multipart([("first.csv", GOOD_CSV)])
     first = session.request("POST", "/api/datasets", body, content_type).json()
@@ -151,7 +154,7 @@ def test_killed_mid_upload_restarts_clean_with_the_data_set_current(tmp_path, mo
     if moment == "while it is read":
         assert new_files(tmp_path / "uploads", uploads)
 
-    again = RunningApp(tmp_path)
+    again = launch(tmp_path)
     try:
         assert_clean(tmp_path)
         # A new session (the app-wide default) and the old one both see it.
@@ -167,8 +170,8 @@ def test_killed_mid_upload_restarts_clean_with_the_data_set_current(tmp_path, mo
 # ---- restart ------------------------------------------------------------------------
 
 
-def test_restart_keeps_data_sets_and_rebuilds_a_broken_cache(tmp_path):
-    app = RunningApp(tmp_path)
+def test_restart_keeps_data_sets_and_rebuilds_a_broken_cache(launch, tmp_path):
+    app = launch(tmp_path)
     try:
         session = app.session()
         body, content_type = multipart([("kept.csv", GOOD_CSV)])
@@ -186,7 +189,7 @@ def test_restart_keeps_data_sets_and_rebuilds_a_broken_cache(tmp_path):
         b"an export no data set owns"
     )
 
-    app = RunningApp(tmp_path)
+    app = launch(tmp_path)
     try:
         assert_clean(tmp_path)
         stranger = app.session()
@@ -221,10 +224,10 @@ def upload_at_once(tabs: list[HttpSession], files: list[bytes]) -> list:
     return answers
 
 
-def test_tabs_uploading_at_once_each_get_their_own(tmp_path):
+def test_tabs_uploading_at_once_each_get_their_own(launch, tmp_path):
     """Four tabs post at the same moment, three times over: all succeed."""
     modalities = ("CT", "MR", "XR", "US")
-    app = RunningApp(tmp_path)
+    app = launch(tmp_path)
     try:
         for round_ in range(3):
             tabs = [app.session() for _ in modalities]

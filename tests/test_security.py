@@ -8,6 +8,7 @@ URLs are discovered from the URLconf, so new views are covered unasked.
 """
 
 import base64
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -37,7 +38,13 @@ from exams.models import Dataset, SavedView
 from scripts import smoke_exe
 from tatviz import paths
 from tatviz.settings import _load_secret_key
-from tests.test_bad_inputs import GOOD_CSV, RunningApp, launcher_argv, multipart
+from tests.test_bad_inputs import (
+    GOOD_CSV,
+    RunningApp,
+    launch_apps,
+    launcher_argv,
+    multipart,
+)
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = "</script><img src=x onerror=alert(1)>"
@@ -50,6 +57,7 @@ EXAM_NAMES = (BREAKOUT, "+SUM(1,2)", "CT HEAD WO", "XR CHEST 2V")
 PRIORITIES = ("STAT", "@cmd", "Routine")
 CLASSES = ("ED", "-1+1", "Inpatient")
 DAYS = 140  # 20 weeks: enough history for the forecast
+launch = pytest.fixture(launch_apps)
 
 
 def accession(i: int) -> str:
@@ -193,7 +201,10 @@ def test_server_listens_on_127_0_0_1_only(running):
     if Path("/proc/net/tcp").exists():
         # 0100007F is 127.0.0.1 in /proc's byte order; no IPv6, no 0.0.0.0.
         assert listening_addresses(running.port) == {"0100007F"}
-    for address in ("127.0.0.2", socket.gethostbyname(socket.gethostname())):
+    addresses = ["127.0.0.2"]
+    with contextlib.suppress(OSError):  # a CI host name may not resolve
+        addresses.append(socket.gethostbyname(socket.gethostname()))
+    for address in addresses:
         if address == "127.0.0.1":
             continue
         with (
@@ -702,8 +713,8 @@ def test_retention_runs_again_every_day(monkeypatch):
     assert calls[:3] == [30, 30, 30]
 
 
-def test_launcher_applies_retention_at_start(tmp_path):
-    app = RunningApp(tmp_path, env={"TATVIZ_RETENTION_DAYS": "30"})
+def test_launcher_applies_retention_at_start(launch, tmp_path):
+    app = launch(tmp_path, env={"TATVIZ_RETENTION_DAYS": "30"})
     try:
         session = app.session()
         body, content_type = multipart([("old.csv", GOOD_CSV)])
@@ -724,7 +735,7 @@ def test_launcher_applies_retention_at_start(tmp_path):
         )
     uploads_before = len(list((tmp_path / "uploads").iterdir()))
 
-    app = RunningApp(tmp_path, env={"TATVIZ_RETENTION_DAYS": "30"})
+    app = launch(tmp_path, env={"TATVIZ_RETENTION_DAYS": "30"})
     try:
         listing = app.session().get("/api/datasets").json()["datasets"]
         assert [d["id"] for d in listing] == [new_id]
@@ -785,8 +796,8 @@ def test_token_opens_a_session_once(token_mode):
     assert again.get("/upload").status_code == 403
 
 
-def test_launcher_token_mode_end_to_end(tmp_path):
-    app = RunningApp(tmp_path, "--require-token")
+def test_launcher_token_mode_end_to_end(launch, tmp_path):
+    app = launch(tmp_path, "--require-token")
     try:
         token_file = tmp_path / access.TOKEN_FILE
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
@@ -804,9 +815,12 @@ def test_launcher_token_mode_end_to_end(tmp_path):
 
         # A second launch answers with the same line and issues a new token.
         second = smoke_exe.App(launcher_argv(tmp_path, "--require-token"))
-        line = second.next_line(60)
-        assert line == f"TATviz already running at http://127.0.0.1:{app.port}/"
-        assert second.wait() == 0
+        try:
+            line = second.next_line(60)
+            assert line == f"TATviz already running at http://127.0.0.1:{app.port}/"
+            assert second.wait() == 0
+        finally:
+            second.kill()
         late = app.session()
         assert token_file.read_text() != token
         assert late.get(f"/?token={token_file.read_text()}").status == 302

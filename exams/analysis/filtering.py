@@ -57,9 +57,38 @@ def apply_filters(
     ``columns`` keeps only those columns: copying fewer makes a large frame
     answer faster when the caller needs few.
     """
+    rows = _sorted_day_range(frame, spec=spec, time_field=time_field)
+    if rows is not None:
+        # Exports arrive in completion order: a date range is then a slice
+        # found by binary search, and only its rows need masking (the full
+        # mask and take cost ~30 ms at 1M exams). Same rows, same order.
+        frame = frame.iloc[rows]
     mask = filter_mask(frame, spec=spec, time_field=time_field)
     if columns is not None:
         frame = frame[[c for c in dict.fromkeys(columns) if c in frame]]
     if mask.all():
         return frame.copy(deep=False)
     return frame[mask]
+
+
+def _sorted_day_range(
+    frame: pd.DataFrame, *, spec: FilterSpec, time_field: str
+) -> slice | None:
+    """Return the rows within the spec's dates when the days are in order.
+
+    None when there is no date range, no prepared day column or the days
+    are out of order (a missing day, NO_DAY, sorts first, so it may only
+    lead); the caller then masks every row as before.
+    """
+    column = fields.TIME_AXES[time_field]["day"]
+    if not (spec.start or spec.end) or column not in frame:
+        return None
+    days = frame[column].to_numpy()
+    if len(days) < 2 or not (days[1:] >= days[:-1]).all():
+        return None
+    first = day_number(spec.start) if spec.start else fields.NO_DAY + 1
+    lo = int(np.searchsorted(days, first, side="left"))
+    hi = len(days)
+    if spec.end:
+        hi = int(np.searchsorted(days, day_number(spec.end), side="right"))
+    return slice(lo, max(lo, hi))
