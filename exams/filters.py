@@ -146,7 +146,8 @@ def to_query_string(spec: FilterSpec) -> str:
     return urlencode(pairs)
 
 
-def _values(query: Mapping, name: str) -> list[str]:
+def query_values(query: Mapping, name: str) -> list[str]:
+    """Return the non-blank values of a repeatable query parameter, stripped."""
     if hasattr(query, "getlist"):
         raw = query.getlist(name)
     else:
@@ -156,11 +157,11 @@ def _values(query: Mapping, name: str) -> list[str]:
 
 
 def _repeated(query: Mapping, name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_values(query, name)))
+    return tuple(dict.fromkeys(query_values(query, name)))
 
 
 def _single(query: Mapping, name: str) -> str | None:
-    values = _values(query, name)
+    values = query_values(query, name)
     return values[-1] if values else None
 
 

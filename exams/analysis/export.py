@@ -40,7 +40,8 @@ def neutralize_text(values: pd.Series) -> pd.Series:
     return text.where(~risky, "'" + text)
 
 
-def _write(header: list, rows) -> str:
+def write_csv(header: list, rows) -> str:
+    """Return header and rows as CSV text, formula-like text neutralised."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
@@ -64,7 +65,7 @@ def series_csv(series: dict) -> str:
         for one in series["series"]:
             row += [one["y"][i], one["n"][i]]
         rows.append(row)
-    return _write(header, rows)
+    return write_csv(header, rows)
 
 
 def summary_csv(summary: dict) -> str:
@@ -78,7 +79,7 @@ def summary_csv(summary: dict) -> str:
         for metric in fields.INTERVALS:
             row += [entry[metric][key] for key in _STAT_COLUMNS]
         rows.append(row)
-    return _write(header, rows)
+    return write_csv(header, rows)
 
 
 def exams_csv(frame: pd.DataFrame, *, sort: str = fields.DEFAULT_SORT) -> str:

@@ -5,13 +5,10 @@ a spreadsheet would run as a formula (= + - @, tab, CR) get a leading ``'``,
 numbers stay numbers. Shares are written as fractions (0–1), as in JSON.
 """
 
-import csv
-import io
-
 import pandas as pd
 
 from exams import fields
-from exams.analysis.export import BOM, neutralize
+from exams.analysis.export import write_csv
 from exams.insights.compare import headline_rows
 from exams.insights.pending import ROW_FIELDS as PENDING_FIELDS
 
@@ -29,16 +26,6 @@ BOX_COLUMNS = (
     "upper_whisker",
     "outliers",
 )
-
-
-def write_csv(header: list, rows) -> str:
-    """Return header and rows as CSV text, formula-like text neutralised."""
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralize(h) for h in header])
-    writer.writerows([neutralize(cell) for cell in row] for row in rows)
-    return out.getvalue()
 
 
 def distribution_csv(result: dict) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exams import fields
-from exams.filters import FilterError, FilterSpec, parse_query
+from exams.filters import FilterError, FilterSpec, parse_query, query_values
 from exams.insights.common import INTERVAL_METRICS
 from exams.insights.compare import AGAINST
 from exams.insights.forecast import (
@@ -60,7 +60,7 @@ def parse(
 ) -> InsightQuery:
     """Return the checked query of one insight view; raise FilterError."""
     own = VIEW_PARAMS[view]
-    shared = {name: _values(query, name) for name in query if name not in own}
+    shared = {name: query_values(query, name) for name in query if name not in own}
     spec = parse_query(shared, shift_names=shift_names)
     values: dict = {"spec": spec}
     if view == "distribution":
@@ -87,17 +87,8 @@ def parse(
     return InsightQuery(**values)
 
 
-def _values(query: Mapping, name: str) -> list[str]:
-    if hasattr(query, "getlist"):
-        raw = query.getlist(name)
-    else:
-        raw = query.get(name, [])
-        raw = [raw] if isinstance(raw, str) else list(raw)
-    return [v.strip() for v in raw if v is not None and v.strip()]
-
-
 def _single(query: Mapping, name: str) -> str | None:
-    values = _values(query, name)
+    values = query_values(query, name)
     return values[-1] if values else None
 
 
