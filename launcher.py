@@ -340,9 +340,9 @@ def run_app(args: argparse.Namespace) -> int:
         # other program holds now.
         lifecycle.remove_instance(data_dir)
         prepare_database_and_app()
-        from exams import store
+        from exams import housekeeping
 
-        store.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)
+        housekeeping.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)
         if args.sample:
             load_sample()
         return serve(args, data_dir)

@@ -42,9 +42,12 @@ INIT_JS = """
       responsive: true,
       displaylogo: false,
       // Plotly 4's "Share chart" sends the figure to Plotly Cloud: never here.
+      // The same settings as TATviz.plotConfig in static/exams/js/common.js.
       showSendToCloud: false,
       plotlyServerURL: "",
-      modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
+      modeBarButtonsToRemove: [
+        "lasso2d", "select2d", "sendDataToCloud", "sendChartToCloud"
+      ],
       toImageButtonOptions: { filename: "tatviz-" + id, scale: 2 },
     });
   });

@@ -43,7 +43,9 @@ urlpatterns = [
     path("api/series", api.series, name="exams-series"),
     path("api/summary", api.summary, name="exams-summary"),
     path("api/exams", api.exam_list, name="exams-exam-list"),
-    path("api/exams/<str:accession>", api.exam_detail, name="exams-exam-detail"),
+    # <path:…>: some RIS accession numbers hold a "/" (CT/2025/001); clients
+    # percent-encode it, and the server sees the decoded path.
+    path("api/exams/<path:accession>", api.exam_detail, name="exams-exam-detail"),
     path("api/settings", api.app_settings, name="exams-settings"),
     # Pages (HTML) for people; the API above is for scripts and the pages' JS.
     path("", pages.home, name="exams-home"),

@@ -6,6 +6,7 @@ Most tests inject a small prepared frame in place of the session's data set
 
 import io
 import json
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -423,3 +424,67 @@ def test_changing_shifts_reprepares_the_real_data_set(db):
         "late": [2],
     }
     assert client.get("/api/options").json()["shifts"] == ["early", "late"]
+
+
+# Hand-worked: A4's "Cancelled" is a default cancelled status; A2 and A3 are
+# "Declined" in two spellings, which a site may or may not count as cancelled.
+WITH_STATUS = (
+    b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Name,Exam Status\n"
+    b"01/13/2025 10:30,A1,CT HEAD,Completed\n"
+    b"01/20/2025 10:30,A2,CT HEAD,Declined\n"
+    b"02/03/2025 10:30,A3,XR CHEST,DECLINED \n"
+    b"02/10/2025 10:30,A4,XR CHEST,Cancelled\n"
+    b"02/17/2025 10:30,A5,XR CHEST,\n"
+)
+
+
+def loaded_numbers(client) -> tuple[int, int, list]:
+    summary = client.get("/api/datasets/current").json()
+    series = client.get("/api/series?period=month").json()
+    return summary["rows_loaded"], summary["quality"]["cancelled"], series["series"]
+
+
+def test_changing_cancelled_statuses_rereads_the_current_data_set(db):
+    client = Client()
+    upload = SimpleUploadedFile("statuses.csv", WITH_STATUS)
+    response = client.post("/api/datasets", {"file": upload})
+    assert response.status_code == 201
+    assert (response.json()["rows_read"], response.json()["rows_loaded"]) == (5, 4)
+    assert loaded_numbers(client) == (4, 1, [{"name": "All", "y": [2, 2], "n": [2, 2]}])
+    defaults = preferences.get_cancelled_statuses()
+
+    response = post_json(client, {"cancelled_statuses": [*defaults, "declined"]})
+    assert response.status_code == 200
+
+    assert loaded_numbers(client) == (2, 3, [{"name": "All", "y": [1, 1], "n": [1, 1]}])
+    assert client.get("/api/exams").json()["total"] == 2
+    assert client.get("/api/exams/A2").status_code == 404
+    # The quality report on the Data page counts them too.
+    assert "3 cancelled exams were excluded" in client.get("/data").content.decode()
+
+    # Back to the defaults: the declined exams are counted again.
+    assert post_json(client, {"cancelled_statuses": list(defaults)}).status_code == 200
+    assert loaded_numbers(client)[:2] == (4, 1)
+    assert client.get("/api/exams/A2").status_code == 200
+
+
+ODD_ACCESSIONS = ["CT/2025/001", "MR#2", "XR?3", "US%4", "NM 5", "a/../b"]
+
+
+def test_exam_detail_takes_any_accession_percent_encoded(db):
+    rows = "".join(
+        f"01/13/2025 1{i}:30,{acc},CT HEAD\n" for i, acc in enumerate(ODD_ACCESSIONS)
+    )
+    export = "Exam Complete Date/Tm,Accession,Exam Order Name\n" + rows
+    client = Client()
+    upload = SimpleUploadedFile("odd.csv", export.encode())
+    assert client.post("/api/datasets", {"file": upload}).status_code == 201
+    for i, acc in enumerate(ODD_ACCESSIONS):
+        response = client.get("/api/exams/" + quote(acc, safe=""))
+        assert response.status_code == 200, acc
+        body = response.json()
+        assert body["accession"] == acc
+        assert body["completed_at"] == f"2025-01-13T1{i}:30:00"
+    missing = client.get("/api/exams/" + quote("CT/2025/999", safe=""))
+    assert missing.status_code == 404
+    assert "CT/2025/999" in missing.json()["error"]

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import OperationalError
 
-from exams import store
+from exams import store, uploads
 from exams.models import Dataset
 from tests.test_bad_inputs import (
     GOOD_CSV,
@@ -340,7 +340,7 @@ def full_at_spool(monkeypatch, settings):
 
 
 def full_at_save(monkeypatch, settings):
-    monkeypatch.setattr(store, "open", FillingFile, raising=False)
+    monkeypatch.setattr(uploads, "open", FillingFile, raising=False)
 
 
 def full_at_cache(monkeypatch, settings):

@@ -2,7 +2,11 @@
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -10,6 +14,8 @@ import pytest
 
 from exams.ingest import IngestError, read_export
 from exams.ingest import xlsx as xlsx_module
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def workbook(rows: list[list], *, title: str | None = None) -> bytes:
@@ -116,3 +122,27 @@ def test_workbook_larger_than_the_limit_is_refused(monkeypatch):
 def test_zips_that_are_not_workbooks_are_refused(data, says):
     with pytest.raises(IngestError, match=says):
         read_export(data, filename="export.xlsx")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import exams.ingest",
+        # What the launcher loads before serving: settings, apps, every view.
+        "import django; django.setup(); import tatviz.urls",
+    ],
+)
+def test_openpyxl_is_imported_only_to_read_a_workbook(code, tmp_path):
+    check = f"import sys; {code}; print('openpyxl' in sys.modules)"
+    env = {**os.environ, "TATVIZ_DATA_DIR": str(tmp_path)}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"

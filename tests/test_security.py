@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
-from exams import access, store
+from exams import access, housekeeping, report, store
 from exams.analysis import export
 from exams.middleware import CONTENT_SECURITY_POLICY
 from exams.models import Dataset, SavedView
@@ -366,6 +366,38 @@ def test_content_security_policy_allows_only_this_origin():
     assert directives["object-src"] == ["'none'"]
 
 
+CHART_SCRIPTS = ("exams/js/dashboard.js", "exams/insights.js")
+
+
+def served_text(client, name: str) -> str:
+    response = client.get(static(name))
+    assert response.status_code == 200, name
+    return b"".join(response.streaming_content).decode("utf-8")
+
+
+def test_charts_cannot_be_shared_to_plotlys_cloud(db):
+    """Every chart is drawn with the one config, which turns cloud sharing off."""
+    client = Client()
+    common = served_text(client, "exams/js/common.js")
+    config = re.search(r"function plotConfig\(filename\) \{(.*?)\n  \}", common, re.S)
+    for js in (config.group(1), report.INIT_JS):
+        assert "showSendToCloud: false" in js
+        assert 'plotlyServerURL: ""' in js
+        assert '"sendDataToCloud"' in js and '"sendChartToCloud"' in js
+    for name in CHART_SCRIPTS:
+        script = served_text(client, name)
+        assert "const PLOT_CONFIG = window.TATviz.plotConfig(" in script, name
+        calls = re.findall(r"Plotly\.(?:newPlot|react)\(([^;]*?)\)", script)
+        assert calls and all(c.endswith(", PLOT_CONFIG") for c in calls), name
+    static_dir = Path(__file__).resolve().parents[1] / "static" / "exams"
+    drawing = {
+        str(p.relative_to(static_dir.parent))
+        for p in static_dir.rglob("*.js")
+        if "Plotly." in p.read_text(encoding="utf-8")
+    }
+    assert drawing == set(CHART_SCRIPTS)
+
+
 def test_every_response_carries_the_security_headers(payload, monkeypatch):
     client, summary, view = payload
     seen = 0
@@ -633,10 +665,11 @@ def test_no_exam_data_in_the_log(payload, monkeypatch):
     monkeypatch.setattr("exams.analysis.exam_detail", lambda *a, **k: 1 / 0)
     assert client.get(f"/api/exams/{accession(17)}").status_code == 500
     client.post("/api/datasets", {"file": io.BytesIO(b"")})
+    assert client.delete(f"/api/exams/{accession(17)}").status_code == 405
     Client(HTTP_HOST="evil.example").get(f"/api/exams/{accession(3)}")
 
     written = log_text()[before:]
-    assert "Internal Server Error: /api/exams/<str:accession>" in written
+    assert "Internal Server Error: /api/exams/<path:accession>" in written
     for secret in SECRETS:
         assert secret not in written
 
@@ -677,10 +710,10 @@ def test_retention_removes_old_data_sets_and_stray_files(db):
         stray.write_bytes(b"ACC1001")
     os.utime(stray_old, (long_ago.timestamp(), long_ago.timestamp()))
 
-    assert store.apply_retention(0) == 0
+    assert housekeeping.apply_retention(0) == 0
     assert store.get_dataset(old["id"]) is not None
 
-    assert store.apply_retention(30) == 1
+    assert housekeeping.apply_retention(30) == 1
 
     assert store.get_dataset(old["id"]) is None
     assert not any(p.exists() for p in old_files)
@@ -700,16 +733,16 @@ def test_retention_runs_again_every_day(monkeypatch):
         if len(calls) >= 3:
             ran.set()
 
-    monkeypatch.setattr(store, "apply_retention", record)
-    monkeypatch.setattr(store, "remove_leftovers", lambda: 0)
-    monkeypatch.setattr(store, "RETENTION_INTERVAL", 0.01)
-    store.start_housekeeping(30)
+    monkeypatch.setattr(housekeeping, "apply_retention", record)
+    monkeypatch.setattr(housekeeping, "remove_leftovers", lambda: 0)
+    monkeypatch.setattr(housekeeping, "RETENTION_INTERVAL", 0.01)
+    housekeeping.start_housekeeping(30)
     try:
         assert ran.wait(5)
     finally:
-        store._stop_housekeeping.set()
+        housekeeping._stop_housekeeping.set()
     time.sleep(0.05)
-    store._stop_housekeeping.clear()
+    housekeeping._stop_housekeeping.clear()
     assert calls[:3] == [30, 30, 30]
 
 

@@ -116,6 +116,28 @@ def test_pages_that_work_without_data(client, path):
     assert client.get(path).status_code == 200
 
 
+def test_upload_form_carries_the_servers_limit_for_its_script(client, settings):
+    settings.TATVIZ_MAX_UPLOAD_MB = 3
+    text = html(client.get("/upload"))
+    form = re.search(r'<form id="upload-form"[^>]*>', text).group(0)
+    assert 'data-max-upload-mb="3"' in form
+    assert "at most 3 MB in one upload" in text
+
+
+def test_upload_over_the_limit_without_script_gets_the_servers_message(
+    client, settings
+):
+    settings.TATVIZ_MAX_UPLOAD_MB = 1
+    big = SimpleUploadedFile("big.csv", b"x" * (1024 * 1024 + 200 * 1024))
+    response = client.post("/upload", {"file": big})
+    assert response.status_code == 413
+    assert (
+        "&#x27;big.csv&#x27; is 1.2 MB; the limit is 1 MB "
+        "(setting TATVIZ_MAX_UPLOAD_MB)." in html(response)
+    )
+    assert 'data-max-upload-mb="1"' in html(response)
+
+
 def test_data_page_without_data_says_so(client):
     assert "No data yet" in html(client.get("/data"))
 

@@ -4,6 +4,9 @@ Dates written as real Excel dates become ISO text ("2024-12-16 14:35:00");
 numbers stay numbers as text, so an Excel serial date ("45642.6076") reaches
 `exams.ingest.dates`, which recognises it. Zip archives are checked before
 openpyxl opens them: a workbook is a zip, and a zip can be a bomb.
+
+openpyxl is imported only when a workbook is read: it takes a noticeable
+part of a second to import, and most exports are CSV.
 """
 
 import datetime as dt
@@ -12,9 +15,7 @@ import zipfile
 import zlib
 from xml.etree.ElementTree import ParseError
 
-import openpyxl
 import pyarrow as pa
-from openpyxl.utils.exceptions import InvalidFileException
 
 from exams.ingest.errors import IngestError
 from exams.ingest.reading import (
@@ -31,10 +32,10 @@ MAX_UNPACKED_BYTES = 2 * 1024**3
 MAX_RATIO = 200
 _RATIO_FLOOR = 16 * 1024**2  # small members may compress extremely well
 _HEADER_SEARCH = 30
-# What a damaged workbook raises from openpyxl or the zip inside it (a bad
-# CRC, a broken deflate stream, a truncated member).
+# What a damaged workbook raises from openpyxl (besides its own
+# InvalidFileException) or the zip inside it (a bad CRC, a broken deflate
+# stream, a truncated member).
 _DAMAGED = (
-    InvalidFileException,
     KeyError,
     ValueError,
     ParseError,
@@ -115,13 +116,17 @@ def cell_text(value: object) -> str | None:
 
 def _sheet_rows(data: bytes) -> list[list[str | None]]:
     """Return the non-blank rows of the first sheet that has any, as text."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    damaged = (InvalidFileException, *_DAMAGED)
     unreadable = IngestError(
         "This .xlsx file could not be read as an Excel workbook. Open it in "
         "Excel and save it again as .xlsx or CSV."
     )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except _DAMAGED:
+    except damaged:
         raise unreadable from None
     try:
         sheets = [book.active, *book.worksheets]
@@ -135,7 +140,7 @@ def _sheet_rows(data: bytes) -> list[list[str | None]]:
             if rows:
                 return rows
         return []
-    except _DAMAGED:
+    except damaged:
         raise unreadable from None
     finally:
         book.close()

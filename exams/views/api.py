@@ -9,11 +9,11 @@ data set into 404.
 import json
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET, require_http_methods
 
 from exams import analysis, filters, preferences, store
 from exams.shifts import SettingsError
 from exams.views._common import api_errors, csv_response, json_error
+from exams.views.errors import require_GET, require_http_methods
 
 
 def _spec(request) -> filters.FilterSpec:

@@ -4,10 +4,11 @@ import json
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from exams import ingest, store
+from exams import ingest, store, uploads
+from exams.answers import Answer
 from exams.views._common import json_error
+from exams.views.errors import require_GET, require_http_methods, require_POST
 
 DATE_ORDERS = ("auto", "mdy", "dmy")
 
@@ -24,7 +25,7 @@ def _uploads(request) -> list | JsonResponse:
     for upload in files:
         if upload.size > limit:
             return json_error(
-                f"'{store.clean_filename(upload.name)}' is "
+                f"'{uploads.clean_filename(upload.name)}' is "
                 f"{upload.size / 1048576:.1f} MB; the limit is "
                 f"{settings.TATVIZ_MAX_UPLOAD_MB} MB (setting TATVIZ_MAX_UPLOAD_MB).",
                 status=413,
@@ -79,7 +80,7 @@ def create_dataset(request):
         return files
     try:
         answer = _form_answer(request)
-        dataset = store.create_dataset(store.save_uploads(files), answer=answer)
+        dataset = store.create_dataset(uploads.save_uploads(files), answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         return _pending_response(pending)
     except ingest.IngestError as exc:
@@ -96,7 +97,7 @@ def add_files(request):
     try:
         answer = _form_answer(request)
         dataset = store.current_dataset(request)
-        dataset = store.add_files(dataset, store.save_uploads(files), answer=answer)
+        dataset = store.add_files(dataset, uploads.save_uploads(files), answer=answer)
     except store.NoDataset as exc:
         return json_error(exc.message, status=404)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
@@ -107,13 +108,13 @@ def add_files(request):
     return _loaded(request, dataset, status=200)
 
 
-def _form_answer(request) -> store.Answer | None:
+def _form_answer(request) -> Answer | None:
     """Return the answer sent with an upload (form fields mapping, date_order)."""
     raw, date_order = request.POST.get("mapping"), request.POST.get("date_order")
     if not raw and not date_order:
         return None
     mapping, order = _parse_mapping(raw or "{}", date_order=date_order or None)
-    return store.Answer(mapping=mapping, date_order=order)
+    return Answer(mapping=mapping, date_order=order)
 
 
 def _mapping_body(request) -> tuple[dict, str | None]:

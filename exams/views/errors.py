@@ -1,5 +1,6 @@
 """Error pages: JSON under /api/, a plain page elsewhere; never a traceback."""
 
+import functools
 import sys
 
 from django.conf import settings
@@ -12,8 +13,9 @@ from django.core.exceptions import (
 from django.db import OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.log import log_response
 
-from exams import store
+from exams import uploads
 
 DISK_FULL = (
     "The disk is full: TATviz could not save what it was given. Free some space "
@@ -45,7 +47,7 @@ def _disk_full(exc: BaseException | None) -> bool:
     if isinstance(exc, OperationalError):
         # SQLite says "database or disk is full".
         return "full" in str(exc).lower()
-    return exc is not None and store.is_disk_full(exc)
+    return exc is not None and uploads.is_disk_full(exc)
 
 
 def server_error(request):
@@ -113,3 +115,43 @@ def csrf_failure(request, reason=""):
         "and try again; scripts send the csrftoken cookie as the X-CSRFToken header."
     )
     return _answer(request, "Refused", message, status=403)
+
+
+def require_http_methods(methods: list[str]):
+    """Decorate a view to answer other methods with 405 and a message.
+
+    Django's own decorator sends an empty body; this one says which methods
+    are allowed (JSON under /api/, the error page elsewhere) and keeps the
+    ``Allow`` header.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def inner(request, *args, **kwargs):
+            if request.method not in methods:
+                return method_not_allowed(request, methods)
+            return view(request, *args, **kwargs)
+
+        return inner
+
+    return decorator
+
+
+def method_not_allowed(request, methods: list[str]):
+    """Answer 405 naming the allowed methods, with the ``Allow`` header."""
+    message = f"{request.method} is not allowed here; allowed: {', '.join(methods)}."
+    response = _answer(request, "Method not allowed", message, status=405)
+    response["Allow"] = ", ".join(methods)
+    # As Django's decorator does; the log filter writes the route, not the path.
+    log_response(
+        "Method Not Allowed (%s): %s",
+        request.method,
+        request.path,
+        response=response,
+        request=request,
+    )
+    return response
+
+
+require_GET = require_http_methods(["GET"])
+require_POST = require_http_methods(["POST"])

@@ -1,5 +1,6 @@
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+
+from exams.views.errors import require_GET
 
 
 @require_GET

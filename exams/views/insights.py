@@ -11,7 +11,6 @@ import functools
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
 
 from exams import preferences, store
 from exams.insights import build, export, pages, params
@@ -19,6 +18,7 @@ from exams.insights.common import InsightError
 from exams.staticfinders import PLOTLY_JS
 from exams.views import presenters
 from exams.views._common import api_errors, csv_response, json_error
+from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
 PAGE_NAMES = {name: f"exams-insights-{name}" for name, _ in pages.TABS}

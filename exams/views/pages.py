@@ -12,17 +12,18 @@ import functools
 import json
 
 import plotly.io as pio
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exams import analysis, charts, fields, filters, preferences, quality_text, store
 from exams.quality_filter import QUALITY_KINDS, select_quality
 from exams.staticfinders import PLOTLY_JS
 from exams.views import datasets, list_presenters, presenters
 from exams.views._common import api_errors, csv_response
+from exams.views.errors import require_GET, require_http_methods, require_POST
 
 # Exam-list columns, in the order a radiology manager scans them.
 LIST_COLUMNS = (
@@ -128,7 +129,7 @@ def upload(request):
     """Load exports: drag and drop with progress (JS), or a plain form post."""
     if request.method == "POST":
         return _upload_without_js(request)
-    context = {**_base(request, "data"), "field_labels": MAPPING_LABELS}
+    context = _upload_context(request)
     dataset = context["current_dataset"]
     if dataset is not None and request.GET.get("loaded"):
         context["report"] = _report(request, dataset, just_loaded=True)
@@ -145,12 +146,18 @@ def _upload_without_js(request):
     error = json.loads(response.content).get("error", "The export could not be read.")
     if response.status_code == 422:
         error += " Answering this question needs JavaScript turned on in the browser."
-    context = {
+    context = _upload_context(request, error=error)
+    return render(request, "exams/upload.html", context, status=response.status_code)
+
+
+def _upload_context(request, **extra) -> dict:
+    # upload.js checks each file against the limit before sending it.
+    return {
         **_base(request, "data"),
         "field_labels": MAPPING_LABELS,
-        "error": error,
+        "max_upload_mb": settings.TATVIZ_MAX_UPLOAD_MB,
+        **extra,
     }
-    return render(request, "exams/upload.html", context, status=response.status_code)
 
 
 @require_POST

@@ -10,12 +10,12 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
 
 from exams import charts, fields, filters, preferences, quality_text, report, store
 from exams.insights.build import data_days
 from exams.insights.charts import distribution_figure, heatmap_figure
 from exams.views import list_presenters, presenters
+from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
 _YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")

@@ -4,10 +4,10 @@ import json
 from urllib.parse import parse_qsl, urlencode
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_http_methods
 
 from exams.models import SavedView
 from exams.views._common import json_error
+from exams.views.errors import require_http_methods
 
 MAX_NAME = 120
 

@@ -1,10 +1,10 @@
 """System views: stopping the desktop app from the browser."""
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_POST
 
 from exams import lifecycle
 from exams.views._common import json_error
+from exams.views.errors import require_POST
 
 
 @require_POST

@@ -5,12 +5,8 @@
 (function () {
   "use strict";
 
-  const PLOT_CONFIG = {
-    responsive: true,
-    displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d"],
-    toImageButtonOptions: { filename: "tatviz-chart", scale: 2 },
-  };
+  // No cloud sharing: see plotConfig in common.js.
+  const PLOT_CONFIG = window.TATviz.plotConfig("tatviz-chart");
 
   /* The key a chart's drill-down links are stored under for one point:
      "Mon|09" for a heatmap cell, the raw group for boxes and bars (meta),

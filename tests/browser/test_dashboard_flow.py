@@ -362,3 +362,31 @@ def test_mapping_and_hostile_names(visit):
     assert len(dialogs) == 1 and dialogs[0].startswith("Delete “evil.csv”")
     # The refusals are the questions: "day or month first?", "which column?"
     assert_clean(visit, expected=(f"HTTP 422 for {visit.app.url}api/datasets",))
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_sending(visit):
+    page = visit.page
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(visit.app.url + "upload")
+    form = page.locator("#upload-form")
+    assert form.get_attribute("data-max-upload-mb") == "1024"  # the default
+    # A lower limit on the form stands in for TATVIZ_MAX_UPLOAD_MB=1, so the
+    # test needs no gigabyte file.
+    form.evaluate("f => { f.dataset.maxUploadMb = '1'; }")
+    big = b"x" * (2 * 1024 * 1024 + 300 * 1024)  # 2.3 MB
+    page.set_input_files(
+        "#file-input", {"name": "year.csv", "mimeType": "text/csv", "buffer": big}
+    )
+    expected = (
+        "'year.csv' is 2.3 MB; the limit is 1 MB (setting TATVIZ_MAX_UPLOAD_MB). "
+        "Nothing was sent."
+    )
+    error = page.locator("#upload-error")
+    assert error.inner_text() == expected  # said as soon as it is chosen
+    page.click("#upload-button")
+    page.wait_for_timeout(500)
+    assert error.inner_text() == expected
+    assert page.locator("#upload-status").is_hidden()
+    assert posts == []
+    visit.shot("over-the-limit")

@@ -37,6 +37,13 @@ DRAWN_JS = (
     "ids => ids.every(id => { const n = document.getElementById(id);"
     " return n && n.data && n.data.length > 0 && n.querySelector('.main-svg'); })"
 )
+# Plotly keeps a chart's config in _context: no way to send it to the cloud.
+CLOUD_OFF_JS = (
+    "ids => ids.every(id => { const c = document.getElementById(id)._context;"
+    " return c.showSendToCloud === false && c.plotlyServerURL === '' &&"
+    " ['sendDataToCloud', 'sendChartToCloud'].every("
+    "b => c.modeBarButtonsToRemove.includes(b)); })"
+)
 
 
 @cache
@@ -74,6 +81,7 @@ def show(visit, name: str):
     response = page.goto(visit.app.url + path)
     assert response.status == 200, name
     page.wait_for_function(DRAWN_JS, arg=charts)
+    assert page.evaluate(CLOUD_OFF_JS, charts), name
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot(name)
     page.screenshot(path=str(DOCS / f"screenshot-{name}.png"))

@@ -100,6 +100,11 @@ def test_report_from_the_dashboard_opens_offline(visit, browser, tmp_path):
     assert "Download plot as a PNG" in titles
     # Plotly 4's "Share chart" would send the figure to Plotly Cloud.
     assert not [t for t in titles if "Share" in t]
+    config = page.evaluate("() => document.getElementById('chart')._context")
+    assert config["showSendToCloud"] is False and config["plotlyServerURL"] == ""
+    assert {"sendDataToCloud", "sendChartToCloud"} <= set(
+        config["modeBarButtonsToRemove"]
+    )
 
     page.check("#report-anonymize")
     with page.expect_download() as info:

@@ -71,6 +71,27 @@
     });
   }
 
-  window.TATviz = { csrfToken: csrfToken, request: request, readJSON: readJSON };
+  /* The Plotly config of every chart in the app. Plotly's "Share chart"
+     button would send the figure (names, numbers) to Plotly's cloud: exam
+     data never leaves this computer, so cloud sharing is off and both cloud
+     buttons are removed. exams/report.py carries the same settings inline
+     (the offline report loads no app script). */
+  function plotConfig(filename) {
+    return {
+      responsive: true,
+      displaylogo: false,
+      showSendToCloud: false,
+      plotlyServerURL: "",
+      modeBarButtonsToRemove: ["lasso2d", "select2d", "sendDataToCloud", "sendChartToCloud"],
+      toImageButtonOptions: { filename: filename || "tatviz-chart", scale: 2 },
+    };
+  }
+
+  window.TATviz = {
+    csrfToken: csrfToken,
+    request: request,
+    readJSON: readJSON,
+    plotConfig: plotConfig,
+  };
   setupQuit();
 })();

@@ -17,16 +17,8 @@
   const COUNT_METRICS = ["volume", "ordered", "complete_ratio"];
   // Form fields that choose how to download a report, not what to show.
   const REPORT_ONLY = ["anonymize"];
-  const PLOT_CONFIG = {
-    responsive: true,
-    displaylogo: false,
-    // Plotly 4's "Share chart" button sends the figure (names, numbers) to
-    // Plotly Cloud; exam data never leaves this computer.
-    showSendToCloud: false,
-    plotlyServerURL: "",
-    modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
-    toImageButtonOptions: { filename: "tatviz-chart", scale: 2 },
-  };
+  // No cloud sharing: see plotConfig in common.js.
+  const PLOT_CONFIG = window.TATviz.plotConfig("tatviz-chart");
   let latest = 0;
   let timer = null;
 

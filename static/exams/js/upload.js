@@ -28,6 +28,31 @@
       item.textContent = file.name + " (" + formatSize(file.size) + ")";
       fileList.appendChild(item);
     }
+    showError(sizeProblem(chosen));
+  }
+
+  /* The server's upload limit (TATVIZ_MAX_UPLOAD_MB, on the form), checked
+     before sending: a file over it would be refused only after a long
+     upload. The wording matches the server's own 413. */
+  function sizeProblem(files) {
+    const limitMb = Number(form.dataset.maxUploadMb);
+    if (!limitMb) return "";
+    const limit = limitMb * 1048576;
+    const setting = " MB (setting TATVIZ_MAX_UPLOAD_MB).";
+    for (const file of files) {
+      if (file.size > limit) {
+        return "'" + file.name + "' is " + formatSize(file.size) + "; the limit is " +
+          limitMb + setting + " Nothing was sent.";
+      }
+    }
+    const total = files.reduce(function (sum, file) { return sum + file.size; }, 0);
+    if (total > limit) {
+      return "These " + files.length + " files are " + formatSize(total) +
+        " together; one upload may hold at most " + limitMb + setting +
+        " Upload them in several goes: add the rest to the current data set." +
+        " Nothing was sent.";
+    }
+    return "";
   }
 
   function formatSize(bytes) {
@@ -79,6 +104,11 @@
       showError("Choose at least one export file first.");
       return;
     }
+    const tooBig = sizeProblem(chosen);
+    if (tooBig) {
+      showError(tooBig);
+      return;
+    }
     const mode = form.querySelector("input[name=mode]:checked");
     const url = mode && mode.value === "add" ? "/api/datasets/current/files" : "/api/datasets";
     lastUrl = url;
@@ -123,6 +153,11 @@
         body = JSON.parse(xhr.responseText);
       } catch (err) {
         body = { error: "Unexpected answer from TATviz (HTTP " + xhr.status + ")." };
+        if (xhr.status === 413) {
+          // The web server refused the body before TATviz saw it.
+          body.error = "This upload is over the limit of " + form.dataset.maxUploadMb +
+            " MB (setting TATVIZ_MAX_UPLOAD_MB). Upload the files in several goes.";
+        }
       }
       handleAnswer(xhr.status, body);
     });

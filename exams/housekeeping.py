@@ -1,0 +1,114 @@
+"""Housekeeping of the data dir: leftovers of a crash, and retention.
+
+Run at start, before serving (an upload in progress has such files too), and
+then once a day when ``TATVIZ_RETENTION_DAYS`` is set.
+"""
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from exams import store
+from exams.models import Dataset, DatasetFile
+from exams.uploads import PARTIAL_SUFFIX
+
+log = logging.getLogger(__name__)
+
+RETENTION_INTERVAL = 24 * 60 * 60
+_stop_housekeeping = threading.Event()
+
+
+def remove_leftovers() -> int:
+    """Remove what an interrupted run left behind; return how many things went.
+
+    That is ``*.part`` files (a write cut short), Django's upload spills in
+    ``tmp/``, data sets whose first read never finished, and saved exports or
+    caches that no data set uses. Call it at start, before serving: an upload
+    in progress has such files too.
+    """
+    removed = 0
+    # Held data sets (awaiting a mapping) have a summary; one without was
+    # being read when the process stopped.
+    for dataset in Dataset.objects.filter(pending_mapping=True):
+        if not dataset.summary:
+            store.discard_dataset(dataset)
+            removed += 1
+    folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)
+    for folder in map(Path, folders):
+        for path in folder.glob(f"*{PARTIAL_SUFFIX}"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    used = _used_names()
+    stray = [
+        path
+        for folder in (
+            settings.UPLOAD_DIR,
+            settings.CACHE_DIR,
+            settings.FILE_UPLOAD_TEMP_DIR,
+        )
+        for path in Path(folder).iterdir()
+        if path.is_file() and path.name not in used
+    ]
+    for path in stray:
+        path.unlink(missing_ok=True)
+    removed += len(stray)
+    if removed:
+        log.info("Removed %d leftover(s) of an interrupted run", removed)
+    return removed
+
+
+def _used_names() -> set[str]:
+    """Return the file names of saved exports and caches that data sets use."""
+    used = set(DatasetFile.objects.values_list("stored_name", flat=True))
+    used.update(Dataset.objects.values_list("cache_name", flat=True))
+    return used
+
+
+def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
+    """Delete data sets loaded more than ``days`` days ago; return how many.
+
+    Saved exports and cache files that no data set uses and that are older
+    than that go too. ``days`` of 0 (the default setting) keeps everything.
+    """
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    old = list(Dataset.objects.filter(created_at__lt=cutoff))
+    for dataset in old:
+        store.delete_dataset(dataset)
+    used = _used_names()
+    for folder in (Path(settings.UPLOAD_DIR), Path(settings.CACHE_DIR)):
+        for path in folder.iterdir():
+            unused = path.is_file() and path.name not in used
+            if unused and path.stat().st_mtime < cutoff.timestamp():
+                path.unlink(missing_ok=True)
+    if old:
+        log.info("Retention: removed %d data set(s) over %d days old", len(old), days)
+    return len(old)
+
+
+def start_housekeeping(retention_days: int) -> None:
+    """Clean up after a crash, then apply retention now and once a day."""
+    remove_leftovers()
+    if retention_days <= 0:
+        return
+    apply_retention(retention_days)
+    threading.Thread(
+        target=_retention_loop, args=(retention_days,), name="retention", daemon=True
+    ).start()
+
+
+def _retention_loop(days: int) -> None:
+    while not _stop_housekeeping.wait(RETENTION_INTERVAL):
+        try:
+            apply_retention(days)
+        except Exception:
+            # Keep the daily loop alive; the next run tries again.
+            log.exception("Retention run failed")
+        finally:
+            connections.close_all()
