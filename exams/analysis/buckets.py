@@ -13,16 +13,15 @@ from exams.shifts import minute_numbers
 
 
 def time_numbers(frame: pd.DataFrame, *, time_field: str, unit: str) -> np.ndarray:
-    """Return the prepared day or month numbers of a time axis as int64.
+    """Return the prepared day or month numbers of a time axis (int32, no copy).
 
     Computed on the spot when the frame was not prepared.
     """
     column = fields.TIME_AXES[time_field][unit]
     if column in frame:
-        return frame[column].to_numpy().astype(np.int64)
+        return frame[column].to_numpy().astype(np.int32, copy=False)
     minutes = minute_numbers(frame[time_field])
-    numbers = day_numbers(minutes) if unit == "day" else month_numbers(minutes)
-    return numbers.astype(np.int64)
+    return day_numbers(minutes) if unit == "day" else month_numbers(minutes)
 
 
 def bucket_keys(

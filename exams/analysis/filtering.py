@@ -71,6 +71,22 @@ def apply_filters(
     return frame[mask]
 
 
+def selection_mask(
+    frame: pd.DataFrame, *, spec: FilterSpec, time_field: str = fields.COMPLETED_AT
+) -> np.ndarray:
+    """Return ``filter_mask`` over every exam, masking only the date range's rows.
+
+    For callers that work on the whole frame instead of a copy of the
+    selected rows (see ``apply_filters``).
+    """
+    rows = _sorted_day_range(frame, spec=spec, time_field=time_field)
+    if rows is None:
+        return filter_mask(frame, spec=spec, time_field=time_field)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[rows] = filter_mask(frame.iloc[rows], spec=spec, time_field=time_field)
+    return mask
+
+
 def _sorted_day_range(
     frame: pd.DataFrame, *, spec: FilterSpec, time_field: str
 ) -> slice | None:

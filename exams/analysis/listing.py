@@ -74,7 +74,11 @@ def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
     keys = keys[present]
     if sort.startswith("-"):
         keys = -keys
-    if stop < len(keys):
+    if stop < len(keys) and not sort.startswith("-") and _ascending(keys):
+        # Exports arrive in completion order: the default sort is then the
+        # file order, and the first rows are the page (ties stay in order).
+        chosen = np.arange(stop)
+    elif stop < len(keys):
         threshold = np.partition(keys, stop - 1)[stop - 1]
         # Every key equal to the threshold competes, so ties resolve by file
         # order exactly as a full stable sort would.
@@ -86,6 +90,10 @@ def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
     if len(order) < stop:
         order = np.concatenate([order, np.flatnonzero(missing)[: stop - len(order)]])
     return order
+
+
+def _ascending(keys: np.ndarray) -> bool:
+    return bool((keys[1:] >= keys[:-1]).all())
 
 
 def _sort_keys(values: pd.Series, *, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,13 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.quantiles import rank_values
 from exams.shifts import Shift, assign_shifts, minute_numbers
 
 _NAT = np.iinfo(np.int64).min
+# Each interval's rank among its valid values (int32, -1 when not valid):
+# quantiles of any selection then need no sort (analysis/quantiles.py).
+RANK_COLUMNS = {name: f"{name}_rank" for name in fields.INTERVALS}
 
 
 def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataFrame:
@@ -14,7 +18,8 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
 
     Adds ``shift`` / ``ordered_shift`` (categoricals in configured order),
     ``weekday`` (0 = Monday), ``is_weekend``, ``hour`` (of completed_at; -1
-    when missing) and day / month numbers for both time axes. Missing
+    when missing), day / month numbers for both time axes and each
+    interval's rank (``RANK_COLUMNS``). Missing
     canonical columns are added empty and intervals computed if absent, so a
     hand-built frame works too.
     """
@@ -47,7 +52,14 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     derived[fields.HOUR] = np.where(known, completed % (24 * 60) // 60, -1).astype(
         np.int8
     )
-    return out.assign(**derived)
+    out = out.assign(**derived)
+    ranks = {
+        RANK_COLUMNS[name]: rank_values(
+            out[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        for name in fields.INTERVALS
+    }
+    return out.assign(**ranks)
 
 
 def day_numbers(minutes: np.ndarray) -> np.ndarray:

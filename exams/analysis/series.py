@@ -15,6 +15,7 @@ from exams.analysis.groups import (
     group_column,
     shared_categories,
 )
+from exams.analysis.prepare import RANK_COLUMNS
 from exams.filters import FilterError, FilterSpec
 from exams.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
 
@@ -28,7 +29,8 @@ class _Side:
     """The bucketed exams of one time axis, before grouping into a matrix."""
 
     buckets: np.ndarray
-    codes: np.ndarray
+    # None when there is one group (no split): every exam is in group 0.
+    codes: np.ndarray | None
     names: tuple[str, ...]
     column: str | None
     missing: int
@@ -36,6 +38,7 @@ class _Side:
     valid: np.ndarray | None = None
     values: np.ndarray | None = None
     limits: np.ndarray | float | None = None
+    ranks: np.ndarray | None = None
 
 
 def build_series(
@@ -75,7 +78,7 @@ def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:
     columns = [time_field, axis["day"], axis["month"], *TARGET_FIELDS]
     columns.append(group_column(spec.split, time_field=time_field))
     if spec.metric in fields.INTERVALS:
-        columns.append(spec.metric)
+        columns += [spec.metric, RANK_COLUMNS[spec.metric]]
     return [c for c in columns if c is not None]
 
 
@@ -136,13 +139,21 @@ def _count_side(
     time_field = fields.ORDERED_AT if ordered else fields.COMPLETED_AT
     buckets, known = bucket_keys(frame, period=period, time_field=time_field)
     column = group_column(split, time_field=time_field)
+    if column is None:
+        return _Side(
+            buckets=buckets[known],
+            codes=None,
+            names=(fields.ALL_GROUP,),
+            column=None,
+            missing=len(known) - int(np.count_nonzero(known)),
+        )
     groups = group_codes(frame, column=column, **recode)
     return _Side(
         buckets=buckets[known],
         codes=groups.codes[known],
         names=groups.names,
         column=column,
-        missing=int((~known).sum()),
+        missing=len(known) - int(np.count_nonzero(known)),
     )
 
 
@@ -169,15 +180,19 @@ def _interval_side(
     values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
     valid, missing, negative = stats.split_intervals(values)
     column = group_column(split)
-    groups = group_codes(frame, column=column)
+    groups = group_codes(frame.iloc[:0] if column is None else frame, column=column)
+    codes = None if column is None else groups.codes[known]
     keep = known & valid
     if isinstance(limits, np.ndarray):
         limits = limits[keep]
+    ranks = None
+    if RANK_COLUMNS[metric] in frame:
+        ranks = frame[RANK_COLUMNS[metric]].to_numpy()[keep]
     return _Side(
         # Exams without a valid interval still place their bucket and group
         # on the chart (as n = 0), so these cover every known exam.
         buckets=buckets[known],
-        codes=groups.codes[known],
+        codes=codes,
         names=groups.names,
         column=column,
         missing=int((~known | missing).sum()),
@@ -185,6 +200,7 @@ def _interval_side(
         valid=valid[known],
         values=values[keep],
         limits=limits,
+        ranks=ranks,
     )
 
 
@@ -193,7 +209,10 @@ def _matrix(sides: list[_Side], *, period: str, metric: str, stat: str) -> dict:
     names, column = sides[0].names, sides[0].column
     present = np.zeros(len(names), dtype=bool)
     for side in sides:
-        present |= stats.counts(side.codes, size=len(names)) > 0
+        if side.codes is None:
+            present |= len(side.buckets) > 0
+        else:
+            present |= stats.counts(side.codes, size=len(names)) > 0
     order = display_order(names, present, column=column)
     non_empty = [s for s in sides if len(s.buckets)]
     if not non_empty:
@@ -217,6 +236,8 @@ def _matrix(sides: list[_Side], *, period: str, metric: str, stat: str) -> dict:
     size = len(order) * width
 
     def keys_of(side: _Side, rows=slice(None)) -> np.ndarray:
+        if side.codes is None:
+            return side.buckets[rows] - first
         return rank[side.codes[rows]] * width + (side.buckets[rows] - first)
 
     if metric in ("volume", "ordered"):
@@ -235,6 +256,7 @@ def _matrix(sides: list[_Side], *, period: str, metric: str, stat: str) -> dict:
             size=size,
             stat=stat,
             limits=side.limits,
+            ranks=side.ranks,
         )
     ys = stats.to_json_list(y.reshape(len(order), width))
     ns = n.reshape(len(order), width).tolist()

@@ -4,11 +4,10 @@ Percentiles use linear interpolation, as numpy's default (CONTRACT §3).
 """
 
 import numpy as np
-import pandas as pd
+
+from exams.analysis.quantiles import grouped_quantiles
 
 QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
-# Above this many keys present, grouped_quantiles hands over to pandas.
-_SELECTION_LIMIT = 500
 UNITS = {
     "volume": "exams",
     "ordered": "exams",
@@ -35,8 +34,8 @@ def split_intervals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def counts(keys: np.ndarray, *, size: int) -> np.ndarray:
-    """Return how many times each key 0…size-1 occurs."""
-    return np.bincount(keys, minlength=size)
+    """Return how many times each key 0…size-1 occurs (keys ≥ size are ignored)."""
+    return np.bincount(keys, minlength=size)[:size]
 
 
 def grouped_stat(
@@ -46,10 +45,12 @@ def grouped_stat(
     size: int,
     stat: str,
     limits: np.ndarray | float | None = None,
+    ranks: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (y, n) for each key 0…size-1 over valid values; y is NaN where n = 0.
 
-    ``limits`` is the target in minutes for ``within`` (scalar or per value).
+    ``limits`` is the target in minutes for ``within`` (scalar or per value);
+    ``ranks`` (see ``quantiles.rank_values``) spares the quantiles a sort.
     """
     n = counts(keys, size=size)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -59,71 +60,70 @@ def grouped_stat(
             hits = (values <= limits).astype(np.float64)
             y = 100.0 * np.bincount(keys, weights=hits, minlength=size) / n
         else:
-            qs = [QUANTILES[stat]]
-            y = grouped_quantiles(keys=keys, values=values, size=size, qs=qs)[:, 0]
+            y = grouped_quantiles(
+                keys=keys,
+                values=values,
+                size=size,
+                qs=[QUANTILES[stat]],
+                ranks=ranks,
+                counts=n,
+            )[:, 0]
     y[n == 0] = np.nan
     return y, n
 
 
-def grouped_quantiles(
-    *, keys: np.ndarray, values: np.ndarray, size: int, qs: list[float]
-) -> np.ndarray:
-    """Return a (size, len(qs)) array of quantiles per key (NaN for empty keys).
-
-    With few keys present, a radix sort by key and numpy's selection per key
-    beat pandas' sort-based groupby about twofold; with many, pandas wins.
-    """
-    out = np.full((size, len(qs)), np.nan)
-    if len(values) == 0:
-        return out
-    if size == 1:
-        out[0] = np.quantile(values, qs)
-        return out
-    n = np.bincount(keys, minlength=size)
-    present = np.flatnonzero(n)
-    if len(present) > _SELECTION_LIMIT:
-        result = pd.Series(values).groupby(keys, sort=False).quantile(qs).unstack()
-        out[result.index.to_numpy()] = result[qs].to_numpy()
-        return out
-    # Compact keys to 0…len(present)-1 so they fit the 16-bit radix sort.
-    compact = np.zeros(size, dtype=np.uint16)
-    compact[present] = np.arange(len(present))
-    in_key_order = values[np.argsort(compact[keys], kind="stable")]
-    ends = np.cumsum(n[present])
-    for key, end, count in zip(present, ends, n[present], strict=True):
-        out[key] = np.quantile(in_key_order[end - count : end], qs)
-    return out
-
-
 def interval_stats(
-    *, keys: np.ndarray, values: np.ndarray, size: int, limits
+    *,
+    keys: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    limits,
+    ranks: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Return n, median, mean, p75, p90 and within per key over valid values.
+    """Return n, median, mean, p75, p90, within, negative and missing per key.
 
-    Each array has ``size + 1`` entries: one per key, then the total over
-    all keys (its sums come from the keys' sums; only its quantiles need
-    another pass).
+    ``keys``, ``values`` (interval minutes, NaN when missing), ``limits``
+    (when an array) and ``ranks`` are aligned per exam; an exam whose key
+    is ``size`` is not selected and counts nowhere. Only valid values
+    (≥ 0) enter the statistics. Each array has ``size + 1`` entries: one
+    per key, then the total over all keys.
     """
-    n = counts(keys, size=size)
-    sums = np.bincount(keys, weights=values, minlength=size)
-    hits = np.bincount(keys, weights=values <= limits, minlength=size)
+    # One count per key and kind: 0 within the limit, 1 over it, 2 missing,
+    # 3 negative (NaN compares False, so it lands on 2 alone).
+    kind = (values > limits).view(np.uint8)
+    kind += np.isnan(values).view(np.uint8) * np.uint8(2)
+    kind += (values < 0).view(np.uint8) * np.uint8(3)
+    # Narrow keys make the combined key and its count cheaper.
+    dtype = np.uint8 if 4 * size < 1 << 8 else np.intp
+    tally = np.bincount(
+        keys.astype(dtype, copy=False) * dtype(4) + kind, minlength=4 * size
+    )[: 4 * size]
+    hits, over, missing, negative = tally.reshape(size, 4).T
+    n = hits + over
+    # Adding 0.0 for the invalid rows leaves each running sum bit for bit
+    # what summing the valid values alone gives, without copying them.
+    weights = np.where(kind < 2, values, 0.0)
+    sums = np.bincount(keys, weights=weights, minlength=size)[:size]
+    del kind, weights
     quantiles = grouped_quantiles(
-        keys=keys, values=values, size=size, qs=list(QUANTILES.values())
-    )
-    everything = grouped_quantiles(
-        keys=np.zeros(len(values), dtype=np.intp),
+        keys=keys,
         values=values,
-        size=1,
+        size=size,
         qs=list(QUANTILES.values()),
+        ranks=ranks,
+        counts=n,
+        total=True,
     )
-    n, sums, hits = (np.append(a, a.sum()) for a in (n, sums, hits))
-    quantiles = np.vstack([quantiles, everything])
+    n, sums, hits, missing, negative = (
+        np.append(a, a.sum()) for a in (n, sums, hits, missing, negative)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         stats = {"n": n, "mean": sums / n, "within": 100.0 * hits / n}
     for i, name in enumerate(QUANTILES):
         stats[name] = quantiles[:, i]
     for name in ("mean", "within"):
         stats[name][n == 0] = np.nan
+    stats["negative"], stats["missing"] = negative, missing
     return stats
 
 

@@ -5,21 +5,34 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import stats
-from exams.analysis.filtering import apply_filters
+from exams.analysis.filtering import selection_mask
 from exams.analysis.groups import display_order, group_codes, group_column
+from exams.analysis.prepare import RANK_COLUMNS
 from exams.filters import FilterSpec
 from exams.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
 
 _STAT_KEYS = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
+# Below this share of the exams, a copy of the selected rows is cheaper to
+# summarise than every exam with the others marked out.
+_COPY_SHARE = 1 / 2
 
 
 def build_summary(
     frame: pd.DataFrame, *, spec: FilterSpec, targets: Targets | None = None
 ) -> dict:
     """Filter a prepared frame by ``spec`` and summarise it by ``spec.by``."""
-    columns = [group_column(spec.by), *fields.INTERVALS, *TARGET_FIELDS]
-    selected = apply_filters(frame, spec=spec, columns=columns)
-    return summarize(selected, by=spec.by, target=spec.target, targets=targets)
+    selected = selection_mask(frame, spec=spec)
+    if np.count_nonzero(selected) < len(frame) * _COPY_SHARE:
+        columns = [
+            group_column(spec.by),
+            *fields.INTERVALS,
+            *RANK_COLUMNS.values(),
+            *TARGET_FIELDS,
+        ]
+        frame, selected = frame.loc[selected, frame.columns.intersection(columns)], None
+    return summarize(
+        frame, by=spec.by, target=spec.target, targets=targets, rows=selected
+    )
 
 
 def summarize(
@@ -28,6 +41,7 @@ def summarize(
     by: str = "modality",
     target: float | None = None,
     targets: Targets | None = None,
+    rows: np.ndarray | None = None,
 ) -> dict:
     """Return ``{"by", "target", "rows", "total"}`` for a filtered frame.
 
@@ -35,12 +49,16 @@ def summarize(
     others by name, ``(blank)`` last); ``total`` is the same entry over all
     exams, named ``All``. Each interval carries n, median, mean, p75, p90,
     within (% ≤ ``target``, or each exam's own target when none is given),
-    negative and missing counts.
+    negative and missing counts. ``rows`` (a mask over the frame) limits
+    it to those exams; the others count nowhere.
     """
     column = group_column(by)
     groups = group_codes(frame, column=column)
     size = len(groups.names)
-    exams = stats.counts(groups.codes, size=size)
+    codes = groups.codes
+    if rows is not None:
+        codes = np.where(rows, codes, size)
+    exams = stats.counts(codes, size=size)
     order = display_order(groups.names, exams > 0, column=column)
     limits = target
     if target is None:
@@ -48,7 +66,13 @@ def summarize(
     tables = {}
     for metric in fields.INTERVALS:
         values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
-        tables[metric] = _interval_table(values, groups.codes, size, limits)
+        ranks = None
+        if RANK_COLUMNS[metric] in frame:
+            ranks = frame[RANK_COLUMNS[metric]].to_numpy()
+        table = stats.interval_stats(
+            keys=codes, values=values, size=size, limits=limits, ranks=ranks
+        )
+        tables[metric] = {k: stats.to_json_list(a) for k, a in table.items()}
     rows = [
         {
             "group": groups.names[code],
@@ -63,24 +87,11 @@ def summarize(
         "rows": rows,
         "total": {
             "group": fields.ALL_GROUP,
-            "exams": len(frame),
+            "exams": int(exams.sum()),
             # The tables' last entry is the total over all groups.
             **{metric: _entry(table, size) for metric, table in tables.items()},
         },
     }
-
-
-def _interval_table(values, codes, size, limits) -> dict[str, list]:
-    valid, missing, negative = stats.split_intervals(values)
-    if isinstance(limits, np.ndarray):
-        limits = limits[valid]
-    table = stats.interval_stats(
-        keys=codes[valid], values=values[valid], size=size, limits=limits
-    )
-    for name, rows in (("negative", negative), ("missing", missing)):
-        per_group = stats.counts(codes[rows], size=size)
-        table[name] = np.append(per_group, per_group.sum())
-    return {key: stats.to_json_list(array) for key, array in table.items()}
 
 
 def _entry(table: dict[str, list], code: int) -> dict:
