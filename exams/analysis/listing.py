@@ -70,15 +70,16 @@ def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
     """
     column = sort.removeprefix("-")
     keys, missing = _sort_keys(frame[column], column=column)
-    present = np.flatnonzero(~missing)
-    keys = keys[present]
-    if sort.startswith("-"):
-        keys = -keys
-    if stop < len(keys) and not sort.startswith("-") and _ascending(keys):
+    descending = sort.startswith("-")
+    if not descending and stop < len(keys) and not missing.any() and _ascending(keys):
         # Exports arrive in completion order: the default sort is then the
         # file order, and the first rows are the page (ties stay in order).
-        chosen = np.arange(stop)
-    elif stop < len(keys):
+        return np.arange(stop)
+    present = np.flatnonzero(~missing)
+    keys = keys[present]
+    if descending:
+        keys = -keys
+    if stop < len(keys):
         threshold = np.partition(keys, stop - 1)[stop - 1]
         # Every key equal to the threshold competes, so ties resolve by file
         # order exactly as a full stable sort would.
@@ -133,7 +134,11 @@ def _json_column(frame: pd.DataFrame, name: str) -> list:
         return [None] * len(frame)
     values = frame[name]
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        values = values.dt.strftime(ISO_FORMAT)
+        # numpy writes ISO_FORMAT itself, far faster than strftime.
+        times = values.to_numpy().astype("datetime64[s]")
+        result = np.datetime_as_string(times).astype(object)
+        result[np.isnat(times)] = None
+        return result.tolist()
     result = values.to_numpy(dtype=object, copy=True)
     result[pd.isna(result)] = None
     return result.tolist()
