@@ -584,3 +584,17 @@ def test_every_combination_matches_the_facts(
         ys, ns = expected[one["name"]]
         assert one["n"] == ns
         assert_values(one["y"], ys)
+
+
+@pytest.mark.parametrize("metric", ["volume", "ordered", "complete_ratio"])
+def test_counts_span_dates_before_1970(metric):
+    # A mistyped year (1969) must still count, in its own month, with the
+    # empty months between filled: Dec 1969 and Jan 1970 hold one exam each.
+    rows = FACTS.iloc[:2].copy()
+    rows["ordered_at"] = ["1969-12-31 23:00", "1970-01-01 08:00"]
+    rows["completed_at"] = ["1969-12-31 23:30", "1970-01-01 09:00"]
+    prepared = prepare_frame(canonical_frame(rows), shifts=default_shifts())
+    result = series(prepared, metric=metric, period="month")
+    assert result["x"] == ["1969-12", "1970-01"]
+    expected = [1.0, 1.0] if metric == "complete_ratio" else [1, 1]
+    assert result["series"][0]["y"] == expected
