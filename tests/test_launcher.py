@@ -363,3 +363,30 @@ def test_self_test_stops_at_the_first_failing_step():
     assert ran == []
     assert "  FAIL  static files in the manifest: missing: x.css" in lines
     assert lines[-1] == "Self-test FAILED: 1 of 1 checks."
+
+
+class _Libc:
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    def mallopt(self, parameter: int, value: int) -> int:
+        self.calls.append((parameter, value))
+        return 1
+
+
+@pytest.mark.parametrize(
+    ("system", "libc", "expected"),
+    [
+        ("linux", ("glibc", "2.36"), [(-8, 1)]),  # M_ARENA_MAX = -8 in malloc.h
+        ("linux", ("musl", ""), []),
+        ("win32", ("", ""), []),
+        ("darwin", ("", ""), []),
+    ],
+)
+def test_one_malloc_arena_only_with_glibc(monkeypatch, system, libc, expected):
+    calls: list = []
+    monkeypatch.setattr(launcher.sys, "platform", system)
+    monkeypatch.setattr(launcher.platform, "libc_ver", lambda: libc)
+    monkeypatch.setattr(launcher.ctypes, "CDLL", lambda name: _Libc(calls))
+    launcher.share_malloc_arena()
+    assert calls == expected

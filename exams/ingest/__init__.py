@@ -13,6 +13,11 @@ here, each documented where it is made:
 - Modality comes from a modality column (normalised: CR/DX → XR), else the
   exam name, else an accession prefix; a named exam of no known modality is
   "OT" (`modality`).
+- A CSV is read in blocks (`body`), each reduced to dictionary codes and the
+  accession and time strings before the next (`collect`): the whole file is
+  never one string table, and a UTF-8 file on disk is not copied into
+  memory. Date formats and the day/month order are still decided over the
+  whole file.
 """
 
 from exams.ingest.combine import combine_exports

@@ -173,11 +173,16 @@ def _to_format(sig: _Signature, *, day_first: bool) -> DateFormat:
 
 
 def _sample(values: pa.ChunkedArray) -> list[str]:
-    present = pc.drop_null(values)
-    if len(present) > SAMPLE_SIZE:
-        picks = np.linspace(0, len(present) - 1, SAMPLE_SIZE).astype(np.int64)
-        present = present.take(pa.array(picks))
-    return present.to_pylist()
+    """Return up to `SAMPLE_SIZE` present values, evenly spread, in order."""
+    count = len(values) - values.null_count
+    if count <= SAMPLE_SIZE:
+        return pc.drop_null(values).to_pylist()
+    picks = np.linspace(0, count - 1, SAMPLE_SIZE).astype(np.int64)
+    if values.null_count:
+        # Positions among the present values → rows, without copying the
+        # column's strings to drop its nulls.
+        picks = np.flatnonzero(_valid_numpy(pc.is_valid(values)))[picks]
+    return values.take(pa.array(picks)).to_pylist()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -12,11 +13,20 @@ import pyarrow.compute as pc
 
 from exams import fields
 from exams.ingest import clean, dates
+from exams.ingest.body import BLOCK_SIZE, NotUtf8, read_batches
+from exams.ingest.collect import Collector
 from exams.ingest.errors import IngestError
 from exams.ingest.headers import require_fields, resolve_mapping
 from exams.ingest.modality import fill_modality
 from exams.ingest.quality import quality_report
-from exams.ingest.reading import RawTable, read_source, read_text, refuse_binary
+from exams.ingest.reading import (
+    RawTable,
+    open_cp1252,
+    open_text,
+    read_source,
+    refuse_binary,
+)
+from exams.ingest.text import TextExport
 from exams.ingest.xlsx import read_xlsx
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -41,59 +51,77 @@ class IngestResult:
     unparseable: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
-def _read_raw(data: bytes) -> RawTable:
-    """Return the export as a string table, by what its bytes are.
+def _open(source: bytes | Path) -> RawTable | TextExport:
+    """Return a workbook as a string table, a text export as where its rows are.
 
     The content decides, not the file name: some RIS write CSV text under an
     .xls/.xlsx name, and a renamed workbook is still a workbook.
     """
-    if data.startswith(_ZIP_MAGIC):
-        return read_xlsx(data)
-    refuse_binary(data)
-    return read_text(data)
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            head = file.read(16)
+    else:
+        head = source[:16]
+    if head.startswith(_ZIP_MAGIC):
+        return read_xlsx(source.read_bytes() if isinstance(source, Path) else source)
+    refuse_binary(head)  # by its first bytes
+    return open_text(source)
 
 
-def _is_clean(array: pa.Array) -> bool:
-    """Return True when no value is empty or starts or ends with a space.
+def _no_rows() -> IngestError:
+    return IngestError(
+        "This file has a header but no exam rows. Check the export's date "
+        "range and filters in the RIS and export again; each exam should be "
+        "one row under the header."
+    )
 
-    Looks only at each value's first and last byte, through the offsets:
-    ASCII whitespace and controls, or any non-ASCII byte (a Unicode space
-    may begin there), send the column through the full trim.
+
+def _count_rows(export: TextExport, block_size: int) -> int:
+    counted = Collector({})
+    read_batches(export, consume=counted.add, block_size=block_size)
+    return counted.rows
+
+
+def _collect(
+    found: RawTable | TextExport, *, mapping: Mapping[str, str] | None, block_size: int
+) -> tuple[Collector, dict[str, str], list[str]]:
+    """Read the rows; return them collected, the mapping used and the notes.
+
+    The checks come in the order a person should hear them: a file that
+    cannot be read or has no rows, then columns that are not recognised.
     """
-    if not pa.types.is_string(array.type) or array.buffers()[2] is None:
-        return False
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
-    offsets = offsets[array.offset : array.offset + len(array) + 1]
-    starts, ends = offsets[:-1], offsets[1:]
-    if array.null_count:
-        valid = np.asarray(pc.is_valid(array).to_numpy(zero_copy_only=False))
-        starts, ends = starts[valid], ends[valid]
-    if (ends <= starts).any():
-        return False
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
-    edges = np.concatenate([data[starts], data[ends - 1]])
-    return not ((edges <= 32) | (edges >= 128)).any()
-
-
-def _clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Return the column trimmed, with blank cells as nulls."""
-    if all(_is_clean(chunk) for chunk in column.chunks):
-        # The usual case: no copy of the whole column (time and memory).
-        return column
-    trimmed = pc.utf8_trim_whitespace(column)
-    if pc.any(pc.equal(trimmed, "")).as_py():
-        trimmed = pc.if_else(
-            pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed
-        )
-    return trimmed
+    if isinstance(found, RawTable) and found.table.num_rows == 0:
+        raise _no_rows()
+    try:
+        columns = resolve_mapping(headers=found.headers, mapping=mapping)
+        require_fields(headers=found.headers, columns=columns)
+    except IngestError:
+        if isinstance(found, TextExport) and not _count_rows(found, block_size):
+            raise _no_rows() from None
+        raise
+    collected = Collector(columns)
+    notes = list(found.notes)
+    if isinstance(found, RawTable):
+        collected.add_table(found.table)
+    else:
+        malformed = read_batches(found, consume=collected.add, block_size=block_size)
+        if malformed:
+            notes.append(
+                f"{malformed} line(s) without {len(found.headers)} fields skipped "
+                "(not counted as rows)."
+            )
+    if collected.rows == 0:
+        raise _no_rows()
+    return collected, columns, notes
 
 
 def _time_series(seconds: np.ndarray | None, rows: np.ndarray) -> pd.Series:
     if seconds is None:
         return pd.Series(np.full(len(rows), np.datetime64("NaT", "ns")))
     picked = seconds[rows]
-    nanos = np.where(picked == dates.NAT, dates.NAT, picked * 1_000_000_000)
-    return pd.Series(nanos.view("datetime64[ns]"))
+    # In place: no second and third copy of the column at the ingest's peak.
+    np.multiply(picked, 1_000_000_000, out=picked, where=picked != dates.NAT)
+    return pd.Series(picked.view("datetime64[ns]"))
 
 
 def _text_series(
@@ -154,13 +182,8 @@ def _present(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False))
 
 
-def _refuse_unreadable(column: pa.ChunkedArray, header: str, seconds: np.ndarray):
-    if (seconds != dates.NAT).any():
-        return
-    if column.null_count == len(column):
-        problem = "is empty in every row"
-    else:
-        problem = "has no date TATviz can read"
+def _refuse_unreadable(header: str, empty: bool):
+    problem = "is empty in every row" if empty else "has no date TATviz can read"
     raise IngestError(
         f"The column '{header}' (exam completed date/time) {problem}. Dates "
         f"are expected like {_EXAMPLE_DATES}. Map the column that holds the "
@@ -169,56 +192,63 @@ def _refuse_unreadable(column: pa.ChunkedArray, header: str, seconds: np.ndarray
 
 
 def _read_times(
-    text: Mapping[str, pa.ChunkedArray],
+    text: dict[str, pa.ChunkedArray],
     columns: Mapping[str, str],
     *,
     date_order: str,
-) -> tuple[dict[str, np.ndarray], dict[str, tuple], list[str]]:
-    """Return field → seconds, field → formats and notes, for the time fields.
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, tuple], list[str]]:
+    """Return field → seconds, field → present, field → formats and notes.
 
-    Raise `IngestError` when the completion column holds no readable date.
+    The time fields' strings are taken out of ``text``, each column freed as
+    soon as it is read (the strings of three time columns are the biggest
+    thing an ingest holds). Raise `IngestError` when the completion column
+    holds no readable date.
     """
     time_fields = [f for f in fields.TIME_FIELDS if f in text]
     formats, notes = dates.detect_formats(
         {f: text[f] for f in time_fields}, date_order=date_order, labels=columns
     )
-    seconds = {f: dates.parse_dates(text[f], formats[f]) for f in time_fields}
-    _refuse_unreadable(
-        text[fields.COMPLETED_AT],
-        columns[fields.COMPLETED_AT],
-        seconds[fields.COMPLETED_AT],
-    )
+    seconds, present, empty = {}, {}, {}
     for f in time_fields:
-        if text[f].null_count < len(text[f]) and (seconds[f] == dates.NAT).all():
+        values = text.pop(f)
+        seconds[f] = dates.parse_dates(values, formats[f])
+        present[f] = _present(values)
+        empty[f] = values.null_count == len(values)
+    if (seconds[fields.COMPLETED_AT] == dates.NAT).all():
+        _refuse_unreadable(columns[fields.COMPLETED_AT], empty[fields.COMPLETED_AT])
+    for f in time_fields:
+        if not empty[f] and (seconds[f] == dates.NAT).all():
             notes.append(f"Column '{columns[f]}' has no readable dates.")
-    return seconds, formats, notes
+    return seconds, present, formats, notes
 
 
 def _rows_to_keep(
-    raw: RawTable,
-    text: Mapping[str, pa.ChunkedArray],
+    collected: Collector,
+    accession: pa.ChunkedArray | None,
     seconds: Mapping[str, np.ndarray],
     present: Mapping[str, np.ndarray],
     *,
     cancelled: np.ndarray,
 ) -> np.ndarray:
     """Return the rows left after removing cancelled exams, then duplicates."""
-    n = raw.table.num_rows
+    n = collected.rows
     filled = np.zeros(n, dtype=np.int64)
-    for f in text:
+    for f in present:
         filled += (seconds[f] != dates.NAT) if f in seconds else present[f]
-
-    def identity(positions: np.ndarray) -> pd.DataFrame:
-        # "Identical" means the whole line, unmapped columns included.
-        return raw.table.take(pa.array(positions)).to_pandas()
-
     return clean.rows_to_keep(
-        accession=text.get(fields.ACCESSION, pa.nulls(n, pa.string())),
+        accession=accession if accession is not None else pa.nulls(n, pa.string()),
         filled=filled,
         finalized=seconds.get(fields.FINALIZED_AT, np.full(n, dates.NAT)),
-        identity=identity,
+        # "Identical" means the whole line, unmapped columns included.
+        identity=collected.identity,
         exclude=cancelled,
     )
+
+
+def _source(source: bytes | os.PathLike | BinaryIO) -> bytes | Path:
+    if isinstance(source, str | os.PathLike):
+        return Path(source)
+    return read_source(source)
 
 
 def read_export(
@@ -228,41 +258,54 @@ def read_export(
     mapping: Mapping[str, str] | None = None,
     date_order: str = "auto",
     cancelled_statuses: Iterable[str] = fields.DEFAULT_CANCELLED_STATUSES,
+    block_size: int = BLOCK_SIZE,
 ) -> IngestResult:
     """Return the export as the canonical frame with its quality report.
 
     Raise `IngestError` for a file that cannot be an export, `NeedsMapping`
     when the completion time or both modality and exam name are not found,
     and `AmbiguousDates` when day/month order cannot be told ("mdy"/"dmy"
-    in ``date_order`` settles it).
+    in ``date_order`` settles it). A text export is read ``block_size``
+    bytes at a time.
     """
     if date_order not in dates.DATE_ORDERS:
         raise IngestError(
             f"date_order '{date_order}' is not one of: {', '.join(dates.DATE_ORDERS)}."
         )
-    raw = _read_raw(read_source(source))
-    if raw.table.num_rows == 0:
-        raise IngestError(
-            "This file has a header but no exam rows. Check the export's date "
-            "range and filters in the RIS and export again; each exam should be "
-            "one row under the header."
+    source = _source(source)
+    found = _open(source)
+    try:
+        collected, columns, notes = _collect(
+            found, mapping=mapping, block_size=block_size
         )
-    columns = resolve_mapping(headers=raw.headers, mapping=mapping)
-    require_fields(headers=raw.headers, columns=columns)
-    cleaned = {h: _clean_text(raw.table.column(h)) for h in set(columns.values())}
-    text = {f: cleaned[h] for f, h in columns.items()}
-    seconds, formats, notes = _read_times(text, columns, date_order=date_order)
-    notes = [*raw.notes, *notes]
+    except NotUtf8:
+        found = open_cp1252(source)
+        collected, columns, notes = _collect(
+            found, mapping=mapping, block_size=block_size
+        )
+    headers, n = found.headers, collected.rows
+    del found  # a workbook's string table
+    text = collected.columns()
+    seconds, present, formats, date_notes = _read_times(
+        text, columns, date_order=date_order
+    )
+    notes.extend(date_notes)
+    present.update({f: _present(text[f]) for f in text})
     cancelled, cancelled_values = clean.find_cancelled(
         text.get(fields.STATUS), cancelled_statuses=cancelled_statuses
     )
-    n = raw.table.num_rows
-    present = {f: _present(text[f]) for f in text}
-    rows = _rows_to_keep(raw, text, seconds, present, cancelled=cancelled)
-    frame = _canonical_frame(text, seconds, rows, everything=len(rows) == n)
+    rows = _rows_to_keep(
+        collected,
+        text.get(fields.ACCESSION),
+        seconds,
+        present,
+        cancelled=cancelled,
+    )
+    del collected
     unparseable = pd.DataFrame(
         {f: present[f][rows] & (seconds[f][rows] == dates.NAT) for f in seconds}
     )
+    frame = _canonical_frame(text, seconds, rows, everything=len(rows) == n)
     frame[fields.MODALITY], modality_notes = fill_modality(
         modality=frame[fields.MODALITY] if fields.MODALITY in columns else None,
         exam_name=frame[fields.EXAM_NAME],
@@ -282,12 +325,12 @@ def read_export(
     return IngestResult(
         frame=frame,
         columns=columns,
-        rows_read=raw.table.num_rows,
+        rows_read=n,
         quality=quality,
         date_formats={f: dates.describe_formats(v) for f, v in formats.items()},
         cancelled_values=cancelled_values,
         notes=notes,
-        headers=list(raw.headers),
+        headers=list(headers),
         filename=filename,
         unparseable=unparseable,
     )

@@ -1,8 +1,8 @@
-"""Turn an export's bytes into a table of strings: encoding, delimiter, layout.
+"""Find an export's encoding, delimiter and layout: where its rows are.
 
 Everything stays text here; `exams.ingest.dates` and `exams.ingest.load`
-give the columns their meaning. The body is read by pyarrow's multi-threaded
-CSV reader; only the first and last lines are looked at in Python.
+give the columns their meaning. Only the first and last lines are looked at
+in Python; `exams.ingest.body` streams the rows through pyarrow's CSV reader.
 """
 
 import codecs
@@ -15,9 +15,9 @@ from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
 from exams.ingest.errors import IngestError
+from exams.ingest.text import TextBody, TextExport
 from exams.ingest.vocabulary import FOOTER_PATTERN
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -36,7 +36,7 @@ _MAGIC = {
     b"\x1f\x8b": "a gzip archive",
     b"\xd0\xcf\x11\xe0": "an old-style Excel .xls (or other Office) file",
 }
-_UPLOAD_HINT = "Upload the exam export itself, saved as CSV or .xlsx."
+UPLOAD_HINT = "Upload the exam export itself, saved as CSV or .xlsx."
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def refuse_binary(data: bytes) -> None:
                 else ""
             )
             raise IngestError(
-                f"This file is {what}, not an exam export.{extra} {_UPLOAD_HINT}"
+                f"This file is {what}, not an exam export.{extra} {UPLOAD_HINT}"
             )
 
 
@@ -117,15 +117,15 @@ def to_utf8(data: bytes) -> tuple[bytes | memoryview, str]:
         foreign = sum(1 for b in sample if b >= 0x80)
         if _looks_binary(sample) or foreign > len(sample) // 2:
             raise IngestError(
-                f"This file contains binary data, not text. {_UPLOAD_HINT}"
+                f"This file contains binary data, not text. {UPLOAD_HINT}"
             )
         return text, "UTF-16"
     if _looks_binary(head):
-        raise IngestError(f"This file contains binary data, not text. {_UPLOAD_HINT}")
+        raise IngestError(f"This file contains binary data, not text. {UPLOAD_HINT}")
     if data.isascii():
         return data, "UTF-8"
     # Only the head is checked here; pyarrow validates the rest while it reads
-    # (`_NotUtf8` in `read_text` then falls back to Windows-1252).
+    # (`body.NotUtf8`: `read_export` then falls back to Windows-1252).
     head = data[:_HEAD_BYTES]
     if len(data) > len(head):
         head = head[: head.rfind(b"\n") + 1]
@@ -134,10 +134,6 @@ def to_utf8(data: bytes) -> tuple[bytes | memoryview, str]:
     except UnicodeDecodeError:
         return _transcode(data, "cp1252"), "Windows-1252"
     return data, "UTF-8"
-
-
-class _NotUtf8(Exception):
-    """pyarrow found bytes that are not UTF-8 past the head."""
 
 
 def _transcode(data: bytes, encoding: str) -> bytes:
@@ -223,53 +219,7 @@ def check_width(count: int) -> None:
         )
 
 
-def _body_table(
-    body: memoryview, *, headers: list[str], delimiter: str
-) -> tuple[pa.Table, int]:
-    """Return the body parsed as strings, and how many malformed rows were skipped."""
-    malformed = 0
-
-    def skip(row: pa_csv.InvalidRow) -> str:
-        nonlocal malformed
-        if row.text.strip(" \t\r\n"):
-            malformed += 1
-        return "skip"
-
-    def read(newlines_in_values: bool) -> pa.Table:
-        try:
-            return pa_csv.read_csv(
-                pa.py_buffer(body),
-                read_options=pa_csv.ReadOptions(column_names=headers),
-                parse_options=pa_csv.ParseOptions(
-                    delimiter=delimiter,
-                    newlines_in_values=newlines_in_values,
-                    invalid_row_handler=skip,
-                ),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={name: pa.string() for name in headers},
-                    strings_can_be_null=True,
-                    null_values=NULL_VALUES,
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            if "utf8" in str(exc).lower():
-                raise _NotUtf8 from None
-            # pyarrow's message quotes the row; exports hold patient data.
-            raise IngestError(
-                "This file could not be read as a CSV export (its rows do not "
-                f"split into the {len(headers)} columns of its header). " + _UPLOAD_HINT
-            ) from None
-
-    table = read(False)
-    if malformed and b'"' in body:
-        # A quoted cell with a line break splits a row in two; reading with
-        # newlines in values is slower, so only when it changes something.
-        malformed = 0
-        table = read(True)
-    return table, malformed
-
-
-def drop_blank_rows(table: pa.Table) -> pa.Table:
+def drop_blank_rows(table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
     """Return the table without rows whose every cell is empty."""
     if table.num_columns == 0 or table.num_rows == 0:
         return table
@@ -281,19 +231,57 @@ def drop_blank_rows(table: pa.Table) -> pa.Table:
     return table.filter(pc.invert(empty))
 
 
-def read_text(data: bytes) -> RawTable:
-    """Return the CSV/TSV export as a string table; raise `IngestError` if empty."""
-    text, encoding = to_utf8(data)
+def open_text(source: bytes | Path) -> TextExport:
+    """Return where the rows of a CSV/TSV export are; raise `IngestError` if empty.
+
+    A UTF-8 file is left on disk (its body is streamed); other encodings are
+    read whole and transcoded.
+    """
+    if isinstance(source, Path):
+        offset, encoding = _file_encoding(source)
+        if encoding is not None:
+            return _open_utf8(TextBody(path=source, offset=offset), encoding=encoding)
+        source = source.read_bytes()
+    text, encoding = to_utf8(source)
+    return _open_utf8(TextBody(data=memoryview(text)), encoding=encoding)
+
+
+def open_cp1252(source: bytes | Path) -> TextExport:
+    """Return the export read as Windows-1252 (its bytes are not all UTF-8)."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    text = _transcode(data, "cp1252")
+    return _open_utf8(TextBody(data=memoryview(text)), encoding="Windows-1252")
+
+
+def _file_encoding(path: Path) -> tuple[int, str | None]:
+    """Return where a UTF-8 file's text starts and "UTF-8"/"UTF-8 (with BOM)".
+
+    The encoding is None when the file must be read whole (UTF-16, not
+    UTF-8, binary): `to_utf8` then decides, as for bytes. The checks are
+    `to_utf8`'s, on the head only; pyarrow validates the rest while it reads.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(_HEAD_BYTES + len(codecs.BOM_UTF8))
+    if head.startswith(codecs.BOM_UTF8):
+        return len(codecs.BOM_UTF8), "UTF-8 (with BOM)"
+    start = head[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return 0, None
+    if b"\x00" in start or _looks_binary(start):
+        return 0, None
+    head = head[:_HEAD_BYTES]
+    if size > len(head):
+        head = head[: head.rfind(b"\n") + 1]
     try:
-        return _read_utf8(memoryview(text), encoding=encoding)
-    except _NotUtf8:
-        return _read_utf8(
-            memoryview(_transcode(data, "cp1252")), encoding="Windows-1252"
-        )
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return 0, None
+    return 0, "UTF-8"
 
 
-def _read_utf8(text: memoryview, *, encoding: str) -> RawTable:
-    head = bytes(text[:_HEAD_BYTES])
+def _open_utf8(text: TextBody, *, encoding: str) -> TextExport:
+    head = text.read(0, _HEAD_BYTES)
     if not head.strip():
         raise IngestError(
             "This file is empty. Export the exams from the RIS as CSV (with a "
@@ -308,7 +296,7 @@ def _read_utf8(text: memoryview, *, encoding: str) -> RawTable:
         raise IngestError(
             f"The first {_HEAD_BYTES // 1024} KB of this file hold no complete "
             "line, so it is not a table of exams. An export has a header row "
-            f"and then one exam per line. {_UPLOAD_HINT}"
+            f"and then one exam per line. {UPLOAD_HINT}"
         )
     delimiter, width = _choose_delimiter([line for _, line in sample])
     header_at, header_line = next(
@@ -319,7 +307,7 @@ def _read_utf8(text: memoryview, *, encoding: str) -> RawTable:
     check_width(len(names))
     headers = unique_headers(names)
     body_start = header_at + len(header_line)
-    body_start += 2 if bytes(text[body_start : body_start + 2]) == b"\r\n" else 1
+    body_start += 2 if text.read(body_start, body_start + 2) == b"\r\n" else 1
     notes = [f"Read as {encoding} text, {DELIMITERS[delimiter]}-separated."]
     preamble = sum(1 for o, line in head_lines if o < header_at and line.strip())
     if preamble:
@@ -329,25 +317,22 @@ def _read_utf8(text: memoryview, *, encoding: str) -> RawTable:
     )
     if footer:
         notes.append(f"Footer of {footer} line(s) at the end ignored.")
-    if body_end <= body_start:
-        return RawTable(_empty_table(headers), headers, notes)
-    table, malformed = _body_table(
-        text[body_start:body_end], headers=headers, delimiter=delimiter
+    return TextExport(
+        body=text,
+        start=body_start,
+        end=max(body_start, body_end),
+        headers=headers,
+        delimiter=delimiter,
+        notes=notes,
     )
-    if malformed:
-        notes.append(
-            f"{malformed} line(s) without {len(headers)} fields skipped "
-            "(not counted as rows)."
-        )
-    return RawTable(drop_blank_rows(table), headers, notes)
 
 
 def _footer_start(
-    text: memoryview, *, start: int, delimiter: str, width: int
+    text: TextBody, *, start: int, delimiter: str, width: int
 ) -> tuple[int, int]:
     """Return where the trailing footer begins and how many footer lines it has."""
     tail_from = max(start, len(text) - _HEAD_BYTES)
-    tail = bytes(text[tail_from:])
+    tail = text.read(tail_from, len(text))
     lines = _lines(tail)
     if tail_from > start:
         lines = lines[1:]  # the first one may be cut short
@@ -360,7 +345,3 @@ def _footer_start(
         else:
             break
     return end, footer
-
-
-def _empty_table(headers: list[str]) -> pa.Table:
-    return pa.table({name: pa.array([], pa.string()) for name in headers})

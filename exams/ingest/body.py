@@ -1,0 +1,82 @@
+"""Stream the rows of a CSV export, in record batches of strings.
+
+The export's body is read by pyarrow's streaming CSV reader, one block at a
+time, so the whole file never exists as one string table: `exams.ingest.load`
+turns each batch into what it keeps (dictionary codes, the time and
+accession strings) before the next is read. A UTF-8 file on disk is read
+from the disk, not from a copy of its bytes in memory.
+"""
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from exams.ingest.errors import IngestError
+from exams.ingest.reading import NULL_VALUES, UPLOAD_HINT, drop_blank_rows
+from exams.ingest.text import TextExport
+
+# pyarrow's own default for read_csv: a line longer than a block fails the
+# same way as before, and 1 MB blocks measured fastest with the least memory
+# (BENCHMARKS.md).
+BLOCK_SIZE = 1 << 20
+
+
+class NotUtf8(Exception):
+    """pyarrow found bytes that are not UTF-8 past the head."""
+
+
+def read_batches(
+    export: TextExport,
+    *,
+    consume: Callable[[pa.RecordBatch], None],
+    block_size: int = BLOCK_SIZE,
+) -> int:
+    """Pass the body's rows to ``consume`` as string batches, blank rows dropped.
+
+    Return how many malformed lines (not the header's number of fields) were
+    skipped. Raise `NotUtf8` for bytes that are not UTF-8 (the caller starts
+    again as Windows-1252) and `IngestError` for a body pyarrow cannot split.
+    """
+    malformed = 0
+
+    def skip(row: pa_csv.InvalidRow) -> str:
+        nonlocal malformed
+        if row.text.strip(" \t\r\n"):
+            malformed += 1
+        return "skip"
+
+    if export.end <= export.start:
+        return 0
+    headers = export.headers
+    stream = export.body.open(export.start, export.end)
+    try:
+        reader = pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(
+                column_names=headers, block_size=block_size
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=export.delimiter, invalid_row_handler=skip
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in headers},
+                strings_can_be_null=True,
+                null_values=NULL_VALUES,
+            ),
+        )
+        for batch in reader:
+            batch = drop_blank_rows(batch)
+            if batch.num_rows:
+                consume(batch)
+    except pa.ArrowInvalid as exc:
+        if "utf8" in str(exc).lower():
+            raise NotUtf8 from None
+        # pyarrow's message quotes the row; exports hold patient data.
+        raise IngestError(
+            "This file could not be read as a CSV export (its rows do not "
+            f"split into the {len(headers)} columns of its header). " + UPLOAD_HINT
+        ) from None
+    finally:
+        stream.close()
+    return malformed
