@@ -9,12 +9,10 @@ re-execute the exe) and keeps one server per data dir with an OS file lock.
 import _thread
 import argparse
 import contextlib
-import ctypes
 import http.client
 import logging
 import multiprocessing
 import os
-import platform
 import signal
 import socket
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from exams import lifecycle
+from tatviz.process import keep_output_printable, share_malloc_arena
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -33,7 +32,6 @@ THREADS = 8
 READY_TIMEOUT = 60.0
 # Long enough for waitress to send the Quit request's response first.
 QUIT_DELAY = 0.5
-_M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 log = logging.getLogger("tatviz.launcher")
 
@@ -367,29 +365,6 @@ def run_self_test() -> int:
         return 0 if run(report=say) else 1
     finally:
         lock.release()
-
-
-def keep_output_printable() -> None:
-    """Never crash on a path the console's code page cannot show."""
-    # Piped on Windows, stdout uses the ANSI code page (cp1252), and a data
-    # dir under C:\Users\<non-Latin name> would raise UnicodeEncodeError.
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def share_malloc_arena() -> None:
-    """Make every thread allocate from glibc's one main arena (Linux).
-
-    By default each waitress thread gets an arena of its own, and freed
-    numpy temporaries stay in it: a 1M-exam refresh sequence raised the
-    server's peak ~130 MB above the upload's. The environment variable
-    ``MALLOC_ARENA_MAX`` is read when the process starts, too late here;
-    mallopt works as long as no second thread has allocated yet.
-    """
-    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
 
 
 def main(argv: list[str] | None = None) -> int:

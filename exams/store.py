@@ -37,6 +37,7 @@ DEFAULT_DATASET_KEY = "default_dataset"
 # The summary records the cancelled statuses its data set was read with.
 CANCELLED_KEY = "cancelled_statuses"
 _CACHE_SIZE = 2
+_CACHE_ROW_GROUP = 131_072
 
 
 class NoDataset(Exception):
@@ -100,7 +101,9 @@ def _cache_path(dataset: Dataset) -> Path:
 def _write_cache(frame: pd.DataFrame, path: Path) -> None:
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     try:
-        frame.to_parquet(partial, index=False)
+        # pyarrow's default row group holds every exam's encoded pages until
+        # the end: ~40 MB more at the peak of a 1M-exam upload.
+        frame.to_parquet(partial, index=False, row_group_size=_CACHE_ROW_GROUP)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from django.test import Client
 import launcher
 from exams import lifecycle, selftest
 from scripts import smoke_exe
-from tatviz import paths
+from tatviz import paths, process
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"^TATviz running at http://127\.0\.0\.1:(\d+)/$")
@@ -297,7 +297,7 @@ def test_output_survives_a_path_the_code_page_cannot_show(monkeypatch):
     # non-Latin user name would crash the self-test report.
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="ascii"))
-    launcher.keep_output_printable()
+    process.keep_output_printable()
     launcher.say("TATviz self-test (data dir C:\\Users\\张伟)")
     assert raw.getvalue() == b"TATviz self-test (data dir C:\\Users\\\\u5f20\\u4f1f)\n"
 
@@ -385,8 +385,8 @@ class _Libc:
 )
 def test_one_malloc_arena_only_with_glibc(monkeypatch, system, libc, expected):
     calls: list = []
-    monkeypatch.setattr(launcher.sys, "platform", system)
-    monkeypatch.setattr(launcher.platform, "libc_ver", lambda: libc)
-    monkeypatch.setattr(launcher.ctypes, "CDLL", lambda name: _Libc(calls))
-    launcher.share_malloc_arena()
+    monkeypatch.setattr(process.sys, "platform", system)
+    monkeypatch.setattr(process.platform, "libc_ver", lambda: libc)
+    monkeypatch.setattr(process.ctypes, "CDLL", lambda name: _Libc(calls))
+    process.share_malloc_arena()
     assert calls == expected
