@@ -60,19 +60,43 @@ def series_figure(
     fig.update_layout(**_base_layout(series))
     if metric in _BAR_METRICS and len(traces) > 1:
         fig.update_layout(barmode="stack")
-    if series.get("period") == "day":
-        for shape in weekend_shapes(x):
-            fig.add_shape(**shape)
+    # Shapes and annotations are set in one assignment each: add_shape and
+    # add_hline re-validate every earlier shape, which made a year of
+    # weekend bands take ~0.5 s.
+    shapes = weekend_shapes(x) if series.get("period") == "day" else []
     line = _reference_line(metric, stat, target=target, goal_percent=goal_percent)
     if line is not None:
         value, label = line
-        fig.add_hline(
-            y=value,
-            line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
-            annotation={"text": label, "font": {"color": TARGET_COLOUR}},
-            annotation_position="top left",
-            name="target",
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x domain",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": value,
+                "y1": value,
+                "line": {"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
+                "name": "target",
+            }
         )
+        fig.update_layout(
+            annotations=[
+                {
+                    "text": label,
+                    "font": {"color": TARGET_COLOUR},
+                    "showarrow": False,
+                    "x": 0,
+                    "xanchor": "left",
+                    "xref": "x domain",
+                    "y": value,
+                    "yanchor": "bottom",
+                    "yref": "y",
+                }
+            ]
+        )
+    if shapes:
+        fig.update_layout(shapes=shapes)
     return fig
 
 
