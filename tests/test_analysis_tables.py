@@ -1,6 +1,6 @@
 """Summary, exam list, options and CSV on the hand-worked export.
 
-The 13 exams and their worked facts live in ``tests/test_analysis.py``.
+The 13 exams and their worked facts live in ``tests/analysis_facts.py``.
 """
 
 import io
@@ -23,12 +23,17 @@ from exams.analysis import (
 )
 from exams.filters import FilterSpec
 from exams.shifts import default_shifts, default_targets
-from tests.test_analysis import DOE, FACTS, INTERVALS, SMITH, canonical_frame, series
+from tests.analysis_facts import (
+    DOE,
+    FACTS,
+    INTERVALS,
+    SMITH,
+    canonical_frame,
+    prepare_facts,
+    series,
+)
 
-
-@pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return prepare_frame(canonical_frame(), shifts=default_shifts())
+frame = pytest.fixture(prepare_facts, scope="module")
 
 
 # ---- summary ---------------------------------------------------------------

@@ -1,11 +1,11 @@
 """HTTP contract of the numbers API (CONTRACT §4) through Django's test client.
 
-Most tests inject a small prepared frame in place of the session's data set
-(``store.current_frame``); the last ones upload a real export.
+Most tests inject the four exams of tests/api_exams.py in place of the
+session's data set (``store.current_frame``); the last ones upload a real
+export.
 """
 
 import io
-import json
 from urllib.parse import quote
 
 import pandas as pd
@@ -13,59 +13,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from exams import analysis, preferences, store
-from exams.shifts import default_shifts
+from tests.api_exams import EXPORT, client_on_exams, get, prepare_exams
 
-# Four exams worked by hand (default shifts):
-# A1 CT ED STAT, completed Mon 2025-01-06 09:30 (day): o→c 30, c→f 60.
-# A2 CT Inpatient Routine, completed Mon 2025-01-06 23:10 (night): o→c 70,
-#    c→f 110.
-# A3 XR Outpatient, completed Sat 2025-02-01 16:00 (evening): o→c 60, final
-#    missing (pending).
-# A4 XR ED, completed Sun 2025-02-02 03:00 (night), signed 02:30: c→f -30.
-EXAMS = pd.DataFrame(
-    {
-        "accession": pd.Series(["A1", "A2", "A3", "A4"], dtype="string"),
-        "modality": pd.Categorical(["CT", "CT", "XR", "XR"]),
-        "priority": pd.Categorical(["STAT", "Routine", "Routine", None]),
-        "patient_class": pd.Categorical(["ED", "Inpatient", "Outpatient", "ED"]),
-        "ordering_physician": pd.Categorical(["=SUM(A1)", "DOE", "DOE", None]),
-        "ordered_at": pd.to_datetime(
-            ["2025-01-06 09:00", "2025-01-06 22:00", "2025-02-01 15:00", None]
-        ),
-        "completed_at": pd.to_datetime(
-            [
-                "2025-01-06 09:30",
-                "2025-01-06 23:10",
-                "2025-02-01 16:00",
-                "2025-02-02 03:00",
-            ]
-        ),
-        "finalized_at": pd.to_datetime(
-            ["2025-01-06 10:30", "2025-01-07 01:00", None, "2025-02-02 02:30"]
-        ),
-    }
-)
 NO_DATA = "No data set is loaded yet: upload a RIS export first."
 
-
-@pytest.fixture
-def frame():
-    return analysis.prepare_frame(EXAMS, shifts=default_shifts())
-
-
-@pytest.fixture
-def client(db, frame, monkeypatch):
-    monkeypatch.setattr(store, "current_frame", lambda request: frame)
-    return Client()
-
-
-def get(client, url: str):
-    response = client.get(url)
-    return response, (
-        response.json() if response["Content-Type"] == "application/json" else None
-    )
-
+frame = pytest.fixture(prepare_exams)
+client = pytest.fixture(client_on_exams)
 
 # ---- no data set -------------------------------------------------------------
 
@@ -288,110 +241,7 @@ def test_reading_endpoints_refuse_post(client, url):
     assert client.post(url).status_code == 405
 
 
-# ---- settings ----------------------------------------------------------------
-
-NEW_SHIFTS = [
-    {"name": "early", "start": "08:00", "end": "20:00"},
-    {"name": "late", "start": "20:00", "end": "08:00"},
-]
-
-
-def post_json(client, body, **headers):
-    return client.post(
-        "/api/settings",
-        data=body if isinstance(body, str | bytes) else json.dumps(body),
-        content_type="application/json",
-        **headers,
-    )
-
-
-def test_settings_defaults(client):
-    response, body = get(client, "/api/settings")
-    assert response.status_code == 200
-    assert body["shifts"] == [
-        {"name": "day", "start": "07:00", "end": "15:00"},
-        {"name": "evening", "start": "15:00", "end": "23:00"},
-        {"name": "night", "start": "23:00", "end": "07:00"},
-    ]
-    assert body["targets"]["default"] == 1440
-    assert {"priority": ["STAT"], "minutes": 60} in body["targets"]["rules"]
-    assert "cancelled" in body["cancelled_statuses"]
-
-
-def test_post_settings_saves_and_forgets_prepared_frames(client, monkeypatch):
-    forgotten = []
-    monkeypatch.setattr(store, "forget_prepared", lambda: forgotten.append(True))
-    targets = {"rules": [{"patient_class": "ED", "minutes": 30}], "default": 600}
-    response = post_json(client, {"shifts": NEW_SHIFTS, "targets": targets})
-    assert response.status_code == 200
-    assert response.json()["shifts"] == NEW_SHIFTS
-    assert forgotten == [True]
-    assert [s.name for s in preferences.get_shifts()] == ["early", "late"]
-    _, body = get(client, "/api/settings")
-    assert body["targets"] == {
-        "rules": [{"patient_class": ["ED"], "minutes": 30}],
-        "default": 600,
-    }
-    # Shift filters now accept the new names only.
-    assert client.get("/api/series?shift=late").status_code == 200
-    assert client.get("/api/series?shift=night").status_code == 400
-
-
-def test_post_targets_only_keeps_the_shifts(client, monkeypatch):
-    monkeypatch.setattr(store, "forget_prepared", pytest.fail)
-    response = post_json(client, {"cancelled_statuses": [" X ", "x", "Void"]})
-    assert response.status_code == 200
-    assert response.json()["cancelled_statuses"] == ["X", "Void"]
-    assert response.json()["shifts"][0]["name"] == "day"
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        ({"shifts": NEW_SHIFTS[:1]}, "No shift covers 20:00–08:00"),
-        (
-            {"shifts": [NEW_SHIFTS[0], {**NEW_SHIFTS[1], "start": "19:00"}]},
-            "overlap",
-        ),
-        ({"targets": {"default": -1}}, "positive number of minutes"),
-        ({"cancelled_statuses": "void"}, "list of text"),
-        ({"colour": "blue"}, "Unknown setting 'colour'"),
-        ([1, 2], "JSON object"),
-        ("{not json", "must be a JSON object"),
-        (b"\xff\xfe", "must be a JSON object"),
-    ],
-)
-def test_bad_settings_are_400_and_change_nothing(client, body, reason):
-    before = preferences.get_settings()
-    response = post_json(
-        client, {"targets": {"default": 5}, **body} if isinstance(body, dict) else body
-    )
-    assert response.status_code == 400
-    assert reason in response.json()["error"]
-    assert preferences.get_settings() == before
-
-
-def test_settings_post_needs_the_csrf_token(db):
-    client = Client(enforce_csrf_checks=True)
-    response = post_json(client, {"shifts": NEW_SHIFTS})
-    assert response.status_code == 403
-    assert "CSRF" in response.json()["error"]
-    assert [s.name for s in preferences.get_shifts()] == ["day", "evening", "night"]
-    client.get("/")
-    token = next(v.value for k, v in client.cookies.items() if k.endswith("csrftoken"))
-    response = post_json(client, {"shifts": NEW_SHIFTS}, HTTP_X_CSRFTOKEN=token)
-    assert response.status_code == 200
-
-
 # ---- a real upload -----------------------------------------------------------
-
-EXPORT = (
-    b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
-    b"Final Date/Tm,Exam Order Name\r\n"
-    b"01/13/2025 10:30,CT1,01/13/2025 09:00,01/13/2025 11:00,CT HEAD WO CONTRAST\r\n"
-    b"01/13/2025 21:30,XR2,01/13/2025 21:00,,XR CHEST 2 VIEWS\r\n"
-    b"02/14/2025 06:00,MR3,02/14/2025 05:30,02/14/2025 07:00,MRI BRAIN\r\n"
-)
 
 
 def test_numbers_of_a_real_upload(db):
@@ -411,61 +261,6 @@ def test_numbers_of_a_real_upload(db):
     exams = client.get("/api/exams?sort=-order_to_complete").json()
     assert [r["accession"] for r in exams["rows"]] == ["CT1", "XR2", "MR3"]
     assert client.get("/api/exams/MR3").json()["shift"] == "night"
-
-
-def test_changing_shifts_reprepares_the_real_data_set(db):
-    client = Client()
-    client.post("/api/datasets", {"file": SimpleUploadedFile("e.csv", EXPORT)})
-    assert post_json(client, {"shifts": NEW_SHIFTS}).status_code == 200
-    series = client.get("/api/series?split=shift&period=year").json()
-    # 10:30 early; 21:30 and 06:00 late.
-    assert {s["name"]: s["y"] for s in series["series"]} == {
-        "early": [1],
-        "late": [2],
-    }
-    assert client.get("/api/options").json()["shifts"] == ["early", "late"]
-
-
-# Hand-worked: A4's "Cancelled" is a default cancelled status; A2 and A3 are
-# "Declined" in two spellings, which a site may or may not count as cancelled.
-WITH_STATUS = (
-    b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Name,Exam Status\n"
-    b"01/13/2025 10:30,A1,CT HEAD,Completed\n"
-    b"01/20/2025 10:30,A2,CT HEAD,Declined\n"
-    b"02/03/2025 10:30,A3,XR CHEST,DECLINED \n"
-    b"02/10/2025 10:30,A4,XR CHEST,Cancelled\n"
-    b"02/17/2025 10:30,A5,XR CHEST,\n"
-)
-
-
-def loaded_numbers(client) -> tuple[int, int, list]:
-    summary = client.get("/api/datasets/current").json()
-    series = client.get("/api/series?period=month").json()
-    return summary["rows_loaded"], summary["quality"]["cancelled"], series["series"]
-
-
-def test_changing_cancelled_statuses_rereads_the_current_data_set(db):
-    client = Client()
-    upload = SimpleUploadedFile("statuses.csv", WITH_STATUS)
-    response = client.post("/api/datasets", {"file": upload})
-    assert response.status_code == 201
-    assert (response.json()["rows_read"], response.json()["rows_loaded"]) == (5, 4)
-    assert loaded_numbers(client) == (4, 1, [{"name": "All", "y": [2, 2], "n": [2, 2]}])
-    defaults = preferences.get_cancelled_statuses()
-
-    response = post_json(client, {"cancelled_statuses": [*defaults, "declined"]})
-    assert response.status_code == 200
-
-    assert loaded_numbers(client) == (2, 3, [{"name": "All", "y": [1, 1], "n": [1, 1]}])
-    assert client.get("/api/exams").json()["total"] == 2
-    assert client.get("/api/exams/A2").status_code == 404
-    # The quality report on the Data page counts them too.
-    assert "3 cancelled exams were excluded" in client.get("/data").content.decode()
-
-    # Back to the defaults: the declined exams are counted again.
-    assert post_json(client, {"cancelled_statuses": list(defaults)}).status_code == 200
-    assert loaded_numbers(client)[:2] == (4, 1)
-    assert client.get("/api/exams/A2").status_code == 200
 
 
 ODD_ACCESSIONS = ["CT/2025/001", "MR#2", "XR?3", "US%4", "NM 5", "a/../b"]

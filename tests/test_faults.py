@@ -1,16 +1,11 @@
-"""Faults: a server killed mid-upload, a broken cache, a full disk, two tabs
-uploading at once, a restart. After each, the data set that was current is
-current and its numbers are unchanged, and nothing half-written is left.
+"""Faults of the running app: killed mid-upload, restarted, two tabs at once.
 
-Kills are real (SIGKILL of ``launcher.py`` at the bad moment); the full disk
-is simulated (OSError(ENOSPC) raised where TATviz writes). A full disk gets
-``507 Insufficient Storage`` with ``{"error": "The disk is full: …"}``.
+After each, the data set that was current is current and its numbers are
+unchanged, and nothing half-written is left. Kills are real (SIGKILL of
+``launcher.py`` at the bad moment).
 """
 
-import errno
-import gc
 import http.client
-import logging
 import signal
 import sqlite3
 import threading
@@ -19,37 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _pytest.logging import LogCaptureHandler
-from django.conf import settings
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.db import OperationalError
 
-from exams import store, uploads
-from exams.models import Dataset
-from tests.test_bad_inputs import (
-    GOOD_CSV,
-    DjangoSession,
-    HttpSession,
-    launch_apps,
-    multipart,
-    numbers_of,
-    over_limit,
-)
+from tests.app_sessions import HttpSession, launch_apps, multipart, numbers_of
+from tests.export_files import GOOD_CSV, export_of, over_limit
 
 BIG_MB = 40
 launch = pytest.fixture(launch_apps)
 KILL_TIMEOUT = 30.0
-
-
-def export_of(accessions: range, *, modality: str = "CT") -> bytes:
-    """A small valid export: one exam per accession, 10 minutes to final."""
-    lines = ["Accession,Exam Name,Modality,Complete Time,Final Time"]
-    lines += [
-        f"F{i},{modality} EXAM,{modality},01/13/2025 10:{i % 60:02d},"
-        f"01/13/2025 11:{i % 60:02d}"
-        for i in accessions
-    ]
-    return ("\n".join(lines) + "\n").encode()
 
 
 def database_view(data_dir: Path) -> tuple[set, set, int]:
@@ -250,179 +221,3 @@ def test_tabs_uploading_at_once_each_get_their_own(launch, tmp_path):
         assert_clean(tmp_path)
     finally:
         assert app.stop() == 0
-
-
-# ---- broken cache, in process -------------------------------------------------------
-
-
-def clear_memory() -> None:
-    """Forget the frames held in memory, as a restart would."""
-    store._frames.clear()
-    store.forget_prepared()
-
-
-def same_frame(left: pd.DataFrame, right: pd.DataFrame) -> None:
-    """Assert equal values; an empty category list may change its dtype."""
-
-    def plain(frame):
-        return frame.apply(
-            lambda c: (
-                c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c
-            )
-        )
-
-    pd.testing.assert_frame_equal(plain(left), plain(right))
-
-
-@pytest.mark.parametrize("damage", ["missing", "garbage", "truncated"])
-def test_a_broken_cache_is_rebuilt_from_the_saved_export(db, damage):
-    session = DjangoSession()
-    answer = session.upload([("export.csv", GOOD_CSV)])
-    before = numbers_of(session)
-    dataset = store.get_dataset(answer.json()["id"])
-    original = store.load_frame(dataset).copy()
-    cache = Path(settings.CACHE_DIR) / dataset.cache_name
-    if damage == "missing":
-        cache.unlink()
-    elif damage == "garbage":
-        cache.write_bytes(b"\x00garbage\xff" * 100)
-    else:
-        cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])
-    clear_memory()
-
-    rebuilt = store.load_frame(dataset)
-
-    same_frame(rebuilt, original)
-    same_frame(pd.read_parquet(cache), original)
-    clear_memory()
-    assert numbers_of(session) == before
-
-
-# ---- disk full ----------------------------------------------------------------------
-
-
-def forget_captured_logs() -> None:
-    """Let go of the tracebacks pytest keeps in its captured log records.
-
-    A traceback holds the request, and so Django's spool of the upload, which
-    is deleted when the request goes (a server keeps no such records).
-    """
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, LogCaptureHandler):
-            handler.clear()  # in place: pytest's stash shares the list
-    gc.collect()
-
-
-def disk_full(*_args, **_kwargs):
-    raise OSError(errno.ENOSPC, "No space left on device")
-
-
-class FillingFile:
-    """A file that takes half of what it is given, then finds the disk full."""
-
-    def __init__(self, path, mode):
-        self.handle = open(path, mode)  # noqa: SIM115 (closed in __exit__)
-
-    def write(self, data):
-        self.handle.write(data[: len(data) // 2])
-        disk_full()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
-
-
-def full_at_spool(monkeypatch, settings):
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # spool every upload to tmp/
-    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", disk_full)
-
-
-def full_at_save(monkeypatch, settings):
-    monkeypatch.setattr(uploads, "open", FillingFile, raising=False)
-
-
-def full_at_cache(monkeypatch, settings):
-    def half_then_full(frame, path, **kwargs):
-        Path(path).write_bytes(b"PAR1 half")
-        disk_full()
-
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_full)
-
-
-def database_full(*args, **kwargs):
-    raise OperationalError("database or disk is full")
-
-
-def full_at_database_insert(monkeypatch, settings):
-    monkeypatch.setattr(Dataset, "save", database_full)
-
-
-def full_at_database_update(monkeypatch, settings):
-    insert = Dataset.save
-
-    def save(self, *args, **kwargs):
-        # The summary is written last, after the cache.
-        if self.summary:
-            database_full()
-        return insert(self, *args, **kwargs)
-
-    monkeypatch.setattr(Dataset, "save", save)
-
-
-@pytest.mark.parametrize(
-    "where",
-    [
-        full_at_spool,
-        full_at_save,
-        full_at_cache,
-        full_at_database_insert,
-        full_at_database_update,
-    ],
-)
-def test_a_full_disk_is_a_507_that_changes_nothing(
-    db, settings, tmp_path, monkeypatch, where
-):
-    for name in ("UPLOAD_DIR", "CACHE_DIR", "FILE_UPLOAD_TEMP_DIR"):
-        (tmp_path / name).mkdir()
-        setattr(settings, name, str(tmp_path / name))
-    session = DjangoSession(raise_errors=False)
-    first = session.upload([("first.csv", GOOD_CSV)]).json()
-    before = numbers_of(session)
-    files_before = sorted(p.name for p in tmp_path.rglob("*"))
-    datasets_before = Dataset.objects.count()
-    row = "ACC{},XR CHEST,XR,Routine,ED,DOE,01/13/2025 08:00,01/13/2025 08:20,\n"
-    big = GOOD_CSV + "".join(row.format(i) for i in range(2000, 40000)).encode()
-    where(monkeypatch, settings)
-
-    answer = session.upload([("second.csv", big), ("third.csv", GOOD_CSV)])
-    page = session.upload([("page.csv", big)], url="/upload")
-    forget_captured_logs()
-
-    assert answer.status == 507
-    assert answer.json()["error"].startswith("The disk is full")
-    assert "Free some space" in answer.json()["error"]
-    assert page.status == 507
-    assert b"The disk is full" in page.body
-    monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.rglob("*")) == files_before
-    assert Dataset.objects.count() == datasets_before
-    assert numbers_of(session) == before
-    assert session.get("/api/datasets/current").json()["id"] == first["id"]
-
-
-def test_a_full_disk_when_adding_files_keeps_the_data_set(db, monkeypatch):
-    session = DjangoSession(raise_errors=False)
-    session.upload([("first.csv", GOOD_CSV)])
-    before = numbers_of(session)
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full)
-
-    answer = session.upload(
-        [("more.csv", export_of(range(10)))], url="/api/datasets/current/files"
-    )
-
-    assert answer.status == 507
-    monkeypatch.undo()
-    clear_memory()
-    assert numbers_of(session) == before

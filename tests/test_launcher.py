@@ -22,6 +22,7 @@ import launcher
 from exams import lifecycle, selftest
 from scripts import smoke_exe
 from tatviz import paths, process
+from tests.app_sessions import launcher_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"^TATviz running at http://127\.0\.0\.1:(\d+)/$")
@@ -29,17 +30,6 @@ START_TIMEOUT = 60.0
 # POSIX signals: these tests run on Linux CI; the Windows job stops the exe
 # through the in-app Quit (scripts/smoke_exe.py).
 STOP_SIGNAL = signal.SIGTERM
-
-
-def launcher_argv(data_dir: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        str(ROOT / "launcher.py"),
-        "--no-browser",
-        "--data-dir",
-        str(data_dir),
-        *args,
-    ]
 
 
 @pytest.fixture

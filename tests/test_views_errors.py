@@ -4,17 +4,10 @@ import uuid
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
-
-def url_patterns(patterns=None):
-    """Yield every URLPattern of the project, includes followed."""
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(pattern, URLResolver):
-            yield from url_patterns(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            yield pattern
+from tests.urlconf import url_patterns
 
 
 def concrete_url(pattern: URLPattern) -> str:

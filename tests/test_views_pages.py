@@ -1,95 +1,24 @@
-"""The HTML pages through Django's stack: states, links, errors and escaping.
+"""The HTML pages through Django's stack: states, the dashboard, errors, escaping.
 
-Expected numbers are hand-worked from the tiny export below, or read from
-sample_data/expected.json (written by the generator, not by TATviz).
+Expected numbers are hand-worked from the tiny export in tests/page_helpers.py.
 """
 
-import datetime as dt
-import json
 import re
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from exams.filters import FilterError, parse_query
-from exams.views import presenters
+from tests.client_fixtures import new_client, use_plain_static_storage
+from tests.page_helpers import (
+    EVIL_PHYSICIAN,
+    figure_of,
+    html,
+    load_tiny_export,
+)
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())[
-    "ris_export_sample.csv"
-]
-EVIL_PHYSICIAN = "<script>alert(1)</script>"
-EVIL_EXAM = "XR CHEST </script><script>alert(2)</script>"
-
-# Seed layout, month first (03/15 settles it). Hand-worked:
-# A1 CT Mon 03-03 10:30 day shift: order→complete 90, complete→final 30, total 120
-# A2 XR Mon 03-03 23:30 night: order→complete 90, no final (pending)
-# A3 MR Sat 03-08 08:00 day: 30, 110, 140
-# A4 CT Sat 03-15 01:00 night: 120, final 10 min BEFORE completion (-10), total 110
-# Report TAT median over the valid (30, 110) = 70 min, n = 2.
-# Total TAT median over (120, 140, 110) = 120 min, n = 3.
-TINY_CSV = (
-    "Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
-    "Final Date/Tm,Exam Order Name,Priority,Ordering Physician,Patient Class\r\n"
-    f"03/03/2025 10:30,A1,03/03/2025 09:00,03/03/2025 11:00,CT HEAD WO CONTRAST,"
-    f"STAT,{EVIL_PHYSICIAN},ED\r\n"
-    f'03/03/2025 23:30,A2,03/03/2025 22:00,,{EVIL_EXAM},Routine,"SMITH, JOHN MD",'
-    "Inpatient\r\n"
-    "03/08/2025 08:00,A3,03/08/2025 07:30,03/08/2025 09:50,MRI BRAIN,Urgent,"
-    '"DOE, JANE MD",Outpatient\r\n'
-    "03/15/2025 01:00,A4,03/14/2025 23:00,03/15/2025 00:50,CT CHEST,STAT,"
-    '"DOE, JANE MD",ED\r\n'
-).encode()
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    # The manifest storage needs collectstatic; these tests are about pages.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
-@pytest.fixture
-def client(db):
-    return Client()
-
-
-@pytest.fixture
-def loaded(client):
-    response = client.post(
-        "/api/datasets", {"file": SimpleUploadedFile("tiny.csv", TINY_CSV)}
-    )
-    assert response.status_code == 201, response.content
-    return client
-
-
-@pytest.fixture
-def sample(client):
-    response = client.post("/sample")
-    assert response.status_code == 302
-    return client
-
-
-def html(response) -> str:
-    return response.content.decode()
-
-
-def figure_of(response) -> dict | None:
-    match = re.search(
-        r'<script id="figure-data" type="application/json">(.*?)</script>',
-        html(response),
-        re.S,
-    )
-    assert match, "the page embeds its figure with json_script"
-    return json.loads(match.group(1))
-
+plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
+client = pytest.fixture(new_client)
+loaded = pytest.fixture(load_tiny_export)
 
 # ---- no data yet --------------------------------------------------------------
 
@@ -293,244 +222,10 @@ def test_filter_values_from_the_link_are_escaped(loaded):
     _scripts_are_only_ours(html(response))
 
 
-# ---- drill-down and the exam list ----------------------------------------------
-
-
-def test_drill_turns_bucket_and_series_into_filters(loaded):
-    response = loaded.get(
-        "/exams/drill?period=week&split=modality&modality=CT&modality=XR"
-        "&bucket=2025-03-03&series=CT"
-    )
-    assert response.status_code == 302
-    target = urlsplit(response["Location"])
-    assert target.path == "/exams"
-    query = parse_qs(target.query)
-    assert query["modality"] == ["CT"]
-    assert (query["start"], query["end"]) == (["2025-03-03"], ["2025-03-09"])
-    listed = loaded.get(response["Location"])
-    assert listed.context["total"] == "1"  # A1; A4 is in the next week
-
-
-def test_drill_keeps_a_narrower_date_range(loaded):
-    response = loaded.get(
-        "/exams/drill?period=month&start=2025-03-05&bucket=2025-03&series=All"
-    )
-    query = parse_qs(urlsplit(response["Location"]).query)
-    assert (query["start"], query["end"]) == (["2025-03-05"], ["2025-03-31"])
-    assert "modality" not in query
-
-
-def test_drill_with_a_bad_bucket_is_a_400_page(loaded):
-    response = loaded.get("/exams/drill?period=quarter&bucket=2025-Q7")
-    assert response.status_code == 400
-    assert "2025-Q7" in html(response)
-
-
-def test_exam_list_sorts_by_a_column_and_links_the_reverse(loaded):
-    response = loaded.get("/exams?sort=-order_to_final")
-    rows = response.context["rows"]
-    accession_column = 0
-    assert [r[accession_column]["text"] for r in rows] == ["A3", "A1", "A4", "A2"]
-    header = next(
-        h for h in response.context["headers"] if h["field"] == "order_to_final"
-    )
-    assert header["aria_sort"] == "descending"
-    assert "sort=order_to_final" in header["url"]
-    assert 'aria-sort="descending"' in html(response)
-
-
-def test_exam_list_pages(loaded):
-    response = loaded.get("/exams?page_size=3")
-    assert response.context["first"] == "1" and response.context["last"] == "3"
-    assert "page=2" in response.context["next_url"]
-    second = loaded.get(response.context["next_url"])
-    assert [r[0]["text"] for r in second.context["rows"]] == ["A4"]
-    assert second.context["prev_url"]
-
-
-def test_exam_list_links_the_csv_of_the_same_query(loaded):
-    response = loaded.get("/exams?modality=CT&sort=-complete_to_final")
-    csv_url = response.context["csv_url"]
-    assert csv_url.startswith("/api/exams?")
-    query = parse_qs(urlsplit(csv_url).query)
-    assert query["modality"] == ["CT"] and query["format"] == ["csv"]
-    csv = loaded.get(csv_url)
-    lines = csv.content.decode("utf-8-sig").strip().splitlines()
-    assert len(lines) == 1 + 2
-
-
-def test_pending_quality_link_lists_the_pending_exams(loaded):
-    response = loaded.get("/exams?quality=pending")
-    assert [r[0]["text"] for r in response.context["rows"]] == ["A2"]
-    assert "pending" in response.context["rows"][0][10]["text"]
-    csv = loaded.get(response.context["csv_url"])
-    assert csv["Content-Type"].startswith("text/csv")
-    assert len(csv.content.decode("utf-8-sig").strip().splitlines()) == 2
-
-
-def test_negative_quality_link_lists_final_before_completion(loaded):
-    response = loaded.get("/exams?quality=negative&metric=complete_to_final")
-    assert [r[0]["text"] for r in response.context["rows"]] == ["A4"]
-
-
-def test_unknown_quality_is_a_400(loaded):
-    assert loaded.get("/exams?quality=gremlins").status_code == 400
-
-
-def test_empty_exam_list_explains_itself(loaded):
-    text = html(loaded.get("/exams?modality=NM"))
-    assert "No exams match these filters" in text
-
-
-# ---- upload, sample, data, settings --------------------------------------------
-
-
-def test_upload_without_javascript_redirects_to_the_report(client):
-    response = client.post(
-        "/upload", {"file": SimpleUploadedFile("tiny.csv", TINY_CSV)}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == "/upload?loaded=1"
-    report = client.get("/upload?loaded=1").context["report"]
-    kinds = {item["kind"]: item for item in report["items"]}
-    assert kinds["pending"]["url"].startswith("/exams?quality=pending")
-    assert "quality=negative" in kinds["negative"]["url"]
-
-
-def test_upload_can_add_files_to_the_current_data_set(loaded):
-    more = TINY_CSV.replace(b",A1,", b",B1,").replace(b",A2,", b",B2,")
-    more = more.replace(b",A3,", b",B3,").replace(b",A4,", b",B4,")
-    response = loaded.post(
-        "/upload", {"mode": "add", "file": SimpleUploadedFile("more.csv", more)}
-    )
-    assert response.status_code == 302
-    report = loaded.get(response["Location"]).context["report"]
-    assert report["rows_loaded"] == "8"
-    assert [f["filename"] for f in report["files"]] == ["tiny.csv", "more.csv"]
-
-
-def test_upload_page_offers_adding_once_data_is_loaded(loaded):
-    assert 'value="add"' in html(loaded.get("/upload"))
-
-
-def test_upload_without_javascript_shows_the_error(client):
-    response = client.post("/upload", {"file": SimpleUploadedFile("empty.csv", b"")})
-    assert response.status_code == 400
-    assert "banner-error" in html(response)
-
-
-def test_sample_button_loads_the_sample_and_opens_the_dashboard(client):
-    response = client.post("/sample")
-    assert response["Location"] == "/dashboard"
-    headline = client.get("/dashboard").context["results"]["headline"]
-    assert headline[0]["value"] == f"{EXPECTED['rows_loaded']:,}"
-
-
-def test_sample_report_counts_and_links_match_the_generator(sample):
-    report = sample.get("/upload?loaded=1").context["report"]
-    assert report["rows_loaded"] == f"{EXPECTED['rows_loaded']:,}"
-    pending = next(item for item in report["items"] if item["kind"] == "pending")
-    assert pending["count"] == EXPECTED["pending"]
-    listed = sample.get(pending["url"])
-    # The list shows every exam without a readable final time: the pending
-    # ones plus the few whose final text could not be read as a date.
-    expected = EXPECTED["pending"] + EXPECTED["unparseable"]["finalized_at"]
-    assert listed.context["total"] == f"{expected:,}"
-
-
-def test_presets_count_back_from_the_last_exam(sample):
-    presets = sample.get("/dashboard").context["presets"]
-    last = dt.date.fromisoformat(EXPECTED["completed_last"][:10])
-    by_label = {p["label"]: (p["start"], p["end"]) for p in presets}
-    assert by_label["Last 7 days"] == (last - dt.timedelta(days=6), last)
-    assert by_label["This quarter"] == (dt.date(2025, 10, 1), last)
-    assert by_label["Last quarter"] == (dt.date(2025, 7, 1), dt.date(2025, 9, 30))
-    assert "the last exam in" in html(sample.get("/dashboard"))
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "period=day&split=modality&metric=complete_to_final",
-        "period=day&split=physician&metric=order_to_final&stat=p90",
-        "period=day&split=physician",
-        "period=week&split=physician&metric=complete_ratio",
-    ],
-)
-def test_dashboard_page_stays_small(sample, query):
-    # Plotly's JS is a separate, cached file; the page itself stays light.
-    response = sample.get(f"/dashboard?{query}")
-    assert response.status_code == 200
-    assert len(response.content) < 300_000
-
-
-def test_sample_month_bars_match_the_generator(sample):
-    figure = figure_of(sample.get("/dashboard"))
-    trace = figure["data"][0]
-    assert (
-        dict(zip(trace["x"], trace["y"], strict=True)) == EXPECTED["completed_by_month"]
-    )
-
-
-def test_data_page_lists_the_current_data_set(loaded):
-    rows = loaded.get("/data").context["datasets"]
-    assert len(rows) == 1
-    assert rows[0]["current"] is True
-    assert rows[0]["files"] == ["tiny.csv"]
-
-
-def test_settings_page_shows_the_shifts(client):
-    text = html(client.get("/settings"))
-    for name, start in [("day", "07:00"), ("evening", "15:00"), ("night", "23:00")]:
-        assert f'value="{name}"' in text
-        assert f'value="{start}"' in text
-
-
 def test_nav_marks_the_current_page(loaded):
     text = html(loaded.get("/exams"))
     assert re.search(r'href="/exams" aria-current="page"', text)
     assert 'action="/api/quit"' in text
-
-
-# ---- presenters on their own ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("period", "label", "start", "end"),
-    [
-        ("day", "2025-03-14", "2025-03-14", "2025-03-14"),
-        ("week", "2025-03-10", "2025-03-10", "2025-03-16"),
-        ("month", "2024-02", "2024-02-01", "2024-02-29"),
-        ("quarter", "2025-Q4", "2025-10-01", "2025-12-31"),
-        ("year", "2025", "2025-01-01", "2025-12-31"),
-    ],
-)
-def test_bucket_range(period, label, start, end):
-    assert presenters.bucket_range(label, period) == (
-        dt.date.fromisoformat(start),
-        dt.date.fromisoformat(end),
-    )
-
-
-@pytest.mark.parametrize(
-    ("period", "label"),
-    [
-        ("week", "2025-03-11"),
-        ("month", "2025-13"),
-        ("quarter", "2025-Q0"),
-        ("day", "x"),
-    ],
-)
-def test_bucket_range_refuses_labels_that_are_not_buckets(period, label):
-    with pytest.raises(FilterError, match="bucket"):
-        presenters.bucket_range(label, period)
-
-
-def test_drill_spec_ignores_blank_series():
-    spec = parse_query({"split": ["physician"], "period": ["year"]})
-    chosen = presenters.drill_spec(spec, bucket="2025", series="(blank)")
-    assert chosen.physician == ()
-    assert (chosen.start, chosen.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
 
 def test_unknown_address_is_a_404_page_with_the_nav(client):

@@ -1,0 +1,43 @@
+"""Fixture bodies and readers for tests through Django's test client.
+
+A module registers the bodies it uses, e.g. ``client = pytest.fixture(new_client)``.
+"""
+
+import io
+
+import pandas as pd
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+
+def use_plain_static_storage(settings):
+    """Fixture body (autouse): static files without the manifest."""
+    # The manifest storage needs collectstatic; these tests are about pages
+    # and answers.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+def new_client(db) -> Client:
+    """Fixture body: a new browser session, with the database."""
+    return Client()
+
+
+def load(client, content: bytes) -> Client:
+    response = client.post(
+        "/api/datasets", {"file": SimpleUploadedFile("tiny.csv", content)}
+    )
+    assert response.status_code == 201, response.content
+    return client
+
+
+def exams_csv(client) -> pd.DataFrame:
+    """Return every exam of the current data set, as the CSV download has it."""
+    response = client.get("/api/exams", {"format": "csv", "sort": "accession"})
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
