@@ -346,9 +346,9 @@ def _up_to_date(dataset: Dataset) -> Dataset:
             ) from exc
 
 
-def list_datasets() -> list[Dataset]:
-    """Return the loaded data sets (not those awaiting a mapping), newest first."""
-    return list(Dataset.objects.filter(pending_mapping=False).prefetch_related("files"))
+def list_datasets(*, held: bool = False) -> list[Dataset]:
+    """Return the loaded data sets, newest first (held: those awaiting an answer)."""
+    return list(Dataset.objects.filter(pending_mapping=held).prefetch_related("files"))
 
 
 def get_dataset(dataset_id: str) -> Dataset | None:

@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from exams import store
 from tests.client_fixtures import new_client, use_plain_static_storage
 from tests.page_helpers import TINY_CSV, figure_of, html, load_tiny_export
 
@@ -126,6 +128,32 @@ def test_data_page_lists_the_current_data_set(loaded):
     assert len(rows) == 1
     assert rows[0]["current"] is True
     assert rows[0]["files"] == ["tiny.csv"]
+
+
+def test_data_page_lists_uploads_waiting_for_an_answer_so_they_can_go(client):
+    # A file whose columns are not recognised is kept (held) for the mapping
+    # question; if the user never answers, the Data page must still show it
+    # with a Delete button, and deleting it must remove the saved export.
+    unknown = b"Patient,Note\nSMITH JOHN,x\n"
+    asked = client.post(
+        "/api/datasets", {"file": SimpleUploadedFile("mystery.csv", unknown)}
+    )
+    assert asked.status_code == 422
+    held_id = asked.json()["id"]
+    stored = store.get_dataset(held_id).files.get().stored_name
+    saved = Path(settings.UPLOAD_DIR) / stored
+    assert saved.is_file()
+
+    page = client.get("/data")
+    assert page.context["datasets"] == []
+    assert [r["files"] for r in page.context["held"]] == [["mystery.csv"]]
+    text = html(page)
+    assert "Waiting for an answer" in text
+    assert f'data-delete="{held_id}"' in text
+
+    assert client.delete(f"/api/datasets/{held_id}").status_code == 200
+    assert not saved.exists()
+    assert client.get("/data").context["held"] == []
 
 
 def test_settings_page_shows_the_shifts(client):

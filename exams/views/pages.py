@@ -300,6 +300,11 @@ def data_page(request):
     context["datasets"] = list_presenters.dataset_rows(
         store.list_datasets(), current=dataset
     )
+    # Uploads still waiting for a column or date-order answer hold files too:
+    # the user must see them to delete them.
+    context["held"] = list_presenters.dataset_rows(
+        store.list_datasets(held=True), current=None
+    )
     if dataset is not None:
         context["report"] = _report(request, dataset, just_loaded=False)
     return render(request, "exams/data.html", context)
