@@ -173,6 +173,13 @@ def test_default_targets_follow_domain_md():
     assert exam_targets(frame, default_targets()).tolist() == expected
 
 
+def test_a_missing_field_still_meets_a_rule_that_does_not_ask_for_it():
+    # ED with no priority is the ED rule's (60); STAT with no patient class
+    # is the STAT rule's (60); inpatient with no priority 240; nothing 1440.
+    frame = frame_of([None, "STAT", None, None], ["ED", None, "Inpatient", None])
+    assert exam_targets(frame, default_targets()).tolist() == [60, 60, 240, 1440]
+
+
 def test_first_matching_rule_wins_and_both_fields_must_match():
     targets = Targets(
         rules=(
