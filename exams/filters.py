@@ -96,21 +96,23 @@ def parse_query(
         values[name] = _repeated(query, name)
     values["shift"] = _shifts(values["shift"], shift_names)
     for name, allowed in _CHOICES.items():
-        raw = _single(query, name)
+        raw = query_value(query, name)
         if raw is not None:
             values[name] = _choice(name, raw, allowed)
     for name in ("start", "end"):
-        values[name] = _date(name, _single(query, name))
-    values["target"] = _target(_single(query, "target"))
-    values["page"] = _integer("page", _single(query, "page"), 1, MAX_PAGE, default=1)
+        values[name] = _date(name, query_value(query, name))
+    values["target"] = _target(query_value(query, "target"))
+    values["page"] = _integer(
+        "page", query_value(query, "page"), 1, MAX_PAGE, default=1
+    )
     values["page_size"] = _integer(
         "page_size",
-        _single(query, "page_size"),
+        query_value(query, "page_size"),
         1,
         fields.MAX_PAGE_SIZE,
         default=fields.DEFAULT_PAGE_SIZE,
     )
-    sort = _single(query, "sort")
+    sort = query_value(query, "sort")
     if sort is not None:
         values["sort"] = _sort(sort)
     spec = FilterSpec(**values)
@@ -160,7 +162,8 @@ def _repeated(query: Mapping, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(query_values(query, name)))
 
 
-def _single(query: Mapping, name: str) -> str | None:
+def query_value(query: Mapping, name: str) -> str | None:
+    """Return the last non-blank value of a query parameter, or None."""
     values = query_values(query, name)
     return values[-1] if values else None
 

@@ -87,6 +87,11 @@ def selection_mask(
     return mask
 
 
+def is_ascending(values: np.ndarray) -> bool:
+    """Return True when each value is at least the one before (file order)."""
+    return bool((values[1:] >= values[:-1]).all())
+
+
 def _sorted_day_range(
     frame: pd.DataFrame, *, spec: FilterSpec, time_field: str
 ) -> slice | None:
@@ -100,7 +105,7 @@ def _sorted_day_range(
     if not (spec.start or spec.end) or column not in frame:
         return None
     days = frame[column].to_numpy()
-    if len(days) < 2 or not (days[1:] >= days[:-1]).all():
+    if len(days) < 2 or not is_ascending(days):
         return None
     first = day_number(spec.start) if spec.start else fields.NO_DAY + 1
     lo = int(np.searchsorted(days, first, side="left"))

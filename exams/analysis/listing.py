@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.filtering import apply_filters
+from exams.analysis.filtering import apply_filters, is_ascending
 from exams.filters import FilterSpec
 from exams.shifts import Targets, exam_targets
 
@@ -71,7 +71,7 @@ def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
     column = sort.removeprefix("-")
     keys, missing = _sort_keys(frame[column], column=column)
     descending = sort.startswith("-")
-    if not descending and stop < len(keys) and not missing.any() and _ascending(keys):
+    if not descending and stop < len(keys) and not missing.any() and is_ascending(keys):
         # Exports arrive in completion order: the default sort is then the
         # file order, and the first rows are the page (ties stay in order).
         return np.arange(stop)
@@ -91,10 +91,6 @@ def sort_positions(frame: pd.DataFrame, *, sort: str, stop: int) -> np.ndarray:
     if len(order) < stop:
         order = np.concatenate([order, np.flatnonzero(missing)[: stop - len(order)]])
     return order
-
-
-def _ascending(keys: np.ndarray) -> bool:
-    return bool((keys[1:] >= keys[:-1]).all())
 
 
 def _sort_keys(values: pd.Series, *, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exams import fields
-from exams.filters import FilterError, FilterSpec, parse_query, query_values
+from exams.filters import (
+    FilterError,
+    FilterSpec,
+    parse_query,
+    query_value,
+    query_values,
+)
 from exams.insights.common import INTERVAL_METRICS
 from exams.insights.compare import AGAINST
 from exams.insights.forecast import (
@@ -87,14 +93,9 @@ def parse(
     return InsightQuery(**values)
 
 
-def _single(query: Mapping, name: str) -> str | None:
-    values = query_values(query, name)
-    return values[-1] if values else None
-
-
 def choice(query: Mapping, name: str, allowed: Sequence[str], default: str) -> str:
     """Return the parameter's value if allowed (case ignored), else raise."""
-    raw = _single(query, name)
+    raw = query_value(query, name)
     if raw is None:
         return default
     if raw.lower() not in allowed:
@@ -104,7 +105,7 @@ def choice(query: Mapping, name: str, allowed: Sequence[str], default: str) -> s
 
 def whole_number(query: Mapping, name: str, low: int, high: int, default: int) -> int:
     """Return the parameter as an int from ``low`` to ``high``, else raise."""
-    raw = _single(query, name)
+    raw = query_value(query, name)
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
