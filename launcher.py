@@ -323,7 +323,7 @@ def serve(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def load_sample() -> None:
-    from exams.store import load_sample as load
+    from exams.storage.store import load_sample as load
 
     dataset = load()
     log.info("Sample export loaded as data set %s", dataset.pk)
@@ -341,7 +341,7 @@ def run_app(args: argparse.Namespace) -> int:
         # other program holds now.
         lifecycle.remove_instance(data_dir)
         prepare_database_and_app()
-        from exams import housekeeping
+        from exams.storage import housekeeping
 
         housekeeping.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)
         if args.sample:

@@ -20,8 +20,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exams import analysis, fields
-from exams.filters import parse_query
-from exams.shifts import default_shifts
+from exams.analysis.shifts import default_shifts
+from exams.query.filters import parse_query
 
 MODALITIES = ["XR", "CT", "MR", "US", "NM", "MG", "FL", "IR", "PET"]
 MODALITY_SHARE = [0.45, 0.2, 0.1, 0.12, 0.02, 0.05, 0.02, 0.02, 0.02]

@@ -70,7 +70,7 @@ STEPS = (
 
 
 def _spec(query: str):
-    from exams.filters import parse_query
+    from exams.query.filters import parse_query
 
     return parse_query(parse_qs(query))
 
@@ -119,7 +119,8 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
 
     from django.test import Client
 
-    from exams import analysis, preferences, store
+    from exams import analysis
+    from exams.storage import preferences, store
 
     if export is None:
         export, _ = common.make_export(folder, rows=rows)

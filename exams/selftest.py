@@ -112,7 +112,7 @@ def _is_collected(storage, name: str) -> bool:
 
 def check_sample() -> Iterator[Check]:
     from exams.ingest import IngestError
-    from exams.store import load_sample
+    from exams.storage.store import load_sample
 
     try:
         dataset = load_sample()

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from exams.analysis import build_series, prepare_frame
-from exams.filters import FilterSpec
-from exams.shifts import default_shifts
+from exams.analysis.shifts import default_shifts
+from exams.query.filters import FilterSpec
 
 SMITH, DOE = "SMITH, JOHN MD", "DOE, JANE"
 NAN = math.nan

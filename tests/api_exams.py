@@ -6,8 +6,9 @@ Fixture bodies are plain functions; modules register the ones they use.
 import pandas as pd
 from django.test import Client
 
-from exams import analysis, store
-from exams.shifts import default_shifts
+from exams import analysis
+from exams.analysis.shifts import default_shifts
+from exams.storage import store
 
 # Four exams worked by hand (default shifts):
 # A1 CT ED STAT, completed Mon 2025-01-06 09:30 (day): o→c 30, c→f 60.

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from exams import fields
-from exams.filters import FilterSpec
+from exams.query.filters import FilterSpec
 
 SHIFT_SQL = (
     "CASE WHEN {t} IS NULL THEN NULL "

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from exams.analysis import build_series, compute_series, prepare_frame
-from exams.filters import FilterError, FilterSpec, parse_query
-from exams.shifts import validate_shifts
+from exams.analysis.shifts import validate_shifts
+from exams.query.filters import FilterError, FilterSpec, parse_query
 from tests.analysis_facts import (
     DOE,
     SMITH,

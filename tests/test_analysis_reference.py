@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from exams import fields
 from exams.analysis import build_series, build_summary, prepare_frame
-from exams.filters import FilterSpec
-from exams.shifts import default_shifts
+from exams.analysis.shifts import default_shifts
+from exams.query.filters import FilterSpec
 from tests.duckdb_reference import (
     INTERVAL_SQL,
     connect,

@@ -21,8 +21,8 @@ from exams.analysis import (
     summarize,
     summary_csv,
 )
-from exams.filters import FilterSpec
-from exams.shifts import default_shifts, default_targets
+from exams.analysis.shifts import default_shifts, default_targets
+from exams.query.filters import FilterSpec
 from tests.analysis_facts import (
     DOE,
     FACTS,

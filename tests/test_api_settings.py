@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from exams import preferences, store
+from exams.storage import preferences, store
 from tests.api_exams import EXPORT, client_on_exams, get, prepare_exams
 
 frame = pytest.fixture(prepare_exams)

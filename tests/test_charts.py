@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from exams import charts
+from exams.charts import dashboard as charts
 
 
 def series(metric="volume", stat="median", period="month", x=None, groups=None):

@@ -23,8 +23,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from exams import store
 from exams.models import Dataset
+from exams.storage import store
 from tests.client_fixtures import exams_csv, new_client
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import OperationalError
 
-from exams import store, uploads
 from exams.models import Dataset
+from exams.storage import store, uploads
 from tests.app_sessions import DjangoSession, numbers_of
 from tests.export_files import GOOD_CSV, export_of
 

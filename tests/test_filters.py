@@ -7,7 +7,7 @@ import pytest
 from django.http import QueryDict
 
 from exams import fields
-from exams.filters import FilterError, FilterSpec, parse_query, to_query_string
+from exams.query.filters import FilterError, FilterSpec, parse_query, to_query_string
 
 
 def parse(query: str, **kwargs) -> FilterSpec:

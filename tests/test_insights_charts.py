@@ -1,4 +1,4 @@
-"""Figure builders of the insight views (exams/insights/charts.py).
+"""Figure builders of the insight views (exams/charts/insights.py).
 
 Answers are small hand-made dicts of each endpoint's shape; the tests read
 ``fig.data`` and ``fig.layout``, never HTML.
@@ -6,7 +6,7 @@ Answers are small hand-made dicts of each endpoint's shape; the tests read
 
 import plotly.graph_objects as go
 
-from exams.insights import charts
+from exams.charts import insights as charts
 
 BUCKETS = {
     "metric": "complete_to_final",

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from exams.analysis import prepare_frame
+from exams.analysis.shifts import default_shifts
 from exams.insights import compare
 from exams.insights.compare import DateRange
-from exams.shifts import default_shifts
 
 D = dt.date
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from exams.analysis import prepare_frame
+from exams.analysis.shifts import default_shifts
 from exams.insights import distribution
-from exams.shifts import default_shifts
 
 COMPLETED = pd.Timestamp("2025-03-03 10:00")
 

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from exams.analysis import prepare_frame
+from exams.analysis.shifts import default_shifts
 from exams.insights import heatmap
-from exams.shifts import default_shifts
 
 
 def make_frame(rows: list[tuple[str, float | None]]) -> pd.DataFrame:

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from exams.analysis import prepare_frame
+from exams.analysis.shifts import default_shifts
 from exams.insights import pending
-from exams.shifts import default_shifts
 
 AS_OF = pd.Timestamp("2025-03-10 12:00")
 

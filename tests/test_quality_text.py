@@ -1,6 +1,6 @@
 """The quality report in plain words: each count becomes one sentence."""
 
-from exams.quality_text import describe_quality, quality_items
+from exams.presentation.quality_text import describe_quality, quality_items
 
 SUMMARY = {
     "filename": "jan.csv",

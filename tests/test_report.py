@@ -21,8 +21,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from exams import report
-from exams.filters import FilterSpec
+from exams.presentation import report
+from exams.query.filters import FilterSpec
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE = SAMPLE_DIR / "ris_export_sample.csv"

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from exams import housekeeping, store
 from exams.models import Dataset
+from exams.storage import housekeeping, store
 from tatviz import paths
 from tatviz.settings import _load_secret_key
 from tests.app_sessions import launch_apps, multipart

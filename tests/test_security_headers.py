@@ -7,8 +7,8 @@ import pytest
 from django.templatetags.static import static
 from django.test import Client
 
-from exams import report
 from exams.middleware import CONTENT_SECURITY_POLICY
+from exams.presentation import report
 from tests.security_payload import (
     assert_csp_is_local,
     assert_security_headers,

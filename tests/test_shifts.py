@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from exams import fields
-from exams.shifts import (
+from exams.analysis.shifts import (
     SettingsError,
     Shift,
     TargetRule,

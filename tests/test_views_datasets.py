@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from exams import store
+from exams.storage import store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from exams.filters import FilterError, parse_query
-from exams.views import presenters
+from exams.presentation import presenters
+from exams.query.filters import FilterError, parse_query
 from tests.client_fixtures import new_client, use_plain_static_storage
 from tests.page_helpers import html, load_tiny_export
 

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from exams import store
+from exams.storage import store
 from tests.client_fixtures import new_client, use_plain_static_storage
 from tests.page_helpers import TINY_CSV, figure_of, html, load_tiny_export
 

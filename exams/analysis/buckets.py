@@ -9,7 +9,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.prepare import day_numbers, month_numbers
-from exams.shifts import minute_numbers
+from exams.analysis.shifts import minute_numbers
 
 
 def time_numbers(frame: pd.DataFrame, *, time_field: str, unit: str) -> np.ndarray:

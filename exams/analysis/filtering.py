@@ -8,8 +8,8 @@ import pandas as pd
 from exams import fields
 from exams.analysis.buckets import time_numbers
 from exams.analysis.prepare import day_number, weekday_numbers
-from exams.filters import FilterSpec
-from exams.shifts import matches_any
+from exams.analysis.shifts import matches_any
+from exams.query.filters import FilterSpec
 
 # Query parameter -> column, for the text filters (shift depends on the axis).
 _TEXT_FILTERS = {k: v for k, v in fields.FILTER_FIELDS.items() if k != "shift"}

@@ -5,8 +5,8 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.filtering import apply_filters, is_ascending
-from exams.filters import FilterSpec
-from exams.shifts import Targets, exam_targets
+from exams.analysis.shifts import Targets, exam_targets
+from exams.query.filters import FilterSpec
 
 # Canonical fields, then intervals, then the shift (CONTRACT: "canonical
 # fields + intervals"; the shift is an addition).

@@ -5,7 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.buckets import time_numbers
-from exams.shifts import Shift
+from exams.analysis.shifts import Shift
 
 _OPTION_FIELDS = {
     "modalities": fields.MODALITY,

@@ -5,7 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.quantiles import rank_values
-from exams.shifts import Shift, assign_shifts, minute_numbers
+from exams.analysis.shifts import Shift, assign_shifts, minute_numbers
 
 _NAT = np.iinfo(np.int64).min
 # Each interval's rank among its valid values (int32, -1 when not valid):

@@ -16,8 +16,8 @@ from exams.analysis.groups import (
     shared_categories,
 )
 from exams.analysis.prepare import RANK_COLUMNS
-from exams.filters import FilterError, FilterSpec
-from exams.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.analysis.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.query.filters import FilterError, FilterSpec
 
 # Points (series × buckets) one answer may hold: a day chart split by
 # thousands of physicians would otherwise exhaust memory and the browser.

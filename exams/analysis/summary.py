@@ -8,8 +8,8 @@ from exams.analysis import stats
 from exams.analysis.filtering import selection_mask
 from exams.analysis.groups import display_order, group_codes, group_column
 from exams.analysis.prepare import RANK_COLUMNS
-from exams.filters import FilterSpec
-from exams.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.analysis.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.query.filters import FilterSpec
 
 _STAT_KEYS = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
 # Below this share of the exams, a copy of the selected rows is cheaper to

@@ -12,10 +12,10 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import apply_filters
+from exams.analysis.shifts import Targets, exam_targets
 from exams.insights import compare, distribution, forecast, heatmap, pareto, pending
 from exams.insights.common import InsightError
-from exams.insights.params import InsightQuery
-from exams.shifts import Targets, exam_targets
+from exams.query.params import InsightQuery
 
 
 def exam_limits(frame: pd.DataFrame, *, target: float | None, targets: Targets):

@@ -4,9 +4,9 @@ import functools
 
 from django.http import HttpResponse, JsonResponse
 
-from exams import store
-from exams.filters import FilterError
-from exams.shifts import SettingsError
+from exams.analysis.shifts import SettingsError
+from exams.query.filters import FilterError
+from exams.storage import store
 
 
 def json_error(message: str, *, status: int = 400, **extra) -> JsonResponse:

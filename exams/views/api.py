@@ -10,8 +10,10 @@ import json
 
 from django.http import JsonResponse
 
-from exams import analysis, filters, preferences, store
-from exams.shifts import SettingsError
+from exams import analysis
+from exams.analysis.shifts import SettingsError
+from exams.query import filters
+from exams.storage import preferences, store
 from exams.views._common import api_errors, csv_response, json_error
 from exams.views.errors import require_GET, require_http_methods
 

@@ -5,8 +5,9 @@ import json
 from django.conf import settings
 from django.http import JsonResponse
 
-from exams import ingest, store, uploads
-from exams.answers import Answer
+from exams import ingest
+from exams.storage import store, uploads
+from exams.storage.answers import Answer
 from exams.views._common import json_error
 from exams.views.errors import require_GET, require_http_methods, require_POST
 

@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
 
-from exams import uploads
+from exams.storage import uploads
 
 DISK_FULL = (
     "The disk is full: TATviz could not save what it was given. Free some space "

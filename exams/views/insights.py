@@ -12,11 +12,13 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from exams import preferences, store
-from exams.insights import build, export, pages, params
+from exams.insights import build, export
 from exams.insights.common import InsightError
+from exams.presentation import insight_pages as pages
+from exams.presentation import presenters
+from exams.query import params
 from exams.staticfinders import PLOTLY_JS
-from exams.views import presenters
+from exams.storage import preferences, store
 from exams.views._common import api_errors, csv_response, json_error
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors

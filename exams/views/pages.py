@@ -1,6 +1,6 @@
 """Pages: upload, dashboard, exam list, data sets and settings (HTML).
 
-Each view parses the query once (``exams.filters``), asks ``exams.analysis``
+Each view parses the query once (``exams.query.filters``), asks ``exams.analysis``
 for the numbers and lets ``presenters`` word them. A bad link shows the
 FilterError's message with status 400; with no data set yet, pages send the
 user to the upload page.
@@ -18,10 +18,14 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from exams import analysis, charts, fields, filters, preferences, quality_text, store
-from exams.quality_filter import QUALITY_KINDS, select_quality
+from exams import analysis, fields
+from exams.analysis.quality import QUALITY_KINDS, select_quality
+from exams.charts import dashboard as charts
+from exams.presentation import list_presenters, presenters, quality_text
+from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
-from exams.views import datasets, list_presenters, presenters
+from exams.storage import preferences, store
+from exams.views import datasets
 from exams.views._common import api_errors, csv_response
 from exams.views.errors import require_GET, require_http_methods, require_POST
 

@@ -11,10 +11,13 @@ import datetime as dt
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from exams import charts, fields, filters, preferences, quality_text, report, store
+from exams import fields
+from exams.charts import dashboard as charts
+from exams.charts.insights import distribution_figure, heatmap_figure
 from exams.insights.build import data_days
-from exams.insights.charts import distribution_figure, heatmap_figure
-from exams.views import list_presenters, presenters
+from exams.presentation import list_presenters, presenters, quality_text, report
+from exams.query import filters
+from exams.storage import preferences, store
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams import ingest, store
-from exams.quality_text import describe_quality
+from exams import ingest
+from exams.presentation.quality_text import describe_quality
+from exams.storage import store
 
 
 class Command(BaseCommand):

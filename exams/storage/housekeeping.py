@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from exams import store
 from exams.models import Dataset, DatasetFile
-from exams.uploads import PARTIAL_SUFFIX
+from exams.storage import store
+from exams.storage.uploads import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,13 @@ import datetime as dt
 import json
 from urllib.parse import parse_qsl, urlencode
 
-from exams import fields, filters
-from exams.filters import FilterSpec
-from exams.insights import charts
+from exams import fields
+from exams.charts import insights as charts
 from exams.insights.common import INTERVAL_METRICS
-from exams.insights.headlines import headline_table, minutes, overview_table, share
-from exams.insights.params import InsightQuery
+from exams.presentation.headlines import headline_table, minutes, overview_table, share
+from exams.query import filters
+from exams.query.filters import FilterSpec
+from exams.query.params import InsightQuery
 
 TABS = (
     ("overview", "Overview"),

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from exams import fields
-from exams.models import Preference
-from exams.shifts import (
+from exams.analysis.shifts import (
     SettingsError,
     Shift,
     Targets,
@@ -20,6 +19,7 @@ from exams.shifts import (
     validate_shifts,
     validate_targets,
 )
+from exams.models import Preference
 
 log = logging.getLogger(__name__)
 

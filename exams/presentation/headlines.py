@@ -1,7 +1,7 @@
 """Headline numbers as a person reads them: ``3 h 05 min``, ``+12 (+4.0%)``."""
 
 from exams import fields
-from exams.charts import format_minutes
+from exams.charts.dashboard import format_minutes
 from exams.insights.common import INTERVAL_METRICS
 
 

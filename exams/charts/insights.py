@@ -7,7 +7,7 @@ the view serialises it once. Hover texts always carry n.
 import plotly.graph_objects as go
 
 from exams import fields
-from exams.charts import OKABE_ITO, escape_label
+from exams.charts.dashboard import OKABE_ITO, escape_label
 from exams.insights.common import INTERVAL_METRICS
 from exams.insights.pareto import OTHER_GROUP
 

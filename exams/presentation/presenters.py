@@ -10,9 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from exams import fields, filters
-from exams.charts import MAX_SERIES, format_minutes, shown_series
-from exams.filters import FilterError, FilterSpec
+from exams import fields
+from exams.charts.dashboard import MAX_SERIES, format_minutes, shown_series
+from exams.query import filters
+from exams.query.filters import FilterError, FilterSpec
 
 # Filter parameters in the order a person reads them back.
 _FILTER_LABELS = {

@@ -1,7 +1,7 @@
 """Saving exports in the data dir under generated names, never a browser path.
 
 A saved export is the source of truth of its data set: the Parquet cache and
-the frames in memory are rebuilt from it (`exams.store`).
+the frames in memory are rebuilt from it (`exams.storage.store`).
 """
 
 import errno

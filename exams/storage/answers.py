@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from exams import ingest
 from exams.models import DatasetFile, HeaderMapping
-from exams.uploads import upload_path
+from exams.storage.uploads import upload_path
 
 
 def header_signature(headers: Iterable[str]) -> str:

@@ -21,11 +21,11 @@ import plotly.io as pio
 import plotly.offline
 
 from exams import analysis, fields
-from exams.filters import FilterSpec
+from exams.analysis.shifts import Shift, Targets, format_clock
 from exams.insights.build import exam_limits
 from exams.insights.distribution import bucket_counts
 from exams.insights.heatmap import heatmap
-from exams.shifts import Shift, Targets, format_clock
+from exams.query.filters import FilterSpec
 
 SLOWEST_EXAMS = 10
 PSEUDONYM = "Physician {}"

@@ -1,7 +1,7 @@
 """The insight views' query: the shared filters plus each view's own choices.
 
 The shared ``<filters>`` (and ``stat``, ``target``, ``format``, ``page``,
-``page_size``) are parsed by ``exams.filters.parse_query``; parameters whose
+``page_size``) are parsed by ``exams.query.filters.parse_query``; parameters whose
 vocabulary differs here (``by=exam_name`` for the Pareto view, ``period=`` of
 the forecast …) are taken out first and checked by this module, raising the
 same ``FilterError`` (HTTP 400) naming the value and the allowed ones.
@@ -11,13 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exams import fields
-from exams.filters import (
-    FilterError,
-    FilterSpec,
-    parse_query,
-    query_value,
-    query_values,
-)
 from exams.insights.common import INTERVAL_METRICS
 from exams.insights.compare import AGAINST
 from exams.insights.forecast import (
@@ -27,6 +20,13 @@ from exams.insights.forecast import (
     MAX_HORIZON_WEEKS,
 )
 from exams.insights.pareto import MAX_LIMIT, PARETO_BY
+from exams.query.filters import (
+    FilterError,
+    FilterSpec,
+    parse_query,
+    query_value,
+    query_values,
+)
 
 DISTRIBUTION_BY = ("none", *fields.BY_CHOICES)
 HEATMAP_METRICS = ("volume", *INTERVAL_METRICS)

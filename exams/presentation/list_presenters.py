@@ -8,15 +8,15 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 from exams import fields
-from exams.charts import format_minutes
-from exams.filters import FilterSpec
-from exams.views.presenters import (
+from exams.charts.dashboard import format_minutes
+from exams.presentation.presenters import (
     SHORT_INTERVALS,
     describe_filters,
     number,
     sentence,
     url_for,
 )
+from exams.query.filters import FilterSpec
 
 
 def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:

@@ -1,7 +1,7 @@
 """Where data sets live: the Parquet cache, frames in memory, the current one.
 
 A data set is one or more export files saved in the data dir under generated
-names (`exams.uploads`). Their combined canonical frame is cached as Parquet
+names (`exams.storage.uploads`). Their combined canonical frame is cached as Parquet
 so no request after the upload re-reads a CSV, and the prepared frame of the
 data sets in use is kept in memory so a filter change never re-reads the
 cache. If the cache is missing or corrupt it is rebuilt from the saved
@@ -23,11 +23,12 @@ from pathlib import Path
 import pandas as pd
 from django.conf import settings
 
-from exams import analysis, ingest, preferences
-from exams.answers import Answer, read_files
-from exams.framecache import FrameCache
+from exams import analysis, ingest
 from exams.models import Dataset, DatasetFile, Preference
-from exams.uploads import PARTIAL_SUFFIX, SavedFile, remove_files, save_path
+from exams.storage import preferences
+from exams.storage.answers import Answer, read_files
+from exams.storage.framecache import FrameCache
+from exams.storage.uploads import PARTIAL_SUFFIX, SavedFile, remove_files, save_path
 
 log = logging.getLogger(__name__)
 

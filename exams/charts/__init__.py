@@ -1,0 +1,1 @@
+"""Plotly figures: numbers in, ``plotly.graph_objects.Figure`` out."""

@@ -1,0 +1,1 @@
+"""Words, tables and links: analysis answers → what pages and reports show."""

@@ -1,0 +1,1 @@
+"""Query strings → typed specs: the one parser of every route's parameters."""

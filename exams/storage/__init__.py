@@ -1,0 +1,1 @@
+"""Where data sets live: saved exports, caches, the database's settings."""
