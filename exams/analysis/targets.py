@@ -214,7 +214,26 @@ def _minutes(raw, *, what: str) -> float:
 
 def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Series:
     """Return each exam's target for ``metric``: first matching rule, else default."""
-    rules = [r for r in targets.rules if r.serves(metric)]
+    serving = [r for r in targets.rules if r.serves(metric)]
+    minutes = _first_match(
+        frame,
+        serving,
+        values=[float(r.minutes) for r in serving],
+        otherwise=float(targets.default),
+    )
+    return pd.Series(minutes, index=frame.index, name="target")
+
+
+def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.ndarray:
+    """Return the position in ``targets.rules`` each exam meets first (-1: default)."""
+    positions = [i for i, r in enumerate(targets.rules) if r.serves(metric)]
+    rules = [targets.rules[i] for i in positions]
+    return _first_match(frame, rules, values=positions, otherwise=-1)
+
+
+def _first_match(
+    frame: pd.DataFrame, rules: list[TargetRule], *, values: list, otherwise
+) -> np.ndarray:
     # Per column, group the categories by which rules they satisfy: a handful
     # of classes whatever the number of distinct values, so the decision table
     # stays tiny and every exam is one flat lookup.
@@ -224,12 +243,12 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
         classes.append(codes)
         sizes.append(len(matched))
         representatives.append(matched)
-    table = np.full(sizes, float(targets.default))
+    table = np.full(sizes, otherwise)
     # Apply in reverse so the first matching rule is written last and wins.
     for i in reversed(range(len(rules))):
-        table[np.ix_(*(m[:, i] for m in representatives))] = rules[i].minutes
+        table[np.ix_(*(m[:, i] for m in representatives))] = values[i]
     index = np.ravel_multi_index(classes, sizes) if len(frame) else np.empty(0, int)
-    return pd.Series(table.ravel().take(index), index=frame.index, name="target")
+    return table.ravel().take(index)
 
 
 def interval_targets(
@@ -296,3 +315,44 @@ def describe_rule(rule: TargetRule) -> str:
     ]
     who = ", ".join(parts) or "every exam"
     return f"{who}: {rule.minutes:g} min"
+
+
+def example_targets(
+    frame: pd.DataFrame, targets: Targets, *, limit: int = 6
+) -> list[dict]:
+    """Return the most common kinds of exam with their target on each interval.
+
+    A kind is a (modality, priority, patient class) combination; each entry
+    has those values, ``exams`` (how many) and ``targets``: per interval the
+    ``minutes`` and the ``rule`` (1-based position, None for the default).
+    """
+    columns = [f for f in TARGET_FIELDS if f in frame]
+    if frame.empty or not columns:
+        return []
+    kinds = (
+        frame.groupby(columns, observed=True, dropna=False, sort=False)
+        .size()
+        .sort_values(ascending=False, kind="stable")
+        .head(limit)
+    )
+    examples = kinds.index.to_frame(index=False)
+    for field in TARGET_FIELDS:
+        if field not in examples:
+            examples[field] = None
+    result = []
+    rules = {m: matched_rules(examples, targets, metric=m) for m in fields.INTERVALS}
+    for row, count in enumerate(kinds.to_numpy()):
+        values = {
+            f: None if pd.isna(examples[f].iloc[row]) else str(examples[f].iloc[row])
+            for f in TARGET_FIELDS
+        }
+        per_interval = {}
+        for metric, matched in rules.items():
+            position = int(matched[row])
+            rule = targets.rules[position] if position >= 0 else None
+            per_interval[metric] = {
+                "minutes": rule.minutes if rule else targets.default,
+                "rule": position + 1 if rule else None,
+            }
+        result.append({**values, "exams": int(count), "targets": per_interval})
+    return result

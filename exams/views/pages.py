@@ -21,7 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, charts, fields, filters, preferences, quality_text, store
 from exams.quality_filter import QUALITY_KINDS, select_quality
 from exams.staticfinders import PLOTLY_JS
-from exams.views import datasets, list_presenters, presenters
+from exams.views import datasets, list_presenters, presenters, settings_presenters
 from exams.views._common import api_errors, csv_response
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
@@ -315,6 +315,18 @@ def data_page(request):
 def settings_page(request):
     """Edit shifts and targets (saved through ``POST /api/settings``)."""
     context = {**_base(request, "settings"), "settings": preferences.get_settings()}
+    targets = preferences.get_targets()
+    try:
+        frame = store.current_frame(request)
+    except store.NoDataset:
+        frame = None
+    values = None
+    if frame is not None:
+        values = analysis.options(frame, shifts=preferences.get_shifts())
+    context["targets"] = settings_presenters.target_table(targets, options=values)
+    context["interval_headings"] = settings_presenters.interval_headings()
+    if frame is not None:
+        context["examples"] = settings_presenters.example_rows(frame, targets)
     return render(request, "exams/settings.html", context)
 
 
