@@ -32,6 +32,13 @@
     return { rules: rules, default: fallback };
   }
 
+  function renumber(body) {
+    // Rule numbers follow the order: the examples name rules by number.
+    body.querySelectorAll(".rule-number").forEach(function (cell, index) {
+      cell.textContent = String(index + 1);
+    });
+  }
+
   async function refreshExamples() {
     // The examples are worked out by the server from the saved rules.
     const box = document.getElementById("target-examples");
@@ -88,6 +95,7 @@
       const body = document.getElementById(button.dataset.target);
       const row = template.content.firstElementChild.cloneNode(true);
       body.appendChild(row);
+      renumber(body);
       row.querySelector("input, select").focus();
     });
   });
@@ -95,7 +103,9 @@
   document.addEventListener("click", function (event) {
     const remove = event.target.closest("[data-remove-row]");
     if (remove) {
+      const body = remove.closest("tbody");
       remove.closest("tr").remove();
+      renumber(body);
     }
     const move = event.target.closest("[data-move-row]");
     if (move) {
@@ -103,6 +113,7 @@
       const other = move.dataset.moveRow === "up" ? row.previousElementSibling : row.nextElementSibling;
       if (other) {
         if (move.dataset.moveRow === "up") other.before(row); else other.after(row);
+        renumber(row.parentElement);
         move.focus();
         row.closest("form").querySelector("[data-saved]").hidden = true;
       }
