@@ -139,3 +139,20 @@ def test_heatmap_within_uses_the_interval_asked(client):
     assert cells == [100, 100, 100]  # Mon 09:00 (A1), Mon 23:00 (A2), Sat 16:00 (A3)
     body = get(client, "/api/heatmap?metric=order_to_final&stat=within")[1]
     assert [v for row in body["z"] for v in row if v is not None] == [0, 0]
+
+
+def test_one_exam_carries_its_target_per_interval(client):
+    # A1 is CT ED STAT: the default rules give report TAT 60, else 1440.
+    body = get(client, "/api/exams/A1")[1]
+    assert body["targets"] == {
+        "order_to_complete": 1440,
+        "complete_to_final": 60,
+        "order_to_final": 1440,
+    }
+    assert body["target"] == 60
+    post(client, {"targets": RULES})
+    assert get(client, "/api/exams/A2")[1]["targets"] == {
+        "order_to_complete": 120,
+        "complete_to_final": 100,
+        "order_to_final": 120,
+    }
