@@ -172,15 +172,4 @@ MAX_PAGE_SIZE = 500
 BLANK_GROUP = "(blank)"
 ALL_GROUP = "All"
 
-# Default per-exam targets (minutes) for "% within target" when no target is
-# given (DOMAIN.md): the first rule that matches wins; values are compared
-# case-insensitively with the export's priority / patient class.
-DEFAULT_TARGETS = {
-    "rules": [
-        {"patient_class": ["ED", "Emergency"], "minutes": 60},
-        {"priority": ["STAT"], "minutes": 60},
-        {"patient_class": ["Inpatient", "IP"], "minutes": 240},
-        {"patient_class": ["Outpatient", "OP"], "minutes": 1440},
-    ],
-    "default": 1440,
-}
+# Default per-exam targets: exams/analysis/targets.py (DEFAULT_TARGETS).

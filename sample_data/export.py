@@ -27,6 +27,12 @@ TIME_FIELDS = (
     "preliminary_at",
     "finalized_at",
 )
+# Intervals that need a preliminary report time, counted apart so that the
+# keys above stay what an ingest reports for every layout.
+PRELIMINARY_INTERVALS = {
+    "complete_to_preliminary": ("completed_at", "preliminary_at"),
+    "preliminary_to_final": ("preliminary_at", "finalized_at"),
+}
 SHIFTS = (("day", 7 * 60, 15 * 60), ("evening", 15 * 60, 23 * 60))  # else night
 
 
@@ -42,11 +48,16 @@ class Layout:
     bom: bool = False
     eol: str = "\r\n"
     status_words: tuple[tuple[str, str], ...] = ()  # truth status -> written
+    sources: tuple[tuple[str, str], ...] = ()  # canonical field -> truth column
 
     @property
     def fields(self) -> tuple[str, ...]:
         """Return the canonical fields this layout writes."""
         return tuple(field for _, field in self.columns)
+
+    def source(self, field: str) -> str:
+        """Return the truth column a canonical field is written from."""
+        return dict(self.sources).get(field, field)
 
 
 LAYOUTS = {
@@ -62,6 +73,10 @@ LAYOUTS = {
             ("Priority", "priority"),
             ("Ordering Physician", "ordering_physician"),
             ("Patient Class", "patient_class"),
+            # Added after the first eight, so those columns stay as they were.
+            ("Prelim Date/Tm", "preliminary_at"),
+            ("Reading Radiologist", "reading_radiologist"),
+            ("Exam Location", "location"),
         ),
         date_format="%m/%d/%Y",
         clock_format="%H:%M",
@@ -86,6 +101,8 @@ LAYOUTS = {
         date_format="%Y-%m-%d",
         clock_format="%H:%M:%S",
         bom=True,
+        # Epic names the attending who finalised, not the resident who read.
+        sources=(("reading_radiologist", "signing_radiologist"),),
     ),
     # European Excel: semicolons, Windows-1252, 12-hour clock.
     "cerner": Layout(
@@ -154,7 +171,7 @@ def _cells(rows: pd.DataFrame, field: str, spec: Layout) -> pa.Array:
     # the file's encoding, then gather by index: fast for millions of rows.
     if field in TIME_FIELDS:
         return _time_cells(rows, field, spec)
-    series = rows[field]
+    series = rows[spec.source(field)]
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return _plain_cells(series, spec)
     names = [str(v) for v in series.cat.categories]
@@ -248,7 +265,7 @@ def expected_counts(truth: pd.DataFrame, *, layout: str) -> dict:
     }
     shift_counts["night"] = len(loaded) - sum(shift_counts.values())
     months = completed.dt.strftime("%Y-%m").value_counts().sort_index()
-    missing = {f: int(loaded[f].isna().sum()) for f in spec.fields}
+    missing = {f: int(loaded[spec.source(f)].isna().sum()) for f in spec.fields}
     if "finalized_at" in missing:
         missing["finalized_at"] -= int(unreadable.sum())
     stats = {name: _stats(values) for name, values in intervals.items()}
@@ -283,7 +300,34 @@ def expected_counts(truth: pd.DataFrame, *, layout: str) -> dict:
         "shifts": shift_counts,
         "intervals": stats,
         "median_complete_to_final_minutes": stats["complete_to_final"]["median"],
+        **_staff_counts(loaded, spec),
     }
+
+
+def _staff_counts(loaded: pd.DataFrame, spec: Layout) -> dict:
+    # Only what the layout writes: readers, rooms and preliminary reports.
+    counts = {}
+    if "reading_radiologist" in spec.fields:
+        readers = loaded[spec.source("reading_radiologist")]
+        counts["radiologists"] = _counts(readers)
+        counts["read_by_residents"] = int(
+            readers.astype(str).str.endswith("(RESIDENT)").sum()
+        )
+    if "location" in spec.fields:
+        counts["locations"] = _counts(loaded["location"])
+    if "preliminary_at" in spec.fields:
+        intervals = {
+            name: _minutes(loaded, *ends)
+            for name, ends in PRELIMINARY_INTERVALS.items()
+        }
+        counts["preliminary_reports"] = int(loaded["preliminary_at"].notna().sum())
+        counts["preliminary_negative"] = {
+            name: int((v < 0).sum()) for name, v in intervals.items()
+        }
+        counts["preliminary_intervals"] = {
+            name: _stats(v) for name, v in intervals.items()
+        }
+    return counts
 
 
 def _iso(stamp: pd.Timestamp) -> str | None:

@@ -20,7 +20,7 @@ if __name__ == "__main__" and not __package__:
     # Run as a script: make the sample_data package importable.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sample_data import defects, timing, vocab
+from sample_data import defects, staff, timing, vocab
 from sample_data.export import LAYOUTS, write_export
 
 __all__ = ["BUNDLED", "generate_exams", "write_bundled", "write_export"]
@@ -32,7 +32,9 @@ NAT = np.iinfo(np.int64).min  # numpy's NaT as int64 minutes
 
 EXAM_NAMES = [name for m in vocab.MODALITIES for name, _ in vocab.EXAMS[m]]
 PHYSICIAN_NAMES = [name for c in vocab.CLASSES for name in vocab.PHYSICIANS[c]]
-RADIOLOGIST_NAMES = list(dict.fromkeys(sum(vocab.RADIOLOGISTS.values(), ())))
+ATTENDINGS = list(dict.fromkeys(sum(vocab.RADIOLOGISTS.values(), ())))
+RADIOLOGIST_NAMES = [*ATTENDINGS, *staff.RESIDENTS]
+PORTABLE_EXAM = EXAM_NAMES.index("XR CHEST 1 VIEW PORTABLE")
 STATUSES = ("Final", "Preliminary", "Ended", "Canceled")  # Epic Radiant words
 
 
@@ -71,6 +73,9 @@ def generate_exams(*, rows: int, seed: int, start: date, days: int) -> pd.DataFr
     defects.add_cancellations(rng, exams)
     defects.add_pending(rng, exams, end=cal.end_minute)
     defects.add_bad_times(rng, exams)
+    extra = staff.stream(seed)
+    staff.assign_residents(extra, exams)
+    staff.assign_rooms(extra, exams, portable_exam=PORTABLE_EXAM)
     # Report writers sort by exam time; a cancelled exam sits at its slot.
     order = np.lexsort((exams["accession_number"], exams["completed"]))
     exams = {key: values[order] for key, values in exams.items()}
@@ -109,14 +114,12 @@ def _sample_exams(rng: np.random.Generator, *, cal: timing.Calendar, n: int) -> 
             weights.size, members.size, p=weights / weights.sum()
         )
         offset += weights.size
-        readers = [RADIOLOGIST_NAMES.index(r) for r in vocab.RADIOLOGISTS[name]]
+        readers = [ATTENDINGS.index(r) for r in vocab.RADIOLOGISTS[name]]
         radiologist[members] = np.asarray(readers)[
             rng.integers(0, len(readers), members.size)
         ]
     # Portable films are for patients in a bed, never for outpatients.
-    portable = (exam == EXAM_NAMES.index("XR CHEST 1 VIEW PORTABLE")) & (
-        patient_class == 2
-    )
+    portable = (exam == PORTABLE_EXAM) & (patient_class == 2)
     exam[portable] = EXAM_NAMES.index("XR CHEST 2 VIEWS")
     times = dict(patient_class=patient_class, priority=priority, modality=modality)
     completed = timing.sample_completions(rng=rng, cal=cal, patient_class=patient_class)
@@ -146,7 +149,7 @@ def _sample_exams(rng: np.random.Generator, *, cal: timing.Calendar, n: int) -> 
         exam=exam,
         physician=physician,
         radiologist=radiologist,
-        location=_locations(rng, patient_class=patient_class, modality=modality),
+        department=_departments(rng, patient_class=patient_class, modality=modality),
         ordered=ordered,
         started=started,
         completed=completed,
@@ -157,11 +160,11 @@ def _sample_exams(rng: np.random.Generator, *, cal: timing.Calendar, n: int) -> 
     )
 
 
-def _locations(
+def _departments(
     rng: np.random.Generator, *, patient_class: np.ndarray, modality: np.ndarray
 ) -> np.ndarray:
     code = {m: i for i, m in enumerate(vocab.MODALITIES)}
-    main = vocab.LOCATIONS.index("MAIN RADIOLOGY")
+    main = vocab.DEPARTMENTS.index("MAIN RADIOLOGY")
     imaging_center = (patient_class == 2) & (modality <= code["US"])
     return np.select(
         [
@@ -172,7 +175,7 @@ def _locations(
             imaging_center & (rng.random(modality.size) < 0.55),
         ],
         [
-            vocab.LOCATIONS.index(place)
+            vocab.DEPARTMENTS.index(place)
             for place in (
                 "INTERVENTIONAL RADIOLOGY",
                 "NUCLEAR MEDICINE",
@@ -196,6 +199,10 @@ def _to_frame(
     done = ~cancelled
     signed = done & ~pending
     status = np.select([cancelled, signed, take("prelim_valid")], [3, 0, 1], default=2)
+    # A resident who dictated the preliminary report read the exam; otherwise
+    # the attending who signed it did (nobody yet while it waits unread).
+    attending = np.where(signed, take("radiologist"), -1)
+    resident = np.where(done & take("prelim_valid"), take("resident"), -1)
     first_row = np.full(source.size, -1)
     originals = np.flatnonzero(kind == 0)
     first_row[source[originals]] = originals
@@ -216,9 +223,11 @@ def _to_frame(
             ),
             "patient_class": _labels(take("patient_class"), vocab.CLASSES),
             "reading_radiologist": _labels(
-                np.where(signed, take("radiologist"), -1), RADIOLOGIST_NAMES
+                np.where(resident >= 0, len(ATTENDINGS) + resident, attending),
+                RADIOLOGIST_NAMES,
             ),
-            "location": _labels(take("location"), vocab.LOCATIONS),
+            "signing_radiologist": _labels(attending, RADIOLOGIST_NAMES),
+            "location": _labels(take("room"), staff.ROOM_NAMES),
             "status": _labels(status, STATUSES),
             "is_cancelled": cancelled,
             "is_duplicate_row": kind > 0,

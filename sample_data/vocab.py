@@ -195,7 +195,19 @@ RADIOLOGISTS = {
     "IR": ("BUTLER, MARCUS MD", "SANDERS, JULIA MD"),
     "PET": ("LONG, VICTOR MD",),
 }
-LOCATIONS = (
+# Residents dictate the preliminary reports of ED and overnight work (a
+# teaching hospital); an attending above signs the final. Night-float
+# residents cover 23:00-07:00, the others the ED by day and evening.
+DAY_RESIDENTS = (
+    "PARK, JOON MD (RESIDENT)",
+    "IBRAHIM, LEILA MD (RESIDENT)",
+    "SCHULZ, TOBIAS MD (RESIDENT)",
+    "OKONKWO, ADA MD (RESIDENT)",
+)
+NIGHT_RESIDENTS = ("VARGAS, ELENA MD (RESIDENT)", "MURPHY, LIAM MD (RESIDENT)")
+# Where an exam was done, first as a department (it decides the site), then
+# as the room or scanner within it.
+DEPARTMENTS = (
     "ED IMAGING",
     "MAIN RADIOLOGY",
     "OUTPATIENT IMAGING CENTER",
@@ -203,6 +215,27 @@ LOCATIONS = (
     "NUCLEAR MEDICINE",
     "INTERVENTIONAL RADIOLOGY",
 )
+# Two sites: MAIN (the hospital: ED, inpatients, IR, NM, PET) and NORTH (the
+# outpatient imaging and breast center). Rooms per (site, modality), each
+# used equally often; ED work has its own XR and CT rooms, portable films
+# are taken by the portable unit on the wards and in the ED.
+ROOMS = {
+    ("MAIN", "XR"): ("MAIN XR 1", "MAIN XR 2"),
+    ("MAIN", "CT"): ("MAIN CT 1", "MAIN CT 2"),
+    ("MAIN", "MR"): ("MAIN MR 1", "MAIN MR 2"),
+    ("MAIN", "US"): ("MAIN US 1", "MAIN US 2"),
+    ("MAIN", "NM"): ("MAIN NM 1",),
+    ("MAIN", "FL"): ("MAIN FLUORO 1",),
+    ("MAIN", "IR"): ("MAIN IR 1", "MAIN IR 2"),
+    ("MAIN", "PET"): ("MAIN PET/CT 1",),
+    ("NORTH", "XR"): ("NORTH XR 1",),
+    ("NORTH", "CT"): ("NORTH CT 1",),
+    ("NORTH", "MR"): ("NORTH MR 1",),
+    ("NORTH", "US"): ("NORTH US 1", "NORTH US 2"),
+    ("NORTH", "MG"): ("NORTH MAMMO 1", "NORTH MAMMO 2", "NORTH MAMMO 3"),
+}
+ED_ROOMS = {"XR": "MAIN ED XR", "CT": "MAIN ED CT"}
+PORTABLE_ROOM = "MAIN XR PORTABLE"
 
 # Arrival pattern: relative volume by hour of day (0..23) per patient class.
 HOUR_PROFILES = {

@@ -43,12 +43,18 @@ INTERVAL_SQL = {
     name: f"date_diff('second', {start}, {end}) / 60.0"
     for name, (start, end) in fields.INTERVALS.items()
 }
-# CONTRACT / DOMAIN default targets, case-insensitive.
-TARGET_SQL = """CASE
+# Default targets, case-insensitive: DOMAIN's rules judge report TAT
+# (complete -> final); every other interval gets the 24 h default.
+TARGET_SQL = {
+    name: """CASE
     WHEN lower(trim(patient_class)) IN ('ed', 'emergency') THEN 60
     WHEN lower(trim(priority)) = 'stat' THEN 60
     WHEN lower(trim(patient_class)) IN ('inpatient', 'ip') THEN 240
     ELSE 1440 END"""
+    if name == "complete_to_final"
+    else "1440"
+    for name in fields.INTERVALS
+}
 QUANTILE = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 
 
@@ -80,8 +86,9 @@ def side_sql(spec: FilterSpec, t: str) -> str:
     group = GROUP_SQL[spec.split].format(t=t)
     label = LABEL_SQL[spec.period].format(t=t)
     intervals = ", ".join(f"{sql} AS {name}" for name, sql in INTERVAL_SQL.items())
+    targets = ", ".join(f"{sql} AS target_{name}" for name, sql in TARGET_SQL.items())
     return (
-        f"SELECT {t} AS t, {label} AS label, {group} AS g, {TARGET_SQL} AS target, "
+        f"SELECT {t} AS t, {label} AS label, {group} AS g, {targets}, "
         f"{intervals} FROM exams WHERE {where(spec, t)}"
     )
 
@@ -149,7 +156,7 @@ def _cells(con, spec: FilterSpec, completed: str, ordered: str) -> dict:
         if spec.stat == "mean":
             value = f"avg({v}) FILTER (WHERE {valid})"
         elif spec.stat == "within":
-            limit = spec.target if spec.target is not None else "target"
+            limit = spec.target if spec.target is not None else f"target_{v}"
             value = (
                 f"100.0 * avg(CASE WHEN {v} <= {limit} THEN 1.0 ELSE 0.0 END) "
                 f"FILTER (WHERE {valid})"
@@ -177,9 +184,9 @@ SUMMARY_SQL = """
 
 def reference_summary(con, spec: FilterSpec) -> dict:
     side = side_sql(FilterSpec(**{**spec.__dict__, "split": spec.by}), "completed_at")
-    limit = spec.target if spec.target is not None else "target"
     parts = []
     for v in fields.INTERVALS:
+        limit = spec.target if spec.target is not None else f"target_{v}"
         ok = f"FILTER (WHERE {v} >= 0)"
         parts += [
             f"count(*) {ok}",

@@ -85,7 +85,10 @@ def _statistic(values: list[float], stat: str, limits: list[float]):
     return float(np.quantile(values, q))
 
 
-def _own_target(row) -> float:
+def _own_target(row, metric) -> float:
+    # The default rules judge report TAT; other intervals get the 24 h default.
+    if metric != "complete_to_final":
+        return 1440
     if row["patient_class"] == "ED" or row["priority"] == "STAT":
         return 60
     return {"Inpatient": 240, "Outpatient": 1440}.get(row["patient_class"], 1440)
@@ -130,7 +133,7 @@ def reference_series(metric, stat, period, split, target):
                 ys.append(done / ordered if ordered else None), ns.append(ordered)
             else:
                 rows = [r for r in cell.get("c", []) if r[metric] >= 0]
-                limits = [target or _own_target(r) for r in rows]
+                limits = [target or _own_target(r, metric) for r in rows]
                 ys.append(_statistic([r[metric] for r in rows], stat, limits))
                 ns.append(len(rows))
         result[group] = (ys, ns)

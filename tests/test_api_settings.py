@@ -38,7 +38,8 @@ def test_settings_defaults(client):
         {"name": "night", "start": "23:00", "end": "07:00"},
     ]
     assert body["targets"]["default"] == 1440
-    assert {"priority": ["STAT"], "minutes": 60} in body["targets"]["rules"]
+    stat = {"priority": ["STAT"], "metric": ["complete_to_final"], "minutes": 60}
+    assert stat in body["targets"]["rules"]
     assert "cancelled" in body["cancelled_statuses"]
 
 

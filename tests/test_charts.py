@@ -239,3 +239,21 @@ def test_complete_ratio_has_a_line_at_one():
 )
 def test_format_minutes(minutes, text):
     assert charts.format_minutes(minutes) == text
+
+
+def test_one_target_for_every_exam_draws_its_line():
+    one = {**series(metric="complete_to_final"), "common_target": 240}
+    lines = [s for s in charts.series_figure(one).layout.shapes if s.type == "line"]
+    assert [line.y0 for line in lines] == [240]
+
+
+def test_exams_with_different_targets_say_so_instead_of_a_line():
+    mixed = {**series(metric="complete_to_final"), "common_target": None}
+    fig = charts.series_figure(mixed)
+    assert not [s for s in fig.layout.shapes if s.type == "line"]
+    assert [a.text for a in fig.layout.annotations] == [
+        "Each exam's own target (Settings)"
+    ]
+    # A target in the query still wins over the exams' own.
+    lines = charts.series_figure(mixed, target=45).layout.shapes
+    assert [s.y0 for s in lines if s.type == "line"] == [45]

@@ -358,3 +358,80 @@ def test_cli_runs_as_a_script(tmp_path):
         capture_output=True,
     )
     assert out.read_text(encoding="utf-8").startswith(SEED_HEADER)
+
+
+def test_expected_staff_counts_match_an_independent_parse():
+    e = EXPECTED["ris_export_sample.csv"]
+    _, frame = read_bundled("ris_export_sample.csv")
+    readers = frame["reading_radiologist"]
+    assert readers[readers != ""].value_counts().to_dict() == e["radiologists"]
+    assert readers.str.endswith("(RESIDENT)").sum() == e["read_by_residents"]
+    assert frame["location"].value_counts().to_dict() == e["locations"]
+    assert frame["preliminary_at"].notna().sum() == e["preliminary_reports"]
+    for metric, (start, end) in {
+        "complete_to_preliminary": ("completed_at", "preliminary_at"),
+        "preliminary_to_final": ("preliminary_at", "finalized_at"),
+    }.items():
+        values = minutes(frame, start, end).dropna()
+        stats = e["preliminary_intervals"][metric]
+        assert (values < 0).sum() == e["preliminary_negative"][metric]
+        assert (values >= 0).sum() == stats["n"]
+        assert np.median(values[values >= 0]) == stats["median"]
+
+
+def test_residents_dictate_the_preliminary_reports_of_ed_and_night_work():
+    _, frame = read_bundled("ris_export_sample.csv")
+    resident = frame["reading_radiologist"].str.endswith("(RESIDENT)")
+    prelim = frame["preliminary_at"].notna()
+    # Every preliminary report, and only those, was a resident's read.
+    assert (resident == prelim).all() and prelim.sum() > 300
+    read = frame[resident]
+    assert (read["patient_class"].eq("ED") | read["priority"].eq("STAT")).all()
+    hour = frame["completed_at"].dt.hour
+    night = (hour < 7) | (hour >= 23)
+    eligible = frame["patient_class"].eq("ED") & frame["exam_name"].map(
+        modality_of
+    ).isin(["XR", "CT", "MR", "US"])
+    assert prelim[eligible & night].mean() > 1.5 * prelim[eligible & ~night].mean()
+    night_float = {"VARGAS, ELENA MD (RESIDENT)", "MURPHY, LIAM MD (RESIDENT)"}
+    assert set(read.loc[night[resident], "reading_radiologist"]) == night_float
+    # An exam nobody has read yet has no reader; a signed one always has one.
+    unread = frame["finalized_at"].isna() & ~prelim  # N/A or pending: unread
+    assert frame.loc[unread, "reading_radiologist"].eq("").all()
+    assert frame.loc[~unread, "reading_radiologist"].ne("").all()
+
+
+def test_locations_are_rooms_of_two_sites_per_modality():
+    _, frame = read_bundled("ris_export_sample.csv")
+    site = frame["location"].str.split().str[0]
+    assert set(site) == {"MAIN", "NORTH"}
+    modality = frame["exam_name"].map(modality_of)
+    rooms = frame.groupby(modality)["location"].nunique()
+    assert rooms["XR"] >= 4 and rooms["CT"] >= 4 and rooms["MG"] == 3
+    # Mammograms are done at the outpatient center; ED and ward work at MAIN.
+    assert site[modality == "MG"].eq("NORTH").all()
+    assert site[frame["patient_class"] != "Outpatient"].eq("MAIN").all()
+    ed_ct = frame[(frame["patient_class"] == "ED") & (modality == "CT")]
+    assert ed_ct["location"].eq("MAIN ED CT").all()
+    portable = frame["exam_name"] == "XR CHEST 1 VIEW PORTABLE"
+    assert frame.loc[portable, "location"].eq("MAIN XR PORTABLE").all()
+
+
+def test_epic_names_the_attending_who_finalised():
+    truth = generate_exams(rows=3000, seed=5, **YEAR)
+    text = render_export(truth, layout="epic").decode("utf-8-sig")
+    assert "(RESIDENT)" not in text
+    assert "(RESIDENT)" in render_export(truth, layout="seed").decode("utf-8")
+
+
+def test_reader_and_room_columns_leave_every_other_column_as_it_was(monkeypatch):
+    import sample_data.staff as staff
+
+    def columns(truth: pd.DataFrame) -> pd.DataFrame:
+        return truth.drop(columns=["reading_radiologist", "location"])
+
+    before = generate_exams(rows=3000, seed=6, **YEAR)
+    monkeypatch.setattr(staff, "stream", lambda seed: np.random.default_rng(99))
+    after = generate_exams(rows=3000, seed=6, **YEAR)
+    assert columns(before).equals(columns(after))
+    assert not before["location"].equals(after["location"])

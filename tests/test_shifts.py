@@ -1,4 +1,4 @@
-"""Shift windows and per-exam targets: validation, assignment, matching."""
+"""Shift windows: validation, assignment, matching (targets: test_targets.py)."""
 
 import datetime as dt
 
@@ -10,14 +10,9 @@ from exams import fields
 from exams.analysis.shifts import (
     SettingsError,
     Shift,
-    TargetRule,
-    Targets,
     assign_shifts,
     default_shifts,
-    default_targets,
-    exam_targets,
     validate_shifts,
-    validate_targets,
 )
 
 SHIFTS = default_shifts()
@@ -150,76 +145,4 @@ def test_time_objects_are_accepted():
 def test_unusable_shifts_are_refused_with_a_reason(raw, reason):
     with pytest.raises(SettingsError) as caught:
         validate_shifts(raw)
-    assert reason in str(caught.value)
-
-
-def frame_of(priority, patient_class):
-    return pd.DataFrame(
-        {
-            fields.PRIORITY: pd.Categorical(priority),
-            fields.PATIENT_CLASS: pd.Categorical(patient_class),
-        }
-    )
-
-
-def test_default_targets_follow_domain_md():
-    frame = frame_of(
-        ["STAT", "Routine", "routine", "Stat", "Routine", None, "Urgent", "Routine"],
-        ["Inpatient", "ED", "Inpatient", "Outpatient", "Outpatient", None, "OBS", None],
-    )
-    # STAT beats inpatient; ED 60; inpatient 240; STAT (any case) 60;
-    # outpatient 1440; nothing known → default 1440.
-    expected = [60, 60, 240, 60, 1440, 1440, 1440, 1440]
-    assert exam_targets(frame, default_targets()).tolist() == expected
-
-
-def test_a_missing_field_still_meets_a_rule_that_does_not_ask_for_it():
-    # ED with no priority is the ED rule's (60); STAT with no patient class
-    # is the STAT rule's (60); inpatient with no priority 240; nothing 1440.
-    frame = frame_of([None, "STAT", None, None], ["ED", None, "Inpatient", None])
-    assert exam_targets(frame, default_targets()).tolist() == [60, 60, 240, 1440]
-
-
-def test_first_matching_rule_wins_and_both_fields_must_match():
-    targets = Targets(
-        rules=(
-            TargetRule(minutes=30, priorities=("STAT",), patient_classes=("ED",)),
-            TargetRule(minutes=120, patient_classes=(" ed ",)),
-            TargetRule(minutes=90, patient_classes=("ED",)),
-        ),
-        default=500,
-    )
-    frame = frame_of(["STAT", "Routine", "STAT"], ["ED", "ed", "Inpatient"])
-    assert exam_targets(frame, targets).tolist() == [30, 120, 500]
-
-
-def test_targets_round_trip_through_json():
-    assert validate_targets(default_targets().as_json()) == default_targets()
-    assert validate_targets({"rules": [], "default": 90.5}) == Targets((), 90.5)
-    rule = validate_targets({"rules": [{"priority": "STAT", "minutes": 45}]})
-    assert rule.rules == (TargetRule(minutes=45, priorities=("STAT",)),)
-    assert rule.default == 1440
-
-
-@pytest.mark.parametrize(
-    ("raw", "reason"),
-    [
-        ([], "must be an object"),
-        ({"rules": [], "default": 0}, "positive number of minutes"),
-        ({"rules": [], "default": "60"}, "positive number of minutes"),
-        ({"rules": [], "default": True}, "positive number of minutes"),
-        ({"rules": [], "default": float("inf")}, "positive number of minutes"),
-        ({"rules": {}}, "must be a list"),
-        ({"rules": [{"minutes": 60}]}, "must name a priority or a patient class"),
-        ({"rules": [{"priority": "STAT"}]}, "positive number of minutes"),
-        ({"rules": [{"priority": "STAT", "minutes": -1}]}, "positive number"),
-        ({"rules": [{"priority": 5, "minutes": 60}]}, "text or a list of text"),
-        ({"rules": [{"modality": "CT", "minutes": 60}]}, "unknown key 'modality'"),
-        ({"rules": ["STAT"]}, "must be an object"),
-        ({"goal": 5}, "Unknown target setting 'goal'"),
-    ],
-)
-def test_unusable_targets_are_refused_with_a_reason(raw, reason):
-    with pytest.raises(SettingsError) as caught:
-        validate_targets(raw)
     assert reason in str(caught.value)

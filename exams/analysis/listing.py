@@ -5,7 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.filtering import apply_filters, is_ascending
-from exams.analysis.shifts import Targets, exam_targets
+from exams.analysis.targets import Targets, exam_targets
 from exams.query.filters import FilterSpec
 
 # Canonical fields, then intervals, then the shift (CONTRACT: "canonical
@@ -143,7 +143,11 @@ def _json_column(frame: pd.DataFrame, name: str) -> list:
 def exam_detail(
     frame: pd.DataFrame, *, accession: str, targets: Targets | None = None
 ) -> dict | None:
-    """Return one exam by accession (with its shifts and target), or None."""
+    """Return one exam by accession (with its shifts and targets), or None.
+
+    ``targets`` holds the exam's target per interval; ``target`` repeats
+    the report-turnaround one (complete -> final).
+    """
     found = (frame[fields.ACCESSION] == accession).to_numpy(dtype=bool, na_value=False)
     positions = np.flatnonzero(found)
     if not len(positions):
@@ -151,5 +155,9 @@ def exam_detail(
     exam = frame.iloc[positions[:1]]
     row = exam_rows(exam, columns=DETAIL_FIELDS)[0]
     if targets is not None:
-        row["target"] = exam_targets(exam, targets).iloc[0].item()
+        row["targets"] = {
+            metric: exam_targets(exam, targets, metric=metric).iloc[0].item()
+            for metric in fields.INTERVALS
+        }
+        row["target"] = row["targets"]["complete_to_final"]
     return row

@@ -16,7 +16,13 @@ from exams.analysis.groups import (
     shared_categories,
 )
 from exams.analysis.prepare import RANK_COLUMNS
-from exams.analysis.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.analysis.targets import (
+    TARGET_FIELDS,
+    Targets,
+    common_target,
+    default_targets,
+    exam_targets,
+)
 from exams.query.filters import FilterError, FilterSpec
 
 # Points (series × buckets) one answer may hold: a day chart split by
@@ -110,7 +116,9 @@ def compute_series(
     else:
         limits = target
         if stat == "within" and target is None:
-            limits = exam_targets(frame, targets or default_targets()).to_numpy()
+            limits = exam_targets(
+                frame, targets or default_targets(), metric=metric
+            ).to_numpy()
         sides = [
             _interval_side(
                 frame, period=period, split=split, metric=metric, limits=limits
@@ -128,6 +136,11 @@ def compute_series(
             "negative": sum(s.negative for s in sides),
         },
     }
+    if metric in fields.INTERVALS and target is None:
+        # The chart draws a target line only when one target judges them all.
+        result["common_target"] = common_target(
+            frame, targets or default_targets(), metric=metric
+        )
     if split == "none" and not result["series"]:
         result["series"] = [{"name": fields.ALL_GROUP, "y": [], "n": []}]
     return result

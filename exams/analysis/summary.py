@@ -8,7 +8,12 @@ from exams.analysis import stats
 from exams.analysis.filtering import selection_mask
 from exams.analysis.groups import display_order, group_codes, group_column
 from exams.analysis.prepare import RANK_COLUMNS
-from exams.analysis.shifts import TARGET_FIELDS, Targets, default_targets, exam_targets
+from exams.analysis.targets import (
+    TARGET_FIELDS,
+    Targets,
+    default_targets,
+    exam_targets,
+)
 from exams.query.filters import FilterSpec
 
 _STAT_KEYS = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
@@ -60,11 +65,13 @@ def summarize(
         codes = np.where(rows, codes, size)
     exams = stats.counts(codes, size=size)
     order = display_order(groups.names, exams > 0, column=column)
-    limits = target
-    if target is None:
-        limits = exam_targets(frame, targets or default_targets()).to_numpy()
     tables = {}
     for metric in fields.INTERVALS:
+        limits = target
+        if target is None:
+            limits = exam_targets(
+                frame, targets or default_targets(), metric=metric
+            ).to_numpy()
         values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
         ranks = None
         if RANK_COLUMNS[metric] in frame:

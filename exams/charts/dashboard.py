@@ -47,7 +47,9 @@ def series_figure(
 
     Counts are bars (stacked when split), statistics are lines with markers.
     ``target`` (minutes) is drawn as a horizontal line on a minutes axis;
-    ``goal_percent`` likewise on a "% within target" axis.
+    ``goal_percent`` likewise on a "% within target" axis. Without a
+    ``target``, the series' ``common_target`` is drawn when one target applies
+    to all its exams; when they differ, the chart says so instead.
     """
     metric = series["metric"]
     stat = series.get("stat", "median")
@@ -64,7 +66,15 @@ def series_figure(
     # add_hline re-validate every earlier shape, which made a year of
     # weekend bands take ~0.5 s.
     shapes = weekend_shapes(x) if series.get("period") == "day" else []
+    own_targets = False
+    if target is None and "common_target" in series:
+        # Without a target in the query each exam has its own: one line only
+        # when a single target applies to every exam of the chart.
+        target = series["common_target"]
+        own_targets = target is None and stat != "within"
     line = _reference_line(metric, stat, target=target, goal_percent=goal_percent)
+    if own_targets:
+        fig.update_layout(annotations=[_note("Each exam's own target (Settings)")])
     if line is not None:
         value, label = line
         shapes.append(
@@ -205,6 +215,20 @@ def format_minutes(minutes: float | None) -> str:
         return f"{sign}{hours} h {mins:02d} min"
     days, hours = divmod(hours, 24)
     return f"{sign}{days} d {hours} h"
+
+
+def _note(text: str) -> dict:
+    return {
+        "text": text,
+        "font": {"color": TARGET_COLOUR},
+        "showarrow": False,
+        "x": 0,
+        "xanchor": "left",
+        "xref": "x domain",
+        "y": 1,
+        "yanchor": "bottom",
+        "yref": "y domain",
+    }
 
 
 def _reference_line(

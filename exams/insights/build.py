@@ -12,17 +12,34 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import apply_filters
-from exams.analysis.shifts import Targets, exam_targets
+from exams.analysis.targets import Targets, interval_targets
 from exams.insights import compare, distribution, forecast, heatmap, pareto, pending
 from exams.insights.common import InsightError
 from exams.query.params import InsightQuery
 
 
-def exam_limits(frame: pd.DataFrame, *, target: float | None, targets: Targets):
-    """Return each exam's target in minutes: ``target`` if given, else its own."""
-    if target is not None:
-        return pd.Series(float(target), index=frame.index)
-    return exam_targets(frame, targets)
+def exam_limits(
+    frame: pd.DataFrame,
+    *,
+    target: float | None,
+    targets: Targets,
+    metric: str = "complete_to_final",
+) -> pd.Series:
+    """Return each exam's target for ``metric``: ``target`` if given, else its own.
+
+    Pending exams are judged against their report-turnaround target (the default).
+    """
+    return interval_targets(frame, target=target, targets=targets, metric=metric)
+
+
+def interval_limits(
+    frame: pd.DataFrame, *, target: float | None, targets: Targets
+) -> dict[str, pd.Series]:
+    """Return ``exam_limits`` for every interval, by metric."""
+    return {
+        metric: exam_limits(frame, target=target, targets=targets, metric=metric)
+        for metric in fields.INTERVALS
+    }
 
 
 def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
@@ -51,7 +68,9 @@ def build_heatmap(
 ) -> dict:
     """Return the weekday × hour grid of volume or an interval statistic."""
     selected = apply_filters(frame, spec=query.spec)
-    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    limits = exam_limits(
+        selected, target=query.spec.target, targets=targets, metric=query.metric
+    )
     result = heatmap.heatmap(
         selected, metric=query.metric, stat=query.spec.stat, targets=limits
     )
@@ -78,7 +97,7 @@ def build_compare(
         last_day=days[1],
     )
     selected = _undated(frame, query)
-    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    limits = interval_limits(selected, target=query.spec.target, targets=targets)
     return compare.compare(
         selected,
         current=current,
@@ -96,7 +115,7 @@ def build_overview(
     if days is None:
         raise InsightError("The data set has no completion dates.")
     selected = _undated(frame, query)
-    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    limits = interval_limits(selected, target=query.spec.target, targets=targets)
     return compare.overview(selected, last_day=days[1], targets=limits)
 
 

@@ -16,6 +16,7 @@ Ranges are whole days of ``completed_at``, both ends inclusive.
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,6 +35,13 @@ AGAINST = ("previous", "last_year")
 DEFAULT_DAYS = 28
 OVERVIEW_WINDOWS = (7, 28)
 _DAY = dt.timedelta(days=1)
+# Each exam's target in minutes: one series for every interval, or one per
+# interval (targets are set per interval).
+Limits = pd.Series | Mapping[str, pd.Series]
+
+
+def _for(targets: Limits, metric: str) -> pd.Series:
+    return targets[metric] if isinstance(targets, Mapping) else targets
 
 
 @dataclass(frozen=True)
@@ -112,12 +120,13 @@ def in_range(frame: pd.DataFrame, span: DateRange) -> pd.DataFrame:
     return frame[(times >= low) & (times < high)]
 
 
-def headline(frame: pd.DataFrame, *, span: DateRange, targets: pd.Series) -> dict:
+def headline(frame: pd.DataFrame, *, span: DateRange, targets: Limits) -> dict:
     """Return exams, pending, median and % within target of each interval.
 
     ``pending`` counts exams completed in the range with no final report in
     the export; ``within`` is the percentage of exams with a valid interval at
-    or under their own target (``targets``, minutes per exam).
+    or under their own target (``targets``: minutes per exam, or such a
+    series per interval).
     """
     exams = in_range(frame, span)
     intervals = {}
@@ -126,7 +135,9 @@ def headline(frame: pd.DataFrame, *, span: DateRange, targets: pd.Series) -> dic
         intervals[metric] = {
             "median": clean(statistic(values, stat="median"), 2),
             "n": int(values.size),
-            "within": clean(statistic(values, stat="within", targets=targets), 2),
+            "within": clean(
+                statistic(values, stat="within", targets=_for(targets, metric)), 2
+            ),
         }
     return {
         **span.as_json(),
@@ -171,7 +182,7 @@ def compare(
     *,
     current: DateRange,
     against: str,
-    targets: pd.Series,
+    targets: Limits,
     default_range: bool = False,
 ) -> dict:
     """Return the headline numbers of ``current`` and its comparison range."""
@@ -196,7 +207,7 @@ def overview(
     frame: pd.DataFrame,
     *,
     last_day: dt.date,
-    targets: pd.Series,
+    targets: Limits,
     windows: tuple[int, ...] = OVERVIEW_WINDOWS,
 ) -> dict:
     """Return the last 7 and 28 days (to ``last_day``) against the days before."""

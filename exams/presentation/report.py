@@ -21,7 +21,8 @@ import plotly.io as pio
 import plotly.offline
 
 from exams import analysis, fields
-from exams.analysis.shifts import Shift, Targets, format_clock
+from exams.analysis.shifts import Shift, format_clock
+from exams.analysis.targets import Targets, describe_rule
 from exams.insights.build import exam_limits
 from exams.insights.distribution import bucket_counts
 from exams.insights.heatmap import heatmap
@@ -99,7 +100,9 @@ def gather_report(
         frame, spec=dataclasses.replace(spec, by=by), targets=targets
     )
     heat_metric = spec.metric if spec.metric in fields.INTERVALS else "volume"
-    limits = exam_limits(selected, target=spec.target, targets=targets)
+    limits = exam_limits(
+        selected, target=spec.target, targets=targets, metric=heat_metric
+    )
     grid = heatmap(selected, metric=heat_metric, stat=spec.stat, targets=limits)
     slowest = analysis.list_exams(
         selected, page=1, page_size=SLOWEST_EXAMS, sort=f"-{interval}"
@@ -289,23 +292,10 @@ def _target_words(targets: Targets, target: float | None) -> str:
     head = "The share of exams (0–100%) with a valid interval at or under the target: "
     if target is not None:
         return head + f"{target:g} minutes for every exam in this report."
-    rules = []
-    for rule in targets.rules:
-        who = " and ".join(
-            part
-            for part in (
-                "priority " + " / ".join(rule.priorities) if rule.priorities else "",
-                "patient class " + " / ".join(rule.patient_classes)
-                if rule.patient_classes
-                else "",
-            )
-            if part
-        )
-        rules.append(f"{who}: {rule.minutes:g} min")
-    listed = "; ".join(rules)
+    listed = "; ".join(describe_rule(rule) for rule in targets.rules)
     return (
         head
-        + "each exam's own target, the first rule that fits"
+        + "each exam's own target for that interval, the first rule that fits"
         + (f" ({listed})" if listed else "")
         + f", otherwise {targets.default:g} min."
     )

@@ -10,13 +10,11 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from exams import fields
-from exams.analysis.shifts import (
-    SettingsError,
-    Shift,
+from exams.analysis.shifts import SettingsError, Shift, default_shifts, validate_shifts
+from exams.analysis.targets import (
     Targets,
-    default_shifts,
     default_targets,
-    validate_shifts,
+    read_stored_targets,
     validate_targets,
 )
 from exams.models import Preference
@@ -48,8 +46,8 @@ def get_shifts() -> tuple[Shift, ...]:
 
 
 def get_targets() -> Targets:
-    """Return the configured per-exam targets (DOMAIN.md defaults when unset)."""
-    return _read(TARGETS_KEY, validate_targets, default_targets)
+    """Return the configured target rules (the defaults when unset)."""
+    return _read(TARGETS_KEY, read_stored_targets, default_targets)
 
 
 def get_cancelled_statuses() -> tuple[str, ...]:

@@ -21,7 +21,12 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, fields
 from exams.analysis.quality import QUALITY_KINDS, select_quality
 from exams.charts import dashboard as charts
-from exams.presentation import list_presenters, presenters, quality_text
+from exams.presentation import (
+    list_presenters,
+    presenters,
+    quality_text,
+    settings_presenters,
+)
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -319,6 +324,18 @@ def data_page(request):
 def settings_page(request):
     """Edit shifts and targets (saved through ``POST /api/settings``)."""
     context = {**_base(request, "settings"), "settings": preferences.get_settings()}
+    targets = preferences.get_targets()
+    try:
+        frame = store.current_frame(request)
+    except store.NoDataset:
+        frame = None
+    values = None
+    if frame is not None:
+        values = analysis.options(frame, shifts=preferences.get_shifts())
+    context["targets"] = settings_presenters.target_table(targets, options=values)
+    context["interval_headings"] = settings_presenters.interval_headings()
+    if frame is not None:
+        context["examples"] = settings_presenters.example_rows(frame, targets)
     return render(request, "exams/settings.html", context)
 
 

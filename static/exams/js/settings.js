@@ -3,8 +3,9 @@
 (function () {
   "use strict";
 
-  function splitList(text) {
-    return text.split(",").map(function (v) { return v.trim(); }).filter(Boolean);
+  function durationOf(hours, minutes) {
+    // Hours and minutes as typed; an empty box counts as zero.
+    return Number(hours.value || 0) * 60 + Number(minutes.value || 0);
   }
 
   function readShifts(form) {
@@ -20,14 +21,33 @@
   function readTargets(form) {
     const rules = Array.from(form.querySelectorAll("tr.target-row")).map(function (row) {
       const rule = {};
-      const priorities = splitList(row.querySelector("[name=priority]").value);
-      const classes = splitList(row.querySelector("[name=patient_class]").value);
-      if (priorities.length) rule.priority = priorities;
-      if (classes.length) rule.patient_class = classes;
-      rule.minutes = Number(row.querySelector("[name=minutes]").value);
+      // Each option's value is a JSON list of the values it stands for.
+      row.querySelectorAll("select").forEach(function (select) {
+        if (select.value) rule[select.name] = JSON.parse(select.value);
+      });
+      rule.minutes = durationOf(row.querySelector("[name=hours]"), row.querySelector("[name=minutes]"));
       return rule;
     });
-    return { rules: rules, default: Number(form.querySelector("#default-target").value) };
+    const fallback = durationOf(form.querySelector("#default-hours"), form.querySelector("#default-minutes"));
+    return { rules: rules, default: fallback };
+  }
+
+  function renumber(body) {
+    // Rule numbers follow the order: the examples name rules by number.
+    body.querySelectorAll(".rule-number").forEach(function (cell, index) {
+      cell.textContent = String(index + 1);
+    });
+  }
+
+  async function refreshExamples() {
+    // The examples are worked out by the server from the saved rules.
+    const box = document.getElementById("target-examples");
+    if (!box) return;
+    const response = await fetch(window.location.pathname, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("target-examples");
+    if (fresh) box.replaceChildren(...fresh.childNodes);
   }
 
   function readStatuses(form) {
@@ -55,6 +75,7 @@
       const result = await window.TATviz.request("POST", "/api/settings", body);
       if (result.ok) {
         savedBox.hidden = false;
+        if (key === "targets") refreshExamples();
         form.querySelectorAll("[aria-invalid]").forEach(function (el) {
           el.removeAttribute("aria-invalid");
         });
@@ -74,14 +95,28 @@
       const body = document.getElementById(button.dataset.target);
       const row = template.content.firstElementChild.cloneNode(true);
       body.appendChild(row);
-      row.querySelector("input").focus();
+      renumber(body);
+      row.querySelector("input, select").focus();
     });
   });
 
   document.addEventListener("click", function (event) {
     const remove = event.target.closest("[data-remove-row]");
     if (remove) {
+      const body = remove.closest("tbody");
       remove.closest("tr").remove();
+      renumber(body);
+    }
+    const move = event.target.closest("[data-move-row]");
+    if (move) {
+      const row = move.closest("tr");
+      const other = move.dataset.moveRow === "up" ? row.previousElementSibling : row.nextElementSibling;
+      if (other) {
+        if (move.dataset.moveRow === "up") other.before(row); else other.after(row);
+        renumber(row.parentElement);
+        move.focus();
+        row.closest("form").querySelector("[data-saved]").hidden = true;
+      }
     }
   });
 })();

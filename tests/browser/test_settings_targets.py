@@ -1,0 +1,94 @@
+"""The Settings targets table in a real Chromium: add a rule, move it to the
+top, remove one, save, see the examples follow, reload and find it kept."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sample_data.vocab import EXAM_PREFIXES
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "ris_export_sample.csv"
+
+
+def ct_stat_ed_exams() -> int:
+    """Count the sample's loaded CT STAT ED exams with pandas, not the app."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    loaded = raw.drop_duplicates("Order Procedure Accession")
+    modality = loaded["Exam Order Name"].str.split().str[0].map(EXAM_PREFIXES)
+    return int(
+        (
+            (modality == "CT")
+            & (loaded["Priority"] == "STAT")
+            & (loaded["Patient Class"] == "ED")
+        ).sum()
+    )
+
+
+def rule_rows(page):
+    return page.locator("#target-rows tr.target-row")
+
+
+def test_add_reorder_remove_save_and_reload_a_target_rule(visit):
+    page = visit.page
+    page.goto(visit.app.url)
+    page.click("#sample-button")
+    page.wait_for_url("**/dashboard")
+    page.goto(visit.app.url + "settings")
+    rows = rule_rows(page)
+    assert rows.count() == 4
+
+    page.click("#targets-form [data-add-row]")
+    assert rows.count() == 5
+    new = rows.nth(4)
+    new.locator("select[name=modality]").select_option(label="CT")
+    new.locator("select[name=metric]").select_option(
+        label="Complete → final (report TAT)"
+    )
+    new.locator("input[name=hours]").fill("0")
+    new.locator("input[name=minutes]").fill("45")
+    for _ in range(4):
+        rows.nth(4 - _).locator("[data-move-row=up]").click()
+    assert rows.nth(0).locator("select[name=modality]").input_value() == '["CT"]'
+    numbers = page.locator("#target-rows .rule-number").all_inner_texts()
+    assert numbers == ["1", "2", "3", "4", "5"]
+    # The outpatient rule (now fifth) goes.
+    rows.nth(4).locator("[data-remove-row]").click()
+    assert rows.count() == 4
+
+    page.click("#targets-form button[type=submit]")
+    page.locator("#targets-form [data-saved]").wait_for(state="visible")
+    example = (
+        page.locator(".examples-table tbody tr")
+        .filter(has=page.locator("td", has_text="CT"))
+        .filter(has=page.locator("td", has_text="STAT"))
+        .filter(has=page.locator("td", has_text="ED"))
+    )
+    example.locator("td", has_text="45 min (rule 1)").wait_for()
+    cells = example.locator("td").all_inner_texts()
+    assert cells[:4] == ["CT", "STAT", "ED", f"{ct_stat_ed_exams():,}"]
+    visit.shot("targets")
+
+    page.reload()
+    assert rows.count() == 4
+    first = rows.nth(0)
+    assert first.locator("select[name=modality]").input_value() == '["CT"]'
+    assert first.locator("select[name=metric]").input_value() == (
+        '["complete_to_final"]'
+    )
+    assert first.locator("input[name=hours]").input_value() == "0"
+    assert first.locator("input[name=minutes]").input_value() == "45"
+    saved = page.request.get(visit.app.url + "api/settings").json()["targets"]
+    assert saved["rules"][0] == {
+        "modality": ["CT"],
+        "metric": ["complete_to_final"],
+        "minutes": 45,
+    }
+    assert [r.get("patient_class") for r in saved["rules"][1:]] == [
+        ["ED", "Emergency"],
+        None,
+        ["Inpatient", "IP"],
+    ]
+    assert not visit.watch.errors and not visit.watch.outside
