@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from exams import analysis, charts, fields, filters, preferences, quality_text, store
+from exams.ingest.chain import CHAIN, parse_pair
 from exams.quality_filter import QUALITY_KINDS, select_quality
 from exams.staticfinders import PLOTLY_JS
 from exams.views import datasets, list_presenters, presenters
@@ -275,7 +276,7 @@ def exam_list(request):
         raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
     selected = analysis.apply_filters(store.current_frame(request), spec=spec)
     if quality:
-        selected = select_quality(selected, kind=quality, metric=spec.metric)
+        selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":
         text = analysis.exams_csv(selected, sort=spec.sort)
         return csv_response(text, filename="tatviz-exams.csv")
@@ -285,10 +286,30 @@ def exam_list(request):
     context = {
         **_base(request, "exams"),
         **list_presenters.exam_page(
-            page, spec=spec, quality=quality, columns=LIST_COLUMNS
+            page,
+            spec=spec,
+            quality=quality,
+            columns=LIST_COLUMNS,
+            pair=request.GET.get("pair", ""),
         ),
     }
     return render(request, "exams/exam_list.html", context)
+
+
+def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
+    """Return the exams of one quality finding; a bad ``pair`` is a FilterError."""
+    pair = request.GET.get("pair", "")
+    if kind == "out_of_order" and parse_pair(pair) is None:
+        wanted = "two times in chain order joined by '>', e.g. started_at>completed_at"
+        raise filters.FilterError("pair", pair, f"{wanted} ({', '.join(CHAIN)})")
+    quality = store.current_dataset(request).summary.get("quality", {})
+    return select_quality(
+        selected,
+        kind=kind,
+        metric=spec.metric,
+        pair=pair,
+        date_only=quality.get("date_only", {}),
+    )
 
 
 @require_GET
