@@ -54,10 +54,10 @@ class Pair:
 
 def _split(header: str) -> tuple[str | None, tuple[str, ...]]:
     tokens = header_tokens(header)
-    parts = _PARTS & set(tokens)
+    parts = sorted(_PARTS & set(tokens))
     if len(parts) != 1:
         return None, tokens
-    return parts.pop(), tuple(t for t in tokens if t not in _PARTS)
+    return parts[0], tuple(t for t in tokens if t not in _PARTS)
 
 
 def _partner(headers: Sequence[str], position: int) -> int | None:

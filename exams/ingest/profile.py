@@ -55,9 +55,9 @@ class ValueProfile:
     counts: dict[str, int]  # value → rows, first seen first
 
     def common(self, n: int = _SHOWN) -> list[str]:
-        """Return up to ``n`` most common values (a tie: first seen first)."""
-        ranked = sorted(self.counts, key=lambda v: -self.counts[v])
-        return ranked[:n]
+        """Return the ``n`` most common values (a tie: first seen), as first seen."""
+        ranked = sorted(self.counts, key=lambda v: -self.counts[v])[:n]
+        return [v for v in self.counts if v in set(ranked)]
 
     def shown(self) -> str:
         """Return the most common values for a sentence: "Pre/During/Post"."""
@@ -127,7 +127,8 @@ def check_text(
             continue
         profile = profile_text(text[name])
         filled = profile.rows > 1 and profile.present == profile.rows
-        if filled and len(profile.counts) == 1:
+        # "Stat" and "STAT" are one value (`spelling`).
+        if filled and len({spelling_key(v) for v in profile.counts}) == 1:
             notes.append(
                 f"'{columns[name]}' ({fields.FIELD_LABELS[name].lower()}) "
                 f"has the same value, {profile.shown()}, in every row: "
