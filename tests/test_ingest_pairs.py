@@ -1,7 +1,11 @@
 """Date and time of day in two columns become one timestamp; dates alone are
 never read as if they had a time (pure)."""
 
+import datetime as dt
+import io
+
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -269,3 +273,35 @@ def test_combined_files_keep_the_date_only_field():
     assert quality["date_only"] == {"completed_at": 2}
     assert frame["complete_to_final"].iloc[0] == 60.0
     assert frame["complete_to_final"].iloc[1:].isna().all()
+
+
+def test_a_workbook_with_date_cells_and_time_cells():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Accession", "Modality", "Exam Date", "Exam Time", "Final Date/Tm"])
+    sheet.append(
+        [
+            "A1",
+            "CT",
+            dt.datetime(2024, 1, 2),
+            dt.time(9, 30),
+            dt.datetime(2024, 1, 2, 10),
+        ]
+    )
+    sheet.append(
+        [
+            "A2",
+            "CT",
+            dt.date(2024, 1, 3),
+            dt.time(23, 55),
+            dt.datetime(2024, 1, 4, 0, 5),
+        ]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = read_export(buffer.getvalue(), filename="book.xlsx")
+    assert list(result.frame["completed_at"]) == [
+        ts("2024-01-02 09:30"),
+        ts("2024-01-03 23:55"),
+    ]
+    assert list(result.frame["complete_to_final"]) == [30.0, 10.0]

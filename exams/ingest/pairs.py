@@ -147,18 +147,24 @@ def time_of_day(values: pa.ChunkedArray) -> np.ndarray:
     return lookup[codes]
 
 
-def is_date_only(seconds: np.ndarray, formats: Sequence[DateFormat]) -> bool:
+def is_date_only(
+    seconds: np.ndarray,
+    formats: Sequence[DateFormat],
+    *,
+    evidence: int = _MIDNIGHT_EVIDENCE,
+) -> bool:
     """Return whether a column's dates carry no time of day.
 
     Either a format it was read with has no time (``2024-01-02``), or every
-    date is at midnight (``2024-01-02 00:00``, as spreadsheets write dates).
+    date is at midnight (``2024-01-02 00:00``, as spreadsheets write dates)
+    and there are at least ``evidence`` of them.
     """
     valid = seconds[seconds != NAT]
     if not valid.size:
         return False
     if any(f.family != "serial" and "%H" not in f.strptime for f in formats):
         return True
-    return valid.size >= _MIDNIGHT_EVIDENCE and not (valid % _DAY).any()
+    return valid.size >= evidence and not (valid % _DAY).any()
 
 
 def combine(
@@ -211,7 +217,8 @@ def join_pairs(
             continue
         paired.add(pair.field)
         dated = seconds[pair.field]
-        if not is_date_only(dated, formats[pair.field]):
+        # The names already pair it with a time column: one midnight will do.
+        if not is_date_only(dated, formats[pair.field], evidence=1):
             notes.append(
                 f"'{pair.time_header}' was not combined with "
                 f"'{pair.date_header}': that column already has times of day."
