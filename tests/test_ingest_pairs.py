@@ -305,3 +305,24 @@ def test_a_workbook_with_date_cells_and_time_cells():
         ts("2024-01-03 23:55"),
     ]
     assert list(result.frame["complete_to_final"]) == [30.0, 10.0]
+
+
+def test_a_time_column_of_whole_timestamps_replaces_its_date_column():
+    # Epic Clarity: ORDERING_DATE is a date, ORDER_TIME a full timestamp.
+    data = export(
+        "Accession,Modality,Order Date,Order Time,Exam Complete Date/Tm",
+        "A1,CT,01/15/2024,01/15/2024 08:10,01/15/2024 09:00",
+        "A2,CT,01/16/2024,01/16/2024 22:40,01/16/2024 23:00",
+    )
+    result = read_export(data, filename="epic.csv")
+    assert result.columns["ordered_at"] == "Order Time"
+    assert list(result.frame["ordered_at"]) == [
+        ts("2024-01-15 08:10"),
+        ts("2024-01-16 22:40"),
+    ]
+    assert list(result.frame["order_to_complete"]) == [50.0, 20.0]
+    assert result.quality["date_only"] == {}
+    assert (
+        "'Order Time' holds dates with times of day: used for Ordered "
+        "(ordered_at) instead of 'Order Date'." in result.notes
+    )

@@ -228,7 +228,12 @@ def _read_times(
         present[f] = _present(values)
         empty[f] = values.null_count == len(values)
     date_only, pair_notes = pairs.join_pairs(
-        found_pairs, text=text, seconds=seconds, formats=formats
+        found_pairs,
+        text=text,
+        seconds=seconds,
+        present=present,
+        formats=formats,
+        columns=columns,
     )
     notes.extend(pair_notes)
     if (seconds[fields.COMPLETED_AT] == dates.NAT).all():

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest.dates import NAT, DateFormat
+from exams.ingest.dates import NAT, DateFormat, detect_formats, parse_dates
 from exams.ingest.headers import header_tokens
 
 _DAY = 86_400
@@ -197,18 +197,40 @@ def combine(
     return out, note
 
 
+def _full_timestamps(
+    values: pa.ChunkedArray, *, like: Sequence[DateFormat], present: np.ndarray
+) -> tuple[np.ndarray, tuple[DateFormat, ...]] | None:
+    """Return the column read as dates with times (Epic's ``ORDER_TIME``), or None.
+
+    Read in the day/month order of its date column; None unless most values
+    are dates and they carry times.
+    """
+    order = "dmy" if any(f.day_first for f in like) else "mdy"
+    plain = values.cast(pa.string())
+    found, _ = detect_formats({"time": plain}, date_order=order)
+    read = parse_dates(plain, found["time"])
+    if (read != NAT).sum() < TIME_SHARE * present.sum():
+        return None
+    if is_date_only(read, found["time"], evidence=1):
+        return None
+    return read, found["time"]
+
+
 def join_pairs(
     pairs: Sequence[Pair],
     *,
     text: dict[str, pa.ChunkedArray],
     seconds: dict[str, np.ndarray],
-    formats: Mapping[str, Sequence[DateFormat]],
+    present: dict[str, np.ndarray],
+    formats: dict[str, tuple[DateFormat, ...]],
+    columns: dict[str, str],
 ) -> tuple[set[str], list[str]]:
     """Join each confirmed pair in ``seconds``; return the date-only fields and notes.
 
-    The time columns are taken out of ``text``. A field is date-only when
-    its column has dates without times and no time column completes them
-    all.
+    The time columns are taken out of ``text``. A "time" column that holds
+    whole timestamps replaces its date column (``columns``, ``seconds``,
+    ``present`` and ``formats`` follow). A field is date-only when its
+    column has dates without times and no time column completes them all.
     """
     date_only, notes, paired = set(), [], set()
     for pair in pairs:
@@ -224,9 +246,22 @@ def join_pairs(
                 f"'{pair.date_header}': that column already has times of day."
             )
             continue
-        present = np.asarray(pc.is_valid(clock_text).to_numpy(zero_copy_only=False))
+        written = np.asarray(pc.is_valid(clock_text).to_numpy(zero_copy_only=False))
         clock = time_of_day(clock_text)
-        joined, note = combine(pair, date_seconds=dated, clock=clock, present=present)
+        joined, note = combine(pair, date_seconds=dated, clock=clock, present=written)
+        if joined is None:
+            whole = _full_timestamps(
+                clock_text, like=formats[pair.field], present=written
+            )
+            if whole is not None:
+                seconds[pair.field], formats[pair.field] = whole
+                present[pair.field], columns[pair.field] = written, pair.time_header
+                notes.append(
+                    f"'{pair.time_header}' holds dates with times of day: used "
+                    f"for {fields.FIELD_LABELS[pair.field]} ({pair.field}) "
+                    f"instead of '{pair.date_header}'."
+                )
+                continue
         notes.append(note)
         if joined is not None:
             seconds[pair.field] = joined
