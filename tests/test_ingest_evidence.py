@@ -5,7 +5,7 @@ import pytest
 
 from exams import fields
 from exams.ingest import read_export
-from exams.ingest.profile import profile_text, status_share
+from exams.ingest.profile import profile_text, status_share, time_of_day_share
 from exams.quality_text import describe_quality
 
 
@@ -171,3 +171,12 @@ def test_evidence_notes_reach_the_quality_report():
     )
     assert any("'ai_status' not used as the exam status" in line for line in lines)
     assert fields.STATUS not in result.columns
+
+
+def test_a_profile_answers_questions_about_its_values():
+    profile = profile_text(
+        pa.chunked_array([["09:30", "9:31 PM", "Stat", "STAT", "09:30", None]])
+    )
+    assert profile.values() == 3  # 09:30, 9:31 PM, Stat/STAT
+    assert time_of_day_share(profile) == 3 / 5
+    assert profile.share(lambda v: v.isupper()) == 2 / 5  # STAT, 9:31 PM

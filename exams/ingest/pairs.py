@@ -123,6 +123,11 @@ def _clock_seconds(text: str) -> int:
     return hour * 3600 + minute * 60 + second
 
 
+def is_time_of_day(text: str) -> bool:
+    """Return whether ``text`` is a time of day ("09:30", "7:05 PM", "093007")."""
+    return _clock_seconds(text) >= 0
+
+
 def time_of_day(values: pa.ChunkedArray) -> np.ndarray:
     """Return seconds after midnight per row; -1 where empty or not a time.
 

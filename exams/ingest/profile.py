@@ -9,7 +9,7 @@ checked against that profile; what was decided and why becomes a note.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from exams import fields
 from exams.ingest.dates import NAT
+from exams.ingest.pairs import is_time_of_day
 from exams.ingest.spelling import spelling_key
 
 
@@ -59,6 +60,19 @@ class ValueProfile:
         ranked = sorted(self.counts, key=lambda v: -self.counts[v])[:n]
         return [v for v in self.counts if v in set(ranked)]
 
+    def share(self, test: Callable[[str], bool]) -> float:
+        """Return the share of filled rows whose value passes ``test``.
+
+        Each distinct value is tested once; an empty column passes.
+        """
+        if not self.present:
+            return 1.0
+        return sum(n for v, n in self.counts.items() if test(v)) / self.present
+
+    def values(self) -> int:
+        """Return how many values it holds, spellings merged (`spelling`)."""
+        return len({spelling_key(v) for v in self.counts})
+
     def shown(self) -> str:
         """Return the most common values for a sentence: "Pre/During/Post"."""
         more = "/…" if len(self.counts) > _SHOWN else ""
@@ -90,11 +104,13 @@ def _status_like(value: str, cancelled: frozenset[str]) -> bool:
 
 def status_share(profile: ValueProfile, *, cancelled_statuses: Iterable[str]) -> float:
     """Return the share of filled rows whose value reads as an exam status."""
-    if not profile.present:
-        return 1.0
     cancelled = frozenset(spelling_key(s) for s in cancelled_statuses if s)
-    like = sum(n for v, n in profile.counts.items() if _status_like(v, cancelled))
-    return like / profile.present
+    return profile.share(lambda v: _status_like(v, cancelled))
+
+
+def time_of_day_share(profile: ValueProfile) -> float:
+    """Return the share of filled rows whose value is a time of day (`pairs`)."""
+    return profile.share(is_time_of_day)
 
 
 def check_text(
@@ -128,7 +144,7 @@ def check_text(
         profile = profile_text(text[name])
         filled = profile.rows > 1 and profile.present == profile.rows
         # "Stat" and "STAT" are one value (`spelling`).
-        if filled and len({spelling_key(v) for v in profile.counts}) == 1:
+        if filled and profile.values() == 1:
             notes.append(
                 f"'{columns[name]}' ({fields.FIELD_LABELS[name].lower()}) "
                 f"has the same value, {profile.shown()}, in every row: "
