@@ -185,6 +185,16 @@ def test_the_exam_list_lists_a_pair(client):
         "/exams", {"quality": "out_of_order", "pair": "started_at>completed_at"}
     )
     assert [r[0]["text"] for r in response.context["rows"]] == ["A2"]
+    # Both times of the pair are shown, in chain order.
+    labels = [h["label"] for h in response.context["headers"]]
+    assert labels[labels.index("Ordered") : labels.index("Final") + 1] == [
+        "Ordered",
+        "Started",
+        "Completed",
+        "Final",
+    ]
+    started = labels.index("Started")
+    assert response.context["rows"][0][started]["text"] == "2024-01-15 09:10"
     assert "pair=started_at%3Ecompleted_at" in response.context["csv_url"]
 
 

@@ -289,11 +289,23 @@ def exam_list(request):
             page,
             spec=spec,
             quality=quality,
-            columns=LIST_COLUMNS,
+            columns=_list_columns(request.GET.get("pair", "")),
             pair=request.GET.get("pair", ""),
         ),
     }
     return render(request, "exams/exam_list.html", context)
+
+
+def _list_columns(pair: str) -> tuple[str, ...]:
+    """Return the list's columns, with both times of an out-of-order pair."""
+    ends = parse_pair(pair) or ()
+    if all(f in LIST_COLUMNS for f in ends):
+        return LIST_COLUMNS
+    times = [f for f in CHAIN if f in LIST_COLUMNS or f in ends]
+    # The list's times are one run, ordered → completed → final.
+    first = LIST_COLUMNS.index(fields.ORDERED_AT)
+    last = LIST_COLUMNS.index(fields.FINALIZED_AT)
+    return (*LIST_COLUMNS[:first], *times, *LIST_COLUMNS[last + 1 :])
 
 
 def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
