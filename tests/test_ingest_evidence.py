@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 
 from exams import fields
-from exams.ingest import read_export
+from exams.ingest import NeedsMapping, read_export
 from exams.ingest.profile import profile_text, status_share, time_of_day_share
 from exams.quality_text import describe_quality
 
@@ -180,3 +180,38 @@ def test_a_profile_answers_questions_about_its_values():
     assert profile.values() == 3  # 09:30, 9:31 PM, Stat/STAT
     assert time_of_day_share(profile) == 3 / 5
     assert profile.share(lambda v: v.isupper()) == 2 / 5  # STAT, 9:31 PM
+
+
+MOSTLY_NOT_COMPLETION = export(
+    "Accession,Modality,Exam Complete Date/Tm,Final Date/Tm",
+    "A1,CT,see final,2024-01-02 10:00",
+    "A2,CT,n/a,2024-01-02 11:00",
+    "A3,CT,2024-01-02 09:00,2024-01-02 12:00",
+)
+
+
+def test_a_guessed_completion_column_of_mostly_non_dates_asks_which_column():
+    with pytest.raises(NeedsMapping) as raised:
+        read_export(MOSTLY_NOT_COMPLETION, filename="odd.csv")
+    assert raised.value.message == (
+        "The column 'Exam Complete Date/Tm' looked like the exam completion "
+        "time, but only 1 of its 3 values are dates. Choose the column that "
+        "holds the exam completed date/time."
+    )
+    assert raised.value.headers == [
+        "Accession",
+        "Modality",
+        "Exam Complete Date/Tm",
+        "Final Date/Tm",
+    ]
+    assert "completed_at" not in raised.value.guesses
+
+
+def test_a_completion_column_the_user_chose_is_read_and_counted():
+    result = read_export(
+        MOSTLY_NOT_COMPLETION,
+        filename="odd.csv",
+        mapping={"completed_at": "Exam Complete Date/Tm"},
+    )
+    assert result.quality["unparseable"]["completed_at"] == 2
+    assert len(result.frame) == 3

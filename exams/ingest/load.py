@@ -322,6 +322,14 @@ def read_export(
         automatic=automatic,
     )
     notes.extend(date_notes)
+    if fields.COMPLETED_AT in automatic:
+        profile.require_readable_completion(
+            seconds[fields.COMPLETED_AT],
+            present[fields.COMPLETED_AT],
+            header=columns[fields.COMPLETED_AT],
+            headers=list(headers),
+            columns=columns,
+        )
     dropped, text_notes = profile.check_text(
         text,
         columns=columns,

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from exams import fields
 from exams.ingest.dates import NAT
+from exams.ingest.errors import NeedsMapping
 from exams.ingest.pairs import is_time_of_day
 from exams.ingest.spelling import spelling_key
 
@@ -188,3 +189,27 @@ def check_dates(
                 "values are dates; the others are counted as unreadable."
             )
     return dropped, notes
+
+
+def require_readable_completion(
+    seconds: np.ndarray,
+    present: np.ndarray,
+    *,
+    header: str,
+    headers: list[str],
+    columns: Mapping[str, str],
+) -> None:
+    """Raise `NeedsMapping` when a guessed completion column is mostly not dates.
+
+    A column someone chose is kept (its unreadable values are counted).
+    """
+    written = int(present.sum())
+    readable = int((seconds != NAT).sum())
+    if written and readable < DATE_SHARE * written:
+        raise NeedsMapping(
+            f"The column '{header}' looked like the exam completion time, but "
+            f"only {readable:,} of its {written:,} values are dates. Choose the "
+            "column that holds the exam completed date/time.",
+            headers=headers,
+            guesses={f: h for f, h in columns.items() if h != header},
+        )
