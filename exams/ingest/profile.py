@@ -163,8 +163,8 @@ def check_dates(
 ) -> tuple[list[str], list[str]]:
     """Return the time fields to drop and notes: mostly unreadable as dates.
 
-    The completion time is never dropped here (without it there is no data
-    set; a file with none readable is refused earlier).
+    The completion time is never dropped here: without it there is no data
+    set (`require_readable_completion` asks for another column instead).
     """
     automatic = set(automatic)
     dropped, notes = [], []
