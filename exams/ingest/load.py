@@ -108,7 +108,8 @@ def _collect(
         raise
     columns, found_pairs = pairs.find_pairs(headers=found.headers, columns=columns)
     collected = Collector(
-        {**columns, **{p.time_key: p.time_header for p in found_pairs}}
+        {**columns, **{p.time_key: p.time_header for p in found_pairs}},
+        strings=[p.time_key for p in found_pairs],
     )
     notes = list(found.notes)
     if isinstance(found, RawTable):

@@ -10,7 +10,6 @@ other column times of day. The two become one timestamp, for the field
 either was mapped to (the completion time first, as it is required).
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,12 +25,15 @@ _DAY = 86_400
 _PARTS = frozenset({"date", "time"})
 # 09:30, 9:30:07, 09:30:07.123, 9:30 PM; DICOM TM 0930, 093007, 093007.123;
 # Excel's time-only cells written on its day zero (1899-12-30 09:30:00).
-_CLOCK = re.compile(
-    r"(?:(?:1899-12-3[01]|1900-01-0[01])[ T])?"
+# Read by Arrow (RE2) over the whole column: no Python per value.
+_CLOCK = (
+    r"^(?:(?:1899-12-3[01]|1900-01-0[01])[ T])?"
     r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:[.,]\d+)?"
-    r"(?:\s*(?P<ampm>[AaPp][Mm]))?"
+    r"\s*(?P<ampm>[AaPp][Mm])?$"
 )
-_DICOM = re.compile(r"(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?(?:\.\d+)?")
+_DICOM = r"^(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?(?:\.\d+)?(?P<ampm>)$"
+# Longer columns are read over their distinct values.
+_DISTINCT_FIRST = 1000
 # Below this share of readable times of day, the column is not a time column.
 TIME_SHARE = 0.8
 # Fewer values than this at midnight can be chance, not a date-only column.
@@ -106,50 +108,50 @@ def find_pairs(
     return ordered, pairs
 
 
-def _clock_seconds(text: str) -> int:
-    """Return the time of day in seconds, or -1 when ``text`` is not one."""
-    match = _CLOCK.fullmatch(text) or _DICOM.fullmatch(text)
-    if match is None:
-        return -1
-    hour, minute = int(match["H"]), int(match["M"])
-    second = int(match["S"] or 0)
-    ampm = (match.groupdict().get("ampm") or "").upper()
-    if ampm:
-        if not 1 <= hour <= 12:
-            return -1
-        hour = hour % 12 + (12 if ampm == "PM" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return -1
-    return hour * 3600 + minute * 60 + second
-
-
-def is_time_of_day(text: str) -> bool:
-    """Return whether ``text`` is a time of day ("09:30", "7:05 PM", "093007")."""
-    return _clock_seconds(text) >= 0
-
-
-def time_of_day(values: pa.ChunkedArray) -> np.ndarray:
-    """Return seconds after midnight per row; -1 where empty or not a time.
-
-    Each distinct text is read once (a day has at most 86,400 of them).
-    """
-    encoded = values
-    if not pa.types.is_dictionary(values.type):
-        encoded = pc.dictionary_encode(values)
-    encoded = pa.chunked_array(encoded.chunks, encoded.type).unify_dictionaries()
-    if not encoded.num_chunks:
-        return np.full(0, -1, dtype=np.int64)
-    words = encoded.chunk(0).dictionary.to_pylist()
-    lookup = np.array([_clock_seconds(str(w)) for w in words] + [-1], np.int64)
-    codes = np.concatenate(
-        [
-            pc.fill_null(chunk.indices, len(words))
-            .to_numpy(zero_copy_only=False)
-            .astype(np.int64)
-            for chunk in encoded.chunks
-        ]
+def _number(found: pa.Array, name: str) -> np.ndarray:
+    """Return a group of ``found`` as integers; 0 where it is empty or missing."""
+    text = pc.struct_field(found, name)
+    text = pc.if_else(pc.equal(text, ""), "0", text)
+    return np.asarray(
+        pc.fill_null(pc.cast(text, pa.int64()), 0).to_numpy(zero_copy_only=False)
     )
-    return lookup[codes]
+
+
+def _clock_seconds(values: pa.Array, pattern: str) -> np.ndarray:
+    """Return seconds after midnight where ``pattern`` reads a valid time, else -1."""
+    found = pc.extract_regex(values, pattern)
+    matched = np.asarray(pc.is_valid(found).to_numpy(zero_copy_only=False))
+    hour, minute, second = (_number(found, p) for p in ("H", "M", "S"))
+    ampm = pc.fill_null(pc.utf8_upper(pc.struct_field(found, "ampm")), "")
+    pm = np.asarray(pc.equal(ampm, "PM").to_numpy(zero_copy_only=False))
+    twelve = pm | np.asarray(pc.equal(ampm, "AM").to_numpy(zero_copy_only=False))
+    valid = matched & (minute <= 59) & (second <= 59)
+    valid &= np.where(twelve, (hour >= 1) & (hour <= 12), hour <= 23)
+    hour = np.where(twelve, hour % 12 + np.where(pm, 12, 0), hour)
+    return np.where(valid, hour * 3600 + minute * 60 + second, -1)
+
+
+def time_of_day(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return seconds after midnight per row; -1 where empty or not a time."""
+    if isinstance(values, pa.ChunkedArray):
+        values = (
+            values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
+        )
+    if not pa.types.is_dictionary(values.type) and len(values) > _DISTINCT_FIRST:
+        # A day has at most 86,400 times: read each distinct text once.
+        values = pc.dictionary_encode(values)
+    if pa.types.is_dictionary(values.type):
+        words = _read_clock(values.dictionary)
+        codes = pc.fill_null(values.indices, -1).to_numpy(zero_copy_only=False)
+        codes = np.asarray(codes, dtype=np.int64)
+        return np.where(codes >= 0, words[np.maximum(codes, 0)], -1)
+    return _read_clock(values)
+
+
+def _read_clock(values: pa.Array) -> np.ndarray:
+    clock = _clock_seconds(values, _CLOCK)
+    dicom = _clock_seconds(values, _DICOM)
+    return np.where(clock >= 0, clock, dicom).astype(np.int64)
 
 
 def is_date_only(

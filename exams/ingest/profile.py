@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from exams import fields
 from exams.ingest.dates import NAT
 from exams.ingest.errors import NeedsMapping
-from exams.ingest.pairs import is_time_of_day
+from exams.ingest.pairs import time_of_day
 from exams.ingest.spelling import spelling_key
 
 
@@ -111,7 +111,11 @@ def status_share(profile: ValueProfile, *, cancelled_statuses: Iterable[str]) ->
 
 def time_of_day_share(profile: ValueProfile) -> float:
     """Return the share of filled rows whose value is a time of day (`pairs`)."""
-    return profile.share(is_time_of_day)
+    if not profile.present:
+        return 1.0
+    seconds = time_of_day(pa.array(list(profile.counts), pa.string()))
+    rows = np.fromiter(profile.counts.values(), dtype=np.int64, count=len(seconds))
+    return int(rows[seconds >= 0].sum()) / profile.present
 
 
 def check_text(
