@@ -80,6 +80,14 @@ def test_seed_export_becomes_the_canonical_frame():
             "complete_to_final": 1,
             "order_to_final": 0,
         },
+        # The final time before the completion time, as in "negative".
+        "out_of_order": {
+            "ordered_at>completed_at": 0,
+            "ordered_at>finalized_at": 0,
+            "completed_at>finalized_at": 1,
+        },
+        "date_only": {},
+        "merged": {},
     }
     assert result.date_formats["completed_at"] == "MM/DD/YYYY HH:MM"
     assert result.headers == SEED_HEADER.split(",")

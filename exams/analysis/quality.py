@@ -2,22 +2,36 @@
 
 The upload report says "212 exams have no final report yet"; its link lists
 them. The filter spec has no such parameter, so the exam list page applies
-this on top of the usual filters.
+this on top of the usual filters. ``quality=out_of_order&pair=a>b`` lists the
+exams whose time ``a`` is after ``b`` (e.g. ``started_at>completed_at``),
+compared as the quality report counts them (`exams.ingest.chain`).
 """
+
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.ingest.chain import out_of_order_rows, parse_pair
 
-QUALITY_KINDS = ("pending", "negative")
+QUALITY_KINDS = ("pending", "negative", "out_of_order")
 
 
-def select_quality(frame: pd.DataFrame, *, kind: str, metric: str) -> pd.DataFrame:
-    """Return the exams of a finding: no final report, or a negative interval.
+def select_quality(
+    frame: pd.DataFrame,
+    *,
+    kind: str,
+    metric: str,
+    pair: str = "",
+    date_only: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Return the exams of one quality finding (``kind``, see below).
 
     For ``negative``, ``metric`` names the interval; any other metric means
-    "any interval is negative".
+    "any interval is negative". For ``out_of_order``, ``pair`` names the two
+    times (a pair that is not one raises ValueError); ``date_only`` lists
+    the fields whose file gave dates without times.
     """
     if kind == "pending":
         mask = frame[fields.FINALIZED_AT].isna().to_numpy()
@@ -25,6 +39,13 @@ def select_quality(frame: pd.DataFrame, *, kind: str, metric: str) -> pd.DataFra
         names = [metric] if metric in fields.INTERVALS else list(fields.INTERVALS)
         values = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
         mask = (values < 0).any(axis=1)
+    elif kind == "out_of_order":
+        ends = parse_pair(pair)
+        if ends is None:
+            raise ValueError(f"Unknown pair of times {pair!r}")
+        mask = out_of_order_rows(
+            frame, earlier=ends[0], later=ends[1], date_only=date_only
+        )
     else:
         raise ValueError(f"Unknown quality finding {kind!r}")
     return frame[mask]

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
+from exams.ingest.spelling import spelling_key
 
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min
@@ -25,12 +26,13 @@ def find_cancelled(
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Return a row mask of cancelled exams and status value → rows matched.
 
-    A status matches when the whole trimmed value equals one of
-    ``cancelled_statuses``, ignoring case.
+    A status matches when the whole value equals one of
+    ``cancelled_statuses``, ignoring case and spaces (`spelling_key`:
+    "No  Show " is "no show").
     """
     if status is None:
         return np.zeros(0, dtype=bool), {}
-    wanted = {s.strip().casefold() for s in cancelled_statuses if s and s.strip()}
+    wanted = {spelling_key(s) for s in cancelled_statuses if s and s.strip()}
     counts = pc.value_counts(status)
     matched = {
         value: int(count)
@@ -39,7 +41,7 @@ def find_cancelled(
             counts.field("counts").to_pylist(),
             strict=True,
         )
-        if value is not None and value.strip().casefold() in wanted
+        if value is not None and spelling_key(value) in wanted
     }
     if not matched:
         return np.zeros(len(status), dtype=bool), {}

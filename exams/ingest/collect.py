@@ -9,7 +9,7 @@ where there is no accession: de-duplication compares those by the whole
 line, unmapped columns included.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -58,8 +58,10 @@ def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray
 class Collector:
     """Keep, batch by batch, the mapped columns of an export's rows."""
 
-    def __init__(self, columns: Mapping[str, str]) -> None:
+    def __init__(self, columns: Mapping[str, str], *, strings: Iterable[str] = ()):
         self._columns = dict(columns)
+        # Kept as text like the time fields (a time of day joined to a date).
+        self._strings = {fields.ACCESSION, *fields.TIME_FIELDS, *strings}
         self._parts: dict[str, list[pa.Array]] = {f: [] for f in columns}
         self._loose: list[pa.RecordBatch] = []
         self._loose_at: list[np.ndarray] = []
@@ -70,7 +72,7 @@ class Collector:
         cleaned = {h: clean_text(batch.column(h)) for h in set(self._columns.values())}
         for name, header in self._columns.items():
             values = cleaned[header]
-            if name != fields.ACCESSION and name not in fields.TIME_FIELDS:
+            if name not in self._strings:
                 # Codes into a small dictionary instead of a string per row.
                 values = pc.dictionary_encode(values)
             self._parts[name].append(values)
@@ -102,7 +104,7 @@ class Collector:
         out = {}
         for name in self._columns:
             parts = self._parts.pop(name)
-            if name == fields.ACCESSION or name in fields.TIME_FIELDS:
+            if name in self._strings:
                 out[name] = pa.chunked_array(parts, pa.string())
             else:
                 out[name] = _one_dictionary(parts)

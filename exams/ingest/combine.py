@@ -11,6 +11,7 @@ from exams import fields
 from exams.ingest.clean import completeness, drop_unused_categories, rows_to_keep
 from exams.ingest.load import IngestResult, empty_frame
 from exams.ingest.quality import quality_report
+from exams.ingest.spelling import SPELLING_FIELDS, add_counts, merge_spellings
 
 
 def stack_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -88,6 +89,9 @@ def combine_exports(
     displaced an earlier file's row) and ``skipped`` (rows an earlier file
     already had as complete). The quality is recounted over the result;
     ``duplicates`` adds the files' own duplicates to those across files.
+    Spellings are merged again across files (`spelling`: "STAT" in one file
+    and "Stat" in the next are one value), and a field date-only in any
+    file is date-only in the result (`chain`).
     """
     combined: pd.DataFrame | None = None
     flags = pd.DataFrame()
@@ -117,14 +121,22 @@ def combine_exports(
             }
         )
     combined = empty_frame() if combined is None else drop_unused_categories(combined)
+    mapped = {f for r in results for f in r.columns}
+    combined, merged, _ = merge_spellings(
+        combined,
+        names=[f for f in SPELLING_FIELDS if f in mapped],
+        counts=add_counts(r.spellings for r in results),
+    )
     incoming_rows = sum(len(r.frame) for r in results)
     quality = quality_report(
         combined,
-        mapped={f for r in results for f in r.columns},
+        mapped=mapped,
         unparseable=flags,
         duplicates=sum(r.quality["duplicates"] for r in results)
         + incoming_rows
         - len(combined),
         cancelled=sum(r.quality["cancelled"] for r in results),
+        date_only={f for r in results for f in r.date_only},
+        merged=merged,
     )
     return combined, files, quality

@@ -12,12 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest import clean, dates
+from exams.ingest import clean, dates, pairs, profile
 from exams.ingest.body import BLOCK_SIZE, NotUtf8, read_batches
+from exams.ingest.chain import leave_out_date_only
 from exams.ingest.collect import Collector
 from exams.ingest.errors import IngestError
 from exams.ingest.headers import require_fields, resolve_mapping
 from exams.ingest.modality import fill_modality
+from exams.ingest.pairs import Pair
 from exams.ingest.quality import quality_report
 from exams.ingest.reading import (
     RawTable,
@@ -26,6 +28,7 @@ from exams.ingest.reading import (
     read_source,
     refuse_binary,
 )
+from exams.ingest.spelling import SPELLING_FIELDS, merge_spellings
 from exams.ingest.text import TextExport
 from exams.ingest.xlsx import read_xlsx
 
@@ -49,6 +52,10 @@ class IngestResult:
     # Aligned with `frame`: True where a time value was present but not a
     # date (NaT in the frame). Lets `combine_exports` recount the quality.
     unparseable: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    # Fields whose file gave dates without times (`chain`), and field →
+    # spelling → rows before spellings were merged (`spelling`).
+    date_only: tuple[str, ...] = ()
+    spellings: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def _open(source: bytes | Path) -> RawTable | TextExport:
@@ -84,8 +91,8 @@ def _count_rows(export: TextExport, block_size: int) -> int:
 
 def _collect(
     found: RawTable | TextExport, *, mapping: Mapping[str, str] | None, block_size: int
-) -> tuple[Collector, dict[str, str], list[str]]:
-    """Read the rows; return them collected, the mapping used and the notes.
+) -> tuple[Collector, dict[str, str], list[Pair], list[str]]:
+    """Read the rows; return them collected, the mapping, date/time pairs, notes.
 
     The checks come in the order a person should hear them: a file that
     cannot be read or has no rows, then columns that are not recognised.
@@ -99,7 +106,11 @@ def _collect(
         if isinstance(found, TextExport) and not _count_rows(found, block_size):
             raise _no_rows() from None
         raise
-    collected = Collector(columns)
+    columns, found_pairs = pairs.find_pairs(headers=found.headers, columns=columns)
+    collected = Collector(
+        {**columns, **{p.time_key: p.time_header for p in found_pairs}},
+        strings=[p.time_key for p in found_pairs],
+    )
     notes = list(found.notes)
     if isinstance(found, RawTable):
         collected.add_table(found.table)
@@ -112,7 +123,7 @@ def _collect(
             )
     if collected.rows == 0:
         raise _no_rows()
-    return collected, columns, notes
+    return collected, columns, found_pairs, notes
 
 
 def _time_series(seconds: np.ndarray | None, rows: np.ndarray) -> pd.Series:
@@ -193,16 +204,19 @@ def _refuse_unreadable(header: str, empty: bool):
 
 def _read_times(
     text: dict[str, pa.ChunkedArray],
-    columns: Mapping[str, str],
+    columns: dict[str, str],
     *,
     date_order: str,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, tuple], list[str]]:
-    """Return field → seconds, field → present, field → formats and notes.
+    found_pairs: list[Pair],
+    automatic: set[str],
+) -> tuple[dict, dict, dict, set[str], list[str]]:
+    """Return field → seconds, → present, → formats, date-only fields, notes.
 
     The time fields' strings are taken out of ``text``, each column freed as
     soon as it is read (the strings of three time columns are the biggest
-    thing an ingest holds). Raise `IngestError` when the completion column
-    holds no readable date.
+    thing an ingest holds); date/time pairs are joined (`pairs`) and mostly
+    unreadable columns dropped from ``columns`` (`profile`). Raise
+    `IngestError` when the completion column holds no readable date.
     """
     time_fields = [f for f in fields.TIME_FIELDS if f in text]
     formats, notes = dates.detect_formats(
@@ -214,12 +228,25 @@ def _read_times(
         seconds[f] = dates.parse_dates(values, formats[f])
         present[f] = _present(values)
         empty[f] = values.null_count == len(values)
+    date_only, pair_notes = pairs.join_pairs(
+        found_pairs,
+        text=text,
+        seconds=seconds,
+        present=present,
+        formats=formats,
+        columns=columns,
+    )
+    notes.extend(pair_notes)
     if (seconds[fields.COMPLETED_AT] == dates.NAT).all():
         _refuse_unreadable(columns[fields.COMPLETED_AT], empty[fields.COMPLETED_AT])
-    for f in time_fields:
-        if not empty[f] and (seconds[f] == dates.NAT).all():
-            notes.append(f"Column '{columns[f]}' has no readable dates.")
-    return seconds, present, formats, notes
+    dropped, date_notes = profile.check_dates(
+        seconds, present, columns=columns, automatic=automatic
+    )
+    notes.extend(date_notes)
+    for f in dropped:
+        del seconds[f], present[f], formats[f], columns[f]
+        date_only.discard(f)
+    return seconds, present, formats, date_only, notes
 
 
 def _rows_to_keep(
@@ -275,21 +302,44 @@ def read_export(
     source = _source(source)
     found = _open(source)
     try:
-        collected, columns, notes = _collect(
+        collected, columns, found_pairs, notes = _collect(
             found, mapping=mapping, block_size=block_size
         )
     except NotUtf8:
         found = open_cp1252(source)
-        collected, columns, notes = _collect(
+        collected, columns, found_pairs, notes = _collect(
             found, mapping=mapping, block_size=block_size
         )
     headers, n = found.headers, collected.rows
     del found  # a workbook's string table
     text = collected.columns()
-    seconds, present, formats, date_notes = _read_times(
-        text, columns, date_order=date_order
+    # What the user chose is taken as chosen; the guesses must show evidence.
+    automatic = {f for f in columns if f not in (mapping or {})}
+    seconds, present, formats, date_only, date_notes = _read_times(
+        text,
+        columns,
+        date_order=date_order,
+        found_pairs=found_pairs,
+        automatic=automatic,
     )
     notes.extend(date_notes)
+    if fields.COMPLETED_AT in automatic:
+        profile.require_readable_completion(
+            seconds[fields.COMPLETED_AT],
+            present[fields.COMPLETED_AT],
+            header=columns[fields.COMPLETED_AT],
+            headers=list(headers),
+            columns=columns,
+        )
+    dropped, text_notes = profile.check_text(
+        text,
+        columns=columns,
+        automatic=automatic,
+        cancelled_statuses=cancelled_statuses,
+    )
+    notes.extend(text_notes)
+    for f in dropped:
+        del text[f], columns[f]
     present.update({f: _present(text[f]) for f in text})
     cancelled, cancelled_values = clean.find_cancelled(
         text.get(fields.STATUS), cancelled_statuses=cancelled_statuses
@@ -314,13 +364,19 @@ def read_export(
     notes.extend(modality_notes)
     if len(rows) < n:
         frame = clean.drop_unused_categories(frame)
+    frame, merged, spellings = merge_spellings(
+        frame, names=[f for f in SPELLING_FIELDS if f in columns]
+    )
     frame = clean.add_intervals(frame)
+    leave_out_date_only(frame, date_only=date_only)
     quality = quality_report(
         frame,
         mapped=columns,
         unparseable=unparseable,
         duplicates=n - int(cancelled.sum()) - len(frame),
         cancelled=int(cancelled.sum()),
+        date_only=date_only,
+        merged=merged,
     )
     return IngestResult(
         frame=frame,
@@ -333,4 +389,6 @@ def read_export(
         headers=list(headers),
         filename=filename,
         unparseable=unparseable,
+        date_only=tuple(f for f in fields.TIME_FIELDS if f in date_only),
+        spellings=spellings,
     )

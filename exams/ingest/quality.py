@@ -1,11 +1,12 @@
 """The quality report of CONTRACT §4, computed from a canonical frame."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.ingest.chain import count_date_only, count_out_of_order
 
 
 def quality_report(
@@ -15,15 +16,20 @@ def quality_report(
     unparseable: pd.DataFrame | None = None,
     duplicates: int = 0,
     cancelled: int = 0,
+    date_only: Iterable[str] = (),
+    merged: Mapping[str, int] | None = None,
 ) -> dict:
-    """Return ``{"duplicates", "cancelled", "unparseable", "missing", "negative"}``.
+    """Return the quality report of the loaded rows (keys as in docs/API.md).
 
     Counts are over the rows of ``frame`` (the loaded exams). Every field in
     ``mapped`` (the file's columns) is reported, zeros included; time fields
     also under ``unparseable``. ``unparseable`` is a boolean frame aligned
     with ``frame`` marking values that were present but not a date; they
     are NaT in the frame but are not counted as missing. ``negative`` always
-    lists the three intervals.
+    lists the three intervals. ``out_of_order`` counts every pair of mapped
+    times out of chain order (`chain`); ``date_only`` counts, per field whose
+    file gave dates without times, the exams with a date alone there;
+    ``merged`` is field → spellings merged into another (`spelling`).
     """
     mapped = set(mapped)
     present = [f for f in fields.CANONICAL_FIELDS if f in mapped]
@@ -48,4 +54,7 @@ def quality_report(
         "unparseable": unreadable,
         "missing": missing,
         "negative": negative,
+        "out_of_order": count_out_of_order(frame, present=present, date_only=date_only),
+        "date_only": count_date_only(frame, date_only=date_only),
+        "merged": {f: int(n) for f, n in (merged or {}).items()},
     }

@@ -47,6 +47,12 @@ def _quality_url(item: Mapping) -> str:
         return "/exams?" + urlencode(
             {"quality": "negative", "metric": item["field"], "sort": item["field"]}
         )
+    if item["kind"] == "out_of_order":
+        # field is the pair, e.g. "started_at>completed_at"
+        first = item["field"].partition(">")[0]
+        return "/exams?" + urlencode(
+            {"quality": "out_of_order", "pair": item["field"], "sort": first}
+        )
     return ""
 
 
@@ -82,12 +88,19 @@ def _column_label(column: str) -> str:
 
 
 def exam_page(
-    page: Mapping, *, spec: FilterSpec, quality: str | None, columns: Sequence[str]
+    page: Mapping,
+    *,
+    spec: FilterSpec,
+    quality: str | None,
+    columns: Sequence[str],
+    pair: str = "",
 ) -> dict:
     """Return the exam list page: headers that sort, rows, paging and links."""
     extra = {"quality": quality} if quality else {}
     if quality == "negative" and spec.metric in fields.INTERVALS:
         extra["metric"] = spec.metric
+    if quality == "out_of_order":
+        extra["pair"] = pair
     total, size, number_ = page["total"], page["page_size"], page["page"]
     first = (number_ - 1) * size + 1 if total else 0
     last = min(number_ * size, total)
@@ -111,7 +124,7 @@ def exam_page(
             else url_for("/api/exams", spec, page=1, format="csv")
         ),
         "description": describe_filters(spec),
-        "quality_note": _QUALITY_NOTES.get(quality or "", ""),
+        "quality_note": _quality_note(quality, pair),
         "dashboard_url": url_for("/dashboard", plain),
         "empty": total == 0,
     }
@@ -121,6 +134,16 @@ _QUALITY_NOTES = {
     "pending": "Only exams with no final report yet (pending).",
     "negative": "Only exams with an end time before the start time.",
 }
+
+
+def _quality_note(quality: str | None, pair: str) -> str:
+    if quality == "out_of_order":
+        first, _, second = pair.partition(">")
+        return (
+            f"Only exams with their {fields.FIELD_LABELS[first].lower()} time "
+            f"after their {fields.FIELD_LABELS[second].lower()} time."
+        )
+    return _QUALITY_NOTES.get(quality or "", "")
 
 
 def _with(url: str, extra: Mapping[str, str]) -> str:

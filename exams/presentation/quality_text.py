@@ -49,8 +49,11 @@ def describe_quality(summary: Mapping) -> list[str]:
 def quality_items(summary: Mapping) -> list[dict]:
     """Return the report's findings: ``{"kind", "field", "count", "text"}``.
 
-    ``kind`` is one of pending, negative, duplicates, cancelled, unparseable,
-    missing; items with a zero count are left out.
+    ``kind`` is one of pending, negative, out_of_order, date_only, merged,
+    duplicates, cancelled, unparseable, missing; items with a zero count are
+    left out. An out-of-order pair that is a TAT interval is listed only
+    where it counts more exams than ``negative`` (a date-only end: compared
+    by day, not measured), so no exam is reported twice.
     """
     quality = summary.get("quality", {})
     items = []
@@ -77,6 +80,20 @@ def quality_items(summary: Mapping) -> list[dict]:
                     f"{_FIELD_PHRASES[end]} before the "
                     f"{_FIELD_PHRASES[start]} — left out of "
                     f"{fields.METRIC_LABELS[metric]} statistics.",
+                )
+            )
+    items.extend(_chain_items(quality))
+    for field, n in quality.get("merged", {}).items():
+        if n:
+            items.append(
+                _item(
+                    "merged",
+                    field,
+                    n,
+                    f"{_plural(n, 'other spelling', 'other spellings')} of "
+                    f"{_FIELD_PHRASES.get(field, field)} values merged (same "
+                    "value in other capitals or spacing); each value shows its "
+                    "most common spelling.",
                 )
             )
     duplicates = quality.get("duplicates", 0)
@@ -125,6 +142,50 @@ def quality_items(summary: Mapping) -> list[dict]:
                     f"{_FIELD_PHRASES.get(field, field.replace('_', ' '))}.",
                 )
             )
+    return items
+
+
+def _chain_items(quality: Mapping) -> list[dict]:
+    """Return the out-of-order pairs and the date-only fields as findings."""
+    items = []
+    metric_of = {ends: metric for metric, ends in fields.INTERVALS.items()}
+    negative = quality.get("negative", {})
+    for pair, n in quality.get("out_of_order", {}).items():
+        first, _, second = pair.partition(">")
+        metric = metric_of.get((first, second))
+        if n and (metric is None or n > negative.get(metric, 0)):
+            items.append(
+                _item(
+                    "out_of_order",
+                    pair,
+                    n,
+                    f"{_plural(n, 'exam has its', 'exams have their')} "
+                    f"{_FIELD_PHRASES[first]} after the {_FIELD_PHRASES[second]} "
+                    "(out of order).",
+                )
+            )
+    for field, n in quality.get("date_only", {}).items():
+        if not n:
+            continue
+        left_out = [
+            fields.METRIC_LABELS[m]
+            for m, ends in fields.INTERVALS.items()
+            if field in ends
+        ]
+        text = (
+            f"{_plural(n, 'exam has', 'exams have')} a date but no time of day "
+            f"as {_FIELD_PHRASES[field]}: "
+        )
+        if left_out:
+            text += (
+                f"left out of {' and '.join(left_out)} statistics (a date alone "
+                "gives no minutes)."
+            )
+        else:
+            text += "compared with the other times by day only."
+        if field in (fields.COMPLETED_AT, fields.ORDERED_AT):
+            text += " Their shift and hour of day read as midnight."
+        items.append(_item("date_only", field, n, text))
     return items
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, fields
 from exams.analysis.quality import QUALITY_KINDS, select_quality
 from exams.charts import dashboard as charts
+from exams.ingest.chain import CHAIN, parse_pair
 from exams.presentation import (
     list_presenters,
     presenters,
@@ -284,7 +285,7 @@ def exam_list(request):
         raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
     selected = analysis.apply_filters(store.current_frame(request), spec=spec)
     if quality:
-        selected = select_quality(selected, kind=quality, metric=spec.metric)
+        selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":
         text = analysis.exams_csv(selected, sort=spec.sort)
         return csv_response(text, filename="tatviz-exams.csv")
@@ -294,10 +295,42 @@ def exam_list(request):
     context = {
         **_base(request, "exams"),
         **list_presenters.exam_page(
-            page, spec=spec, quality=quality, columns=LIST_COLUMNS
+            page,
+            spec=spec,
+            quality=quality,
+            columns=_list_columns(request.GET.get("pair", "")),
+            pair=request.GET.get("pair", ""),
         ),
     }
     return render(request, "exams/exam_list.html", context)
+
+
+def _list_columns(pair: str) -> tuple[str, ...]:
+    """Return the list's columns, with both times of an out-of-order pair."""
+    ends = parse_pair(pair) or ()
+    if all(f in LIST_COLUMNS for f in ends):
+        return LIST_COLUMNS
+    times = [f for f in CHAIN if f in LIST_COLUMNS or f in ends]
+    # The list's times are one run, ordered → completed → final.
+    first = LIST_COLUMNS.index(fields.ORDERED_AT)
+    last = LIST_COLUMNS.index(fields.FINALIZED_AT)
+    return (*LIST_COLUMNS[:first], *times, *LIST_COLUMNS[last + 1 :])
+
+
+def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
+    """Return the exams of one quality finding; a bad ``pair`` is a FilterError."""
+    pair = request.GET.get("pair", "")
+    if kind == "out_of_order" and parse_pair(pair) is None:
+        wanted = "two times in chain order joined by '>', e.g. started_at>completed_at"
+        raise filters.FilterError("pair", pair, f"{wanted} ({', '.join(CHAIN)})")
+    quality = store.current_dataset(request).summary.get("quality", {})
+    return select_quality(
+        selected,
+        kind=kind,
+        metric=spec.metric,
+        pair=pair,
+        date_only=quality.get("date_only", {}),
+    )
 
 
 @require_GET

@@ -1,0 +1,219 @@
+"""Evidence from a column's values, to check what its header suggested.
+
+A header can look right and hold something else: an AI-triage flag named
+``ai_status`` (Pre/During/Post) is not the exam status, a site code with one
+value for the whole file says nothing about location. Each column is
+profiled once over its distinct values (a dictionary-encoded column's
+dictionary, never row by row in Python), and each automatic mapping is
+checked against that profile; what was decided and why becomes a note.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from exams import fields
+from exams.ingest.dates import NAT
+from exams.ingest.errors import NeedsMapping
+from exams.ingest.pairs import time_of_day
+from exams.ingest.spelling import spelling_key
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words of an exam's or order's state in RIS exports (Epic, Cerner, HL7 text).
+STATUS_WORDS = _words(
+    """scheduled sched ordered order requested registered arrived checked
+    checkin progress started begun begin performed performing complete
+    completed comp done ended end examined final finalized finalised
+    signed sign preliminary prelim dictated transcribed read unread reported
+    report verified approved pending cancelled canceled cancel discontinued
+    show noshow void voided resulted result closed hold addendum addended
+    draft waiting incomplete tech"""
+)
+# HL7 order (ORC-5) and result (OBR-25) status codes.
+STATUS_CODES = _words("a ca cm dc er hd ip rp sc c f i o p r s x y z d")
+# Epic's *_C columns hold small numbers standing for statuses.
+_NUMBER_CODE = re.compile(r"\d{1,3}")
+_WORD = re.compile(r"[a-z]+")
+# Below these shares of rows, a column does not hold what its header says.
+STATUS_SHARE = 0.5
+DATE_SHARE = 0.5
+_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class ValueProfile:
+    """What one column holds: its rows, filled rows and distinct values."""
+
+    rows: int
+    present: int
+    counts: dict[str, int]  # value → rows, first seen first
+
+    def common(self, n: int = _SHOWN) -> list[str]:
+        """Return the ``n`` most common values (a tie: first seen), as first seen."""
+        ranked = sorted(self.counts, key=lambda v: -self.counts[v])[:n]
+        return [v for v in self.counts if v in set(ranked)]
+
+    def share(self, test: Callable[[str], bool]) -> float:
+        """Return the share of filled rows whose value passes ``test``.
+
+        Each distinct value is tested once; an empty column passes.
+        """
+        if not self.present:
+            return 1.0
+        return sum(n for v, n in self.counts.items() if test(v)) / self.present
+
+    def values(self) -> int:
+        """Return how many values it holds, spellings merged (`spelling`)."""
+        return len({spelling_key(v) for v in self.counts})
+
+    def shown(self) -> str:
+        """Return the most common values for a sentence: "Pre/During/Post"."""
+        more = "/…" if len(self.counts) > _SHOWN else ""
+        return "/".join(self.common()) + more
+
+
+def profile_text(values: pa.ChunkedArray) -> ValueProfile:
+    """Return the profile of a text column (dictionary-encoded or not)."""
+    if not pa.types.is_dictionary(values.type):
+        values = pc.dictionary_encode(values)
+    values = pa.chunked_array(values.chunks, values.type).unify_dictionaries()
+    words = values.chunk(0).dictionary.to_pylist() if values.num_chunks else []
+    sizes = np.zeros(len(words), dtype=np.int64)
+    for chunk in values.chunks:
+        codes = pc.drop_null(chunk.indices).to_numpy(zero_copy_only=False)
+        sizes += np.bincount(codes, minlength=len(words))
+    counts = {str(w): int(n) for w, n in zip(words, sizes, strict=True) if n}
+    return ValueProfile(
+        rows=len(values), present=len(values) - values.null_count, counts=counts
+    )
+
+
+def _status_like(value: str, cancelled: frozenset[str]) -> bool:
+    key = spelling_key(value)
+    if key in cancelled or key in STATUS_CODES or _NUMBER_CODE.fullmatch(key):
+        return True
+    return any(w in STATUS_WORDS for w in _WORD.findall(key))
+
+
+def status_share(profile: ValueProfile, *, cancelled_statuses: Iterable[str]) -> float:
+    """Return the share of filled rows whose value reads as an exam status."""
+    cancelled = frozenset(spelling_key(s) for s in cancelled_statuses if s)
+    return profile.share(lambda v: _status_like(v, cancelled))
+
+
+def time_of_day_share(profile: ValueProfile) -> float:
+    """Return the share of filled rows whose value is a time of day (`pairs`)."""
+    if not profile.present:
+        return 1.0
+    seconds = time_of_day(pa.array(list(profile.counts), pa.string()))
+    rows = np.fromiter(profile.counts.values(), dtype=np.int64, count=len(seconds))
+    return int(rows[seconds >= 0].sum()) / profile.present
+
+
+def check_text(
+    text: Mapping[str, pa.ChunkedArray],
+    *,
+    columns: Mapping[str, str],
+    automatic: Iterable[str],
+    cancelled_statuses: Iterable[str],
+) -> tuple[list[str], list[str]]:
+    """Return the text fields to drop and the notes on what the values showed.
+
+    An automatic status mapping whose values are mostly not statuses is
+    dropped; a location or priority with one value in every row is noted.
+    """
+    automatic = set(automatic)
+    dropped, notes = [], []
+    status = text.get(fields.STATUS)
+    if status is not None and fields.STATUS in automatic:
+        profile = profile_text(status)
+        share = status_share(profile, cancelled_statuses=cancelled_statuses)
+        if share < STATUS_SHARE:
+            dropped.append(fields.STATUS)
+            notes.append(
+                f"'{columns[fields.STATUS]}' not used as the exam status: its "
+                f"values {profile.shown()} are not exam statuses (cancelled "
+                "exams are therefore not recognised from it)."
+            )
+    for name in (fields.LOCATION, fields.PRIORITY):
+        if name not in text:
+            continue
+        profile = profile_text(text[name])
+        filled = profile.rows > 1 and profile.present == profile.rows
+        # "Stat" and "STAT" are one value (`spelling`).
+        if filled and profile.values() == 1:
+            notes.append(
+                f"'{columns[name]}' ({fields.FIELD_LABELS[name].lower()}) "
+                f"has the same value, {profile.shown()}, in every row: "
+                "splitting or filtering by it shows one group."
+            )
+    return dropped, notes
+
+
+def check_dates(
+    seconds: Mapping[str, np.ndarray],
+    present: Mapping[str, np.ndarray],
+    *,
+    columns: Mapping[str, str],
+    automatic: Iterable[str],
+) -> tuple[list[str], list[str]]:
+    """Return the time fields to drop and notes: mostly unreadable as dates.
+
+    The completion time is never dropped here: without it there is no data
+    set (`require_readable_completion` asks for another column instead).
+    """
+    automatic = set(automatic)
+    dropped, notes = [], []
+    for name, values in seconds.items():
+        written = int(present[name].sum())
+        readable = int((values != NAT).sum())
+        if not written or readable >= DATE_SHARE * written:
+            continue
+        label = f"'{columns[name]}'"
+        phrase = fields.FIELD_LABELS[name].lower()
+        if name in automatic and name != fields.COMPLETED_AT:
+            dropped.append(name)
+            notes.append(
+                f"{label} not used as the {phrase} time: only {readable:,} of "
+                f"its {written:,} values are dates."
+            )
+        elif not readable:
+            notes.append(f"Column {label} has no readable dates.")
+        else:
+            notes.append(
+                f"{label} ({phrase} time): only {readable:,} of its {written:,} "
+                "values are dates; the others are counted as unreadable."
+            )
+    return dropped, notes
+
+
+def require_readable_completion(
+    seconds: np.ndarray,
+    present: np.ndarray,
+    *,
+    header: str,
+    headers: list[str],
+    columns: Mapping[str, str],
+) -> None:
+    """Raise `NeedsMapping` when a guessed completion column is mostly not dates.
+
+    A column someone chose is kept (its unreadable values are counted).
+    """
+    written = int(present.sum())
+    readable = int((seconds != NAT).sum())
+    if written and readable < DATE_SHARE * written:
+        raise NeedsMapping(
+            f"The column '{header}' looked like the exam completion time, but "
+            f"only {readable:,} of its {written:,} values are dates. Choose the "
+            "column that holds the exam completed date/time.",
+            headers=headers,
+            guesses={f: h for f, h in columns.items() if h != header},
+        )
