@@ -265,3 +265,18 @@ def test_pages_render_with_filters_and_tabs(sample, url):
     text = response.content.decode()
     assert 'id="insight-form"' in text and "Control chart" in text
     assert 'name="modality" value="CT"' in text
+
+
+def test_report_has_segments_and_the_weekly_control_chart(sample):
+    exams = loaded_exams(sample)
+    response = sample.get("/report?metric=complete_to_final")
+    assert response.status_code == 200
+    text = response.content.decode()
+    table = text[text.index('id="segments-table"') :]
+    table = table[: table.index("</table>")]
+    report = link_minutes(exams, "preliminary_at", "finalized_at").median()
+    total = int(report + 0.5)
+    shown = f"{total // 60} h {total % 60:02d} min" if total >= 60 else f"{total} min"
+    assert f"{shown} (n = " in table
+    assert 'id="segments"' in text and 'id="control"' in text
+    assert "centre ± 2.66 × MR-bar" in text

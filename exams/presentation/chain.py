@@ -222,3 +222,43 @@ def control_csv(result: dict) -> str:
 
 def _blank(value):
     return "" if value is None else value
+
+
+def report_context(segments: dict, control: dict, *, metric: str) -> dict:
+    """Return the report's two sections and their figures (no links: offline)."""
+    label = fields.INTERVAL_LABELS.get(metric, metric)
+    links = segments["links"]
+    figures = {"segments": charts.segments_figure(segments)}
+    section = {
+        "segments": {
+            "title": "Where the time goes: median of each link",
+            "names": [charts.link_label(link) for link in links],
+            "cells": [_cell(link) for link in links],
+            "share_of": segments["share_of"],
+        },
+        "control": {"title": f"Real change or noise? {label}, per week"},
+    }
+    if "problem" in control:
+        section["control"]["problem"] = control["problem"]
+    else:
+        figures["control"] = charts.control_figure(control)
+        section["control"]["signals"] = [
+            f"{control['x'][s['index']]}: {RULES[s['rule']].lower()}"
+            for s in control["signals"]
+        ]
+        section["control"]["limits"] = _limits_words(control)
+    return {"chain_report": section, "chain_figures": figures}
+
+
+def _limits_words(control: dict) -> str:
+    if control["chart"] == "p":
+        return (
+            f"p-chart: centre {control['centre']:.1f}% within target; limits "
+            "p̄ ± 3·√(p̄(1−p̄)/n) per week."
+        )
+    return (
+        f"XmR chart of the {fields.STAT_LABELS[control['stat']].lower()}: centre "
+        f"{control['centre']:.1f} min, limits {control['lower']:.1f}–"
+        f"{control['upper']:.1f} min (centre ± 2.66 × MR-bar "
+        f"{control['mr_bar']:.1f})."
+    )

@@ -20,7 +20,7 @@ from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation import presenters
 from exams.presentation.insight_pages import TABS
-from exams.query.chain import ChainQuery, parse_chain
+from exams.query.chain import ChainQuery, parse_chain, parse_time
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import measured, preferences, store
 from exams.views._common import api_errors, csv_response, json_error
@@ -173,3 +173,23 @@ def control_page(request, query, paths):
     """Is it real or noise: a control chart with special causes marked."""
     result = _control(request, query)
     return presentation.control_context(result, query, paths=paths, metrics=_metrics())
+
+
+def report_sections(request, spec, *, interval: str) -> dict:
+    """Return the report's segments and weekly control chart (``/report``).
+
+    The control chart follows the report's interval and statistic; it is
+    left out, with the reason, when there are too few weeks.
+    """
+    query = ChainQuery(
+        spec=spec,
+        time=parse_time(request.GET),
+        metric=interval,
+        period="week",
+    )
+    result = _segments(request, query)
+    try:
+        control = _control(request, query)
+    except ControlError as exc:
+        control = {"problem": exc.message}
+    return presentation.report_context(result, control, metric=interval)
