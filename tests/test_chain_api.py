@@ -166,6 +166,8 @@ def test_working_time_through_summary_and_series(tiny):
     assert series["series"][0]["y"] == [30.0, 600.0]
     distribution = tiny.get("/api/distribution?metric=complete_to_final&time=working")
     assert distribution.status_code == 200
+    assert tiny.get("/dashboard?time=working").status_code == 200
+    assert tiny.get("/dashboard?time=office").status_code == 400
 
 
 def test_working_time_settings_and_holidays_csv(tiny):

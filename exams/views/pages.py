@@ -25,6 +25,7 @@ from exams.presentation import list_presenters, presenters, quality_text
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
+from exams.storage.measured import frame_in_time
 from exams.views import datasets
 from exams.views._common import api_errors, csv_response
 from exams.views.errors import require_GET, require_http_methods, require_POST
@@ -220,7 +221,7 @@ def dashboard_data(request):
 
 def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
     """Return what the dashboard shows for ``spec``, and the figure's JSON."""
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     targets = preferences.get_targets()
     by = spec.split if spec.split != "none" else "modality"
     series = analysis.build_series(frame, spec=spec, targets=targets)
@@ -277,7 +278,7 @@ def exam_list(request):
     quality = request.GET.get("quality") or None
     if quality is not None and quality not in QUALITY_KINDS:
         raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
-    selected = analysis.apply_filters(store.current_frame(request), spec=spec)
+    selected = analysis.apply_filters(frame_in_time(request), spec=spec)
     if quality:
         selected = select_quality(selected, kind=quality, metric=spec.metric)
     if spec.format == "csv":
