@@ -1,6 +1,8 @@
-"""Figures of the segments and control views (exams.charts.chain)."""
+"""Figures and links of the segments and control views (charts, presentation)."""
 
 from exams.charts.chain import control_figure, segments_figure
+from exams.presentation.chain import point_urls
+from exams.query.chain import parse_chain
 
 
 def link(start, end, median, n, share, too_few=False):
@@ -62,3 +64,16 @@ def test_p_chart_limits_follow_each_point():
     figure = control_figure(result)
     assert list(figure.data[1].y) == [20.0, 50.0]
     assert figure.layout.yaxis.title.text == "% within target"
+
+
+def test_each_point_links_to_the_exams_of_its_week_in_its_time():
+    query = parse_chain({"modality": ["CT"], "time": ["working"]})
+    result = {
+        "x": ["2025-01-06", "2025-01-13"],
+        "ranges": [["2025-01-06", "2025-01-12"], ["2025-01-13", "2025-01-19"]],
+        "n": [3, 0],
+    }
+    urls = point_urls(result, query, paths={"exams": "/exams"})
+    assert urls == {
+        "2025-01-06": "/exams?modality=CT&start=2025-01-06&end=2025-01-12&time=working"
+    }

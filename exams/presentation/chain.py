@@ -96,8 +96,9 @@ def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
     if query.by in _FILTERABLE:
         for group in result["groups"]:
             if group["group"] != fields.BLANK_GROUP:
-                urls[str(group["group"])] = exams_link(
-                    paths, query.spec, **{query.by: (group["group"],)}
+                urls[str(group["group"])] = _in_time(
+                    exams_link(paths, query.spec, **{query.by: (group["group"],)}),
+                    query,
                 )
     rows = [{"group": fields.ALL_GROUP, "links": result["links"]}]
     rows += [{"group": g["group"], "links": g["links"]} for g in result["groups"]]
@@ -140,9 +141,8 @@ def point_urls(result: dict, query: ChainQuery, *, paths: dict) -> dict:
         result["x"], result["ranges"], result["n"], strict=True
     ):
         if n:
-            urls[label] = exams_link(
-                paths, query.spec, start=_date(first), end=_date(last)
-            )
+            url = exams_link(paths, query.spec, start=_date(first), end=_date(last))
+            urls[label] = _in_time(url, query)
     return urls
 
 
@@ -183,6 +183,13 @@ def control_context(
             chart("chart-control", charts.control_figure(result), drill={"urls": urls})
         ],
     }
+
+
+def _in_time(url: str, query: ChainQuery) -> str:
+    """Return an exam-list URL that shows the intervals in the query's time."""
+    if query.time == "clock":
+        return url
+    return f"{url}{'&' if '?' in url else '?'}time={query.time}"
 
 
 def _date(text: str) -> dt.date:
