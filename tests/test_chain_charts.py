@@ -18,12 +18,17 @@ LINKS = [
 
 
 def test_waterfall_leaves_out_a_link_with_too_few_exams():
-    figure = segments_figure({"links": LINKS, "groups": []})
+    figure = segments_figure({"links": LINKS, "groups": [], "exams": 130})
     (trace,) = figure.data
     assert trace.type == "waterfall"
-    assert list(trace.x) == ["Ordered → completed", "Preliminary → final"]
-    assert list(trace.y) == [40.0, 60.0]
-    assert [row[1] for row in trace.customdata] == [120, 100]
+    assert list(trace.x) == [
+        "Ordered → completed",
+        "Preliminary → final",
+        "Sum of the medians",
+    ]
+    assert list(trace.y) == [40.0, 60.0, 100.0]
+    assert list(trace.measure) == ["relative", "relative", "total"]
+    assert [row[1] for row in trace.customdata] == [120, 100, 130]
 
 
 def test_groups_become_stacked_bars_one_trace_per_link():
@@ -52,6 +57,19 @@ def test_control_figure_marks_signals_and_draws_limits():
     assert list(figure.data[3].meta) == result["x"]
     assert list(figure.data[4].x) == ["2025-01-03"]
     assert list(figure.data[4].customdata) == ["beyond_limit"]
+    assert not figure.layout.shapes
+
+
+def test_control_figure_shades_a_chosen_baseline():
+    result = {
+        "chart": "xmr", "stat": "mean", "period": "day",
+        "x": ["2025-01-01", "2025-01-02", "2025-01-03"],
+        "y": [10.0, 12.0, 40.0], "n": [3, 2, 4],
+        "centre": 11.0, "lower": 5.68, "upper": 16.32, "signals": [],
+        "in_baseline": [True, True, False],
+    }  # fmt: skip
+    (shape,) = control_figure(result).layout.shapes
+    assert (shape.x0, shape.x1) == ("2025-01-01", "2025-01-02")
 
 
 def test_p_chart_limits_follow_each_point():

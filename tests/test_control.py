@@ -113,6 +113,7 @@ def test_baseline_period_sets_the_limits():
     assert result["upper"] == pytest.approx(16.32)
     assert result["lower"] == pytest.approx(5.68)
     assert result["baseline"]["points"] == 4
+    assert result["in_baseline"] == [True] * 4 + [False] * 2
     assert {"index": 4, "rule": "beyond_limit"} in result["signals"]
 
 

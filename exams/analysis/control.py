@@ -193,6 +193,7 @@ def control_chart(
             "end": baseline_end.isoformat() if baseline_end else None,
             "points": int((baseline & (n > 0)).sum()),
         },
+        "in_baseline": baseline.tolist(),
         "signals": special_causes(y, chart),
         # First and last day of each point, for links to its exams.
         "ranges": span.astype("datetime64[D]").astype(str).tolist(),

@@ -46,21 +46,24 @@ def segments_figure(result: dict) -> go.Figure:
     if result["groups"]:
         return _stacked(result)
     drawn = [link for link in result["links"] if link["median"] is not None]
+    total = sum(link["median"] for link in drawn)
     figure = go.Figure(
         go.Waterfall(
-            x=[link_label(link) for link in drawn],
-            y=[link["median"] for link in drawn],
-            measure=["relative"] * len(drawn),
+            x=[*(link_label(link) for link in drawn), "Sum of the medians"],
+            y=[*(link["median"] for link in drawn), total],
+            measure=["relative"] * len(drawn) + ["total"],
             customdata=[
                 [format_minutes(link["median"]), link["n"], _pct(link["share"])]
                 for link in drawn
-            ],
+            ]
+            + [[format_minutes(total), result["exams"], _pct(1.0 if drawn else None)]],
             hovertemplate=(
                 "%{x}<br>median %{customdata[0]} (%{customdata[2]} of the sum)"
                 "<br>n = %{customdata[1]:,}<extra></extra>"
             ),
             connector={"line": {"color": "#9aa5b1"}},
             increasing={"marker": {"color": OKABE_ITO[0]}},
+            totals={"marker": {"color": "#52606d"}},
         )
     )
     figure.update_layout(_layout(x_title="Link", y_title="Median minutes (stacked)"))
@@ -168,6 +171,7 @@ def control_figure(result: dict) -> go.Figure:
             hovertemplate="%{x}: %{customdata}<extra>special cause</extra>",
         )
     )
+    _shade_baseline(figure, result)
     y_title = (
         "% within target"
         if unit == "%"
@@ -177,6 +181,27 @@ def control_figure(result: dict) -> go.Figure:
         _layout(x_title=result["period"].capitalize(), y_title=y_title, legend=True)
     )
     return figure
+
+
+def _shade_baseline(figure: go.Figure, result: dict) -> None:
+    """Shade the baseline's points when it is not the whole chart."""
+    inside = result.get("in_baseline") or []
+    if not inside or all(inside):
+        return
+    first = inside.index(True) if True in inside else None
+    if first is None:
+        return
+    last = len(inside) - 1 - inside[::-1].index(True)
+    figure.add_vrect(
+        x0=result["x"][first],
+        x1=result["x"][last],
+        fillcolor="#cbd2d9",
+        opacity=0.35,
+        line_width=0,
+        layer="below",
+        annotation_text="baseline",
+        annotation_position="top left",
+    )
 
 
 def _pct(value) -> str:
