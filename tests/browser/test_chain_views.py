@@ -57,14 +57,21 @@ def test_segments_and_control_chart_from_the_sample(visit):
     assert first_row[1].startswith(minutes_text(order_to_complete.median()))
     assert first_row[2].startswith(minutes_text(report.median()))
 
-    page = show(visit, "insights/control?period=week", "chart-control", "control")
+    page = show(
+        visit,
+        "insights/control?period=week&baseline_end=2025-06-29",
+        "chart-control",
+        "control",
+    )
     tat = exams["report_tat"]
     ok = tat.notna() & (tat >= 0)
     week = exams.loc[ok, "completed"].dt.to_period("W-SUN").dt.start_time
     weekly = tat[ok].groupby(week).median()
     y = page.evaluate("() => document.getElementById('chart-control').data[3].y")
     assert [v for v in y if v is not None] == pytest.approx(weekly.tolist())
-    assert page.inner_text("#centre") == f"{weekly.mean():.1f}"
+    # The baseline: the weeks starting on or before Sunday 29 June.
+    baseline = weekly[weekly.index <= "2025-06-29"]
+    assert page.inner_text("#centre") == f"{baseline.mean():.1f}"
 
     # A point of the chart opens the exam list of its week.
     page.goto(visit.app.url + "insights/control?period=week&stat=mean")
@@ -94,6 +101,26 @@ def test_working_time_settings_save(visit):
     )
     assert saved["days"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     assert saved["holidays"] == ["2024-12-25", "2025-01-01"]
+    intervals = page.locator("#custom-intervals-form")
+    intervals.get_by_role("button", name="Add an interval").click()
+    row = intervals.locator(".custom-interval-row").last
+    row.locator("[name=name]").fill("order_to_prelim")
+    row.locator("[name=start]").select_option("ordered_at")
+    row.locator("[name=end]").select_option("preliminary_at")
+    intervals.get_by_role("button", name="Save intervals").click()
+    intervals.locator("[data-saved]").wait_for(state="visible")
+    visit.shot("custom-interval-saved")
+    saved = page.evaluate(
+        "() => fetch('/api/settings').then(r => r.json()).then(b => b.custom_intervals)"
+    )
+    assert saved == [
+        {
+            "name": "order_to_prelim",
+            "label": "Ordered → preliminary",
+            "start": "ordered_at",
+            "end": "preliminary_at",
+        }
+    ]
     page.fill("#working-time-form [name=end]", "07:00")
     form.get_by_role("button", name="Save working time").click()
     error = form.locator("[data-error]")
