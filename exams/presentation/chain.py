@@ -105,6 +105,7 @@ def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
     return {
         "by_choices": [(b, BY_LABELS.get(b, b)) for b in SEGMENT_BY],
         "result": result,
+        "exams_text": f"{result['exams']:,}",
         "link_names": [charts.link_label(link) for link in result["links"]],
         "rows": [
             {
