@@ -20,14 +20,15 @@ LINKS = [
 def test_waterfall_leaves_out_a_link_with_too_few_exams():
     figure = segments_figure({"links": LINKS, "groups": [], "exams": 130})
     (trace,) = figure.data
-    assert trace.type == "waterfall"
+    assert trace.type == "bar"
     assert list(trace.x) == [
         "Ordered → completed",
         "Preliminary → final",
         "Sum of the medians",
     ]
     assert list(trace.y) == [40.0, 60.0, 100.0]
-    assert list(trace.measure) == ["relative", "relative", "total"]
+    # Each link starts where the one before ended; the sum from 0.
+    assert list(trace.base) == [0, 40.0, 0]
     assert [row[1] for row in trace.customdata] == [120, 100, 130]
 
 

@@ -42,16 +42,23 @@ def _layout(*, x_title: str, y_title: str, legend: bool = False, **extra) -> dic
 
 
 def segments_figure(result: dict) -> go.Figure:
-    """Return a waterfall of the link medians, or stacked bars per group."""
+    """Return a waterfall of the link medians, or stacked bars per group.
+
+    The waterfall is drawn as floating bars (each starts where the one
+    before ended) so it needs only Plotly's bar trace.
+    """
     if result["groups"]:
         return _stacked(result)
     drawn = [link for link in result["links"] if link["median"] is not None]
-    total = sum(link["median"] for link in drawn)
+    medians = [link["median"] for link in drawn]
+    total = sum(medians)
+    starts = [sum(medians[:i]) for i in range(len(medians))]
     figure = go.Figure(
-        go.Waterfall(
+        go.Bar(
             x=[*(link_label(link) for link in drawn), "Sum of the medians"],
-            y=[*(link["median"] for link in drawn), total],
-            measure=["relative"] * len(drawn) + ["total"],
+            y=[*medians, total],
+            base=[*starts, 0],
+            marker={"color": [OKABE_ITO[0]] * len(drawn) + ["#52606d"]},
             customdata=[
                 [format_minutes(link["median"]), link["n"], _pct(link["share"])]
                 for link in drawn
@@ -61,9 +68,6 @@ def segments_figure(result: dict) -> go.Figure:
                 "%{x}<br>median %{customdata[0]} (%{customdata[2]} of the sum)"
                 "<br>n = %{customdata[1]:,}<extra></extra>"
             ),
-            connector={"line": {"color": "#9aa5b1"}},
-            increasing={"marker": {"color": OKABE_ITO[0]}},
-            totals={"marker": {"color": "#52606d"}},
         )
     )
     figure.update_layout(_layout(x_title="Link", y_title="Median minutes (stacked)"))
