@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.client_fixtures import exams_csv, load, new_client, use_plain_static_storage
 
@@ -282,3 +283,17 @@ def test_report_has_segments_and_the_weekly_control_chart(sample):
     assert f"{shown} (n = " in table
     assert 'id="segments"' in text and 'id="control"' in text
     assert "centre ± 2.66 × MR-bar" in text
+
+
+def test_holidays_from_an_uploaded_file_and_control_csv(tiny):
+    upload = SimpleUploadedFile("holidays.csv", b"\xef\xbb\xbfdate\r\n2025-01-13\r\n")
+    response = tiny.post("/api/settings/holidays", {"file": upload})
+    assert response.status_code == 200
+    assert response.json()["working_time"]["holidays"] == ["2025-01-13"]
+    # Monday 13 January is now a holiday: CT1's report took no working time.
+    body = tiny.get("/api/control?stat=mean&time=working").json()
+    assert body["y"][0] == 0.0 and body["y"][-1] == 600.0
+    response = tiny.get("/api/control?stat=mean&time=working&format=csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "x,y,n,centre,lower,upper,signals"
+    assert lines[1].startswith("2025-01-13,0.0,1,300.0,")
