@@ -3,6 +3,7 @@
 from django.urls import path
 
 from exams.views import api, datasets, health, insights, pages, report, saved, system
+from exams.views import chain as chain_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="exams-healthz"),
@@ -81,4 +82,17 @@ urlpatterns += [
     path("insights/pareto", insights.pareto_page, name="exams-insights-pareto"),
     path("insights/pending", insights.pending_page, name="exams-insights-pending"),
     path("insights/forecast", insights.forecast_page, name="exams-insights-forecast"),
+]
+
+# Where the time goes: segments and control charts; holidays from a CSV.
+urlpatterns += [
+    path("api/segments", chain_views.segments_api, name="exams-api-segments"),
+    path("api/control", chain_views.control_api, name="exams-api-control"),
+    path("api/settings/holidays", chain_views.holidays_api, name="exams-holidays"),
+    path(
+        "insights/segments",
+        chain_views.segments_page,
+        name="exams-insights-segments",
+    ),
+    path("insights/control", chain_views.control_page, name="exams-insights-control"),
 ]

@@ -228,7 +228,8 @@ def test_the_numbers_match_the_sample(client):
 def test_the_distribution_and_heatmap_come_with_the_chart(client):
     _, text = get_report(client, "metric=complete_to_final")
     drawn = figures(text)
-    assert set(drawn) == {"chart", "distribution", "heatmap"}
+    # Issue 18 adds where the time goes and the weekly control chart.
+    assert set(drawn) == {"chart", "distribution", "heatmap", "segments", "control"}
     buckets = tables(text)["distribution-table"]
     assert buckets[0] == [
         "<1 h",

@@ -31,6 +31,8 @@ TABS = (
     ("pareto", "Pareto"),
     ("pending", "Pending"),
     ("forecast", "Forecast"),
+    ("segments", "Segments"),
+    ("control", "Control chart"),
 )
 # Fields that belong to one view, reset when moving to another.
 _VIEW_FIELDS = (

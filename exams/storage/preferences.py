@@ -10,12 +10,21 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from exams import fields
+from exams.analysis.custom_intervals import (
+    CustomInterval,
+    validate_custom_intervals,
+)
 from exams.analysis.shifts import SettingsError, Shift, default_shifts, validate_shifts
 from exams.analysis.targets import (
     Targets,
     default_targets,
     read_stored_targets,
     validate_targets,
+)
+from exams.analysis.working_time import (
+    WorkingTime,
+    default_working_time,
+    validate_working_time,
 )
 from exams.models import Preference
 
@@ -24,16 +33,26 @@ log = logging.getLogger(__name__)
 SHIFTS_KEY = "shifts"
 TARGETS_KEY = "targets"
 CANCELLED_KEY = "cancelled_statuses"
-SETTING_KEYS = (SHIFTS_KEY, TARGETS_KEY, CANCELLED_KEY)
+WORKING_TIME_KEY = "working_time"
+CUSTOM_INTERVALS_KEY = "custom_intervals"
+SETTING_KEYS = (
+    SHIFTS_KEY,
+    TARGETS_KEY,
+    CANCELLED_KEY,
+    WORKING_TIME_KEY,
+    CUSTOM_INTERVALS_KEY,
+)
 MAX_STATUSES = 100
 MAX_STATUS_LENGTH = 60
 
 __all__ = [
     "SettingsError",
     "get_cancelled_statuses",
+    "get_custom_intervals",
     "get_settings",
     "get_shifts",
     "get_targets",
+    "get_working_time",
     "save_settings",
     "validate_cancelled_statuses",
     "validate_settings",
@@ -59,12 +78,24 @@ def get_cancelled_statuses() -> tuple[str, ...]:
     )
 
 
+def get_working_time() -> WorkingTime:
+    """Return the working days, hours and holidays (Mon–Fri 08–17 when unset)."""
+    return _read(WORKING_TIME_KEY, validate_working_time, default_working_time)
+
+
+def get_custom_intervals() -> tuple[CustomInterval, ...]:
+    """Return the user's named intervals (none when unset)."""
+    return _read(CUSTOM_INTERVALS_KEY, validate_custom_intervals, tuple)
+
+
 def get_settings() -> dict:
     """Return every setting in the JSON shape ``/api/settings`` uses."""
     return {
         SHIFTS_KEY: [s.as_json() for s in get_shifts()],
         TARGETS_KEY: get_targets().as_json(),
         CANCELLED_KEY: list(get_cancelled_statuses()),
+        WORKING_TIME_KEY: get_working_time().as_json(),
+        CUSTOM_INTERVALS_KEY: [c.as_json() for c in get_custom_intervals()],
     }
 
 
@@ -83,6 +114,10 @@ def validate_settings(raw) -> dict:
         SHIFTS_KEY: lambda v: [s.as_json() for s in validate_shifts(v)],
         TARGETS_KEY: lambda v: validate_targets(v).as_json(),
         CANCELLED_KEY: lambda v: list(validate_cancelled_statuses(v)),
+        WORKING_TIME_KEY: lambda v: validate_working_time(v).as_json(),
+        CUSTOM_INTERVALS_KEY: lambda v: [
+            c.as_json() for c in validate_custom_intervals(v)
+        ],
     }
     return {key: validators[key](value) for key, value in raw.items()}
 

@@ -14,6 +14,7 @@ from exams import analysis
 from exams.analysis.shifts import SettingsError
 from exams.query import filters
 from exams.storage import preferences, store
+from exams.storage.measured import frame_in_time
 from exams.views._common import api_errors, csv_response, json_error
 from exams.views.errors import require_GET, require_http_methods
 
@@ -27,7 +28,7 @@ def _spec(request) -> filters.FilterSpec:
 @api_errors
 def options(request):
     """Return the values present in the data set, for the filter controls."""
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     return JsonResponse(analysis.options(frame, shifts=preferences.get_shifts()))
 
 
@@ -36,7 +37,7 @@ def options(request):
 def series(request):
     """Return the chart series for the filters, period, metric, stat and split."""
     spec = _spec(request)
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     result = analysis.build_series(frame, spec=spec, targets=preferences.get_targets())
     if spec.format == "csv":
         return csv_response(analysis.series_csv(result), filename="tatviz-series.csv")
@@ -48,7 +49,7 @@ def series(request):
 def summary(request):
     """Return exams and interval statistics per group (``by``) and in total."""
     spec = _spec(request)
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     result = analysis.build_summary(frame, spec=spec, targets=preferences.get_targets())
     if spec.format == "csv":
         return csv_response(analysis.summary_csv(result), filename="tatviz-summary.csv")
@@ -60,7 +61,7 @@ def summary(request):
 def exam_list(request):
     """Return one page of the filtered exams; CSV gives all of them."""
     spec = _spec(request)
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     if spec.format == "csv":
         selected = analysis.apply_filters(frame, spec=spec)
         text = analysis.exams_csv(selected, sort=spec.sort)
@@ -72,7 +73,7 @@ def exam_list(request):
 @api_errors
 def exam_detail(request, accession: str):
     """Return one exam of the current data set by accession."""
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     exam = analysis.exam_detail(
         frame, accession=accession, targets=preferences.get_targets()
     )

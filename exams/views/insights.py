@@ -19,6 +19,7 @@ from exams.presentation import presenters
 from exams.query import params
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
+from exams.storage.measured import frame_in_time
 from exams.views._common import api_errors, csv_response, json_error
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
@@ -53,7 +54,7 @@ def _endpoint(view: str):
         def wrapper(request):
             query = _query(request, view)
             try:
-                result, to_csv = compute(store.current_frame(request), query)
+                result, to_csv = compute(frame_in_time(request), query)
             except InsightError as exc:
                 return json_error(exc.message, status=exc.status)
             if query.spec.format == "csv":
@@ -117,7 +118,7 @@ def forecast_api(frame, query):
 def pending_api(request):
     """``GET /api/pending?page=&page_size=``: unreported exams, oldest first."""
     query = _query(request, "pending")
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     targets = preferences.get_targets()
     if query.spec.format == "csv":
         exams, _ = build.pending_frame(frame, query=query, targets=targets)
@@ -139,7 +140,7 @@ def _page(view: str, own):
         @functools.wraps(make)
         def wrapper(request):
             query = _query(request, view)
-            frame = store.current_frame(request)
+            frame = frame_in_time(request)
             paths = _paths()
             context = pages.common_context(view, query, paths=paths, own=own(query))
             context.update(current_dataset=store.current_dataset(request))

@@ -31,6 +31,7 @@ from exams.presentation import (
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
+from exams.storage.measured import frame_in_time
 from exams.views import datasets
 from exams.views._common import api_errors, csv_response
 from exams.views.errors import require_GET, require_http_methods, require_POST
@@ -226,7 +227,7 @@ def dashboard_data(request):
 
 def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
     """Return what the dashboard shows for ``spec``, and the figure's JSON."""
-    frame = store.current_frame(request)
+    frame = frame_in_time(request)
     targets = preferences.get_targets()
     by = spec.split if spec.split != "none" else "modality"
     series = analysis.build_series(frame, spec=spec, targets=targets)
@@ -283,7 +284,7 @@ def exam_list(request):
     quality = request.GET.get("quality") or None
     if quality is not None and quality not in QUALITY_KINDS:
         raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
-    selected = analysis.apply_filters(store.current_frame(request), spec=spec)
+    selected = analysis.apply_filters(frame_in_time(request), spec=spec)
     if quality:
         selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":

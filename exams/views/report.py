@@ -18,6 +18,8 @@ from exams.insights.build import data_days
 from exams.presentation import list_presenters, presenters, quality_text, report
 from exams.query import filters
 from exams.storage import preferences, store
+from exams.storage.measured import frame_in_time
+from exams.views.chain import report_sections
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
@@ -43,7 +45,12 @@ def download_report(request):
     spec = filters.parse_query(request.GET, shift_names=names)
     anonymize = _anonymize(request.GET.get("anonymize", "").strip().lower())
     dataset = store.current_dataset(request)
-    context = _context(dataset, store.current_frame(request), spec, anonymize)
+    context = _context(dataset, frame_in_time(request), spec, anonymize)
+    sections = report_sections(request, spec, interval=context["interval"])
+    context["chain_report"] = sections["chain_report"]
+    if not context["empty"]:
+        for name, figure in sections["chain_figures"].items():
+            context["figures"][name] = report.figure_json(figure)
     html = render_to_string("exams/report.html", context)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{context["filename"]}"'
@@ -78,6 +85,7 @@ def _context(dataset, frame, spec: filters.FilterSpec, anonymize: bool) -> dict:
         "heatmap": heatmap_figure(numbers.heatmap),
     }
     return {
+        "interval": interval,
         "dataset_name": dataset.name,
         "rows_loaded": presenters.number(dataset.summary.get("rows_loaded")),
         "data_range": days,

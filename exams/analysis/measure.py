@@ -1,0 +1,54 @@
+"""The prepared frame measured in working time and with the custom intervals.
+
+Every interval route reads interval columns (and their ranks) from the
+prepared frame; ``measured_frame`` returns a frame whose interval columns
+hold working minutes instead of clock minutes (``time=working``) and that
+carries the user's custom intervals beside the built-in ones, so those
+routes need no change to measure either way.
+"""
+
+import numpy as np
+import pandas as pd
+
+from exams import fields
+from exams.analysis.custom_intervals import CustomInterval, interval_minutes
+from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.quantiles import rank_values
+from exams.analysis.working_time import WorkingTime, working_minutes
+
+TIMES = ("clock", "working")
+
+
+def rank_column(name: str) -> str:
+    """Return the rank column of an interval, built-in or custom."""
+    return RANK_COLUMNS.get(name, f"{name}_rank")
+
+
+def measured_frame(
+    frame: pd.DataFrame,
+    *,
+    working: WorkingTime | None = None,
+    custom: tuple[CustomInterval, ...] = (),
+) -> pd.DataFrame:
+    """Return a prepared frame with intervals in working minutes and custom ones.
+
+    ``working`` None keeps clock minutes. The input frame is not changed;
+    the columns not recomputed are shared with it, not copied.
+    """
+    pairs = {name: ends for name, ends in fields.INTERVALS.items()}
+    if working is None:
+        pairs = {}
+    pairs.update({c.name: (c.start, c.end) for c in custom})
+    columns = {}
+    for name, (start, end) in pairs.items():
+        if working is None:
+            minutes = interval_minutes(frame, start=start, end=end)
+        elif start in frame and end in frame:
+            minutes = working_minutes(frame[start], frame[end], working=working)
+        else:
+            minutes = np.full(len(frame), np.nan)
+        columns[name] = minutes
+        columns[rank_column(name)] = rank_values(minutes)
+    if not columns:
+        return frame
+    return frame.assign(**columns)

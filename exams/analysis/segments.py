@@ -1,0 +1,159 @@
+"""Where the time goes: the median of each link of the exam's chain of events.
+
+The chain is ordered → started → completed → preliminary → finalized; a data
+set has the times it has, and a link joins two consecutive times it has
+(without a start time, ordered → completed is one link). Each link's
+statistics use the exams with both of its ends; a negative link (an end
+before its start) is excluded and counted, as every interval is.
+
+Medians do not add up: the median of a total is not the sum of the
+medians of its parts. A link's ``share`` is therefore its median ÷ the sum
+of the medians of the links drawn (those with at least ``MIN_EXAMS``
+exams), which is what a waterfall of medians shows; it is not a share of
+the median total TAT. A link with fewer exams has ``median`` and ``share``
+null and ``too_few`` true, so it is said, never drawn as zero.
+"""
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from exams import fields
+from exams.analysis import stats
+from exams.analysis.export import BOM, neutralize
+from exams.analysis.groups import display_order, group_codes, group_column
+from exams.analysis.working_time import WorkingTime, working_minutes
+
+CHAIN = (
+    fields.ORDERED_AT,
+    fields.STARTED_AT,
+    fields.COMPLETED_AT,
+    fields.PRELIMINARY_AT,
+    fields.FINALIZED_AT,
+)
+MIN_EXAMS = 5
+SHARE_OF = "sum of the link medians drawn"
+
+
+def chain_of(frame: pd.DataFrame) -> list[str]:
+    """Return the times of the chain that a frame has (a column with any value)."""
+    return [c for c in CHAIN if c in frame and frame[c].notna().any()]
+
+
+def link_minutes(
+    frame: pd.DataFrame, *, start: str, end: str, working: WorkingTime | None = None
+) -> np.ndarray:
+    """Return minutes from ``start`` to ``end`` per exam (NaN when one is missing).
+
+    Clock minutes, or working minutes when ``working`` is given.
+    """
+    if working is not None:
+        return working_minutes(frame[start], frame[end], working=working)
+    delta = pd.to_datetime(frame[end]) - pd.to_datetime(frame[start])
+    return delta.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan) / 60
+
+
+def segments(
+    frame: pd.DataFrame,
+    *,
+    chain: list[str],
+    by: str = "none",
+    working: WorkingTime | None = None,
+) -> dict:
+    """Return each link's median, n and share, overall and per ``by`` group.
+
+    ``frame`` holds the selected exams; ``chain`` the times to link (see
+    ``chain_of``, taken from the whole data set so the links do not change
+    with the filters).
+    """
+    pairs = list(zip(chain, chain[1:], strict=False))
+    values = [link_minutes(frame, start=a, end=b, working=working) for a, b in pairs]
+    column = group_column(by)
+    groups = group_codes(frame, column=column)
+    size = len(groups.names)
+    per_link = [_link_stats(v, groups.codes, size=size) for v in values]
+    result = {
+        "chain": list(chain),
+        "by": None if column is None else by,
+        "time": "clock" if working is None else "working",
+        "min_exams": MIN_EXAMS,
+        "share_of": SHARE_OF,
+        "exams": len(frame),
+        "links": _links(pairs, per_link, index=size),
+        "groups": [],
+    }
+    if column is None:
+        return result
+    present = stats.counts(groups.codes, size=size) > 0
+    exams = stats.counts(groups.codes, size=size)
+    for code in display_order(groups.names, present, column=column):
+        result["groups"].append(
+            {
+                "group": groups.names[code],
+                "exams": int(exams[code]),
+                "links": _links(pairs, per_link, index=int(code)),
+            }
+        )
+    return result
+
+
+def _link_stats(values: np.ndarray, codes: np.ndarray, *, size: int) -> dict:
+    """Return median, n, negative and missing per group, then over all exams."""
+    valid, missing, negative = stats.split_intervals(values)
+    keys = np.append(codes[valid], np.full(int(valid.sum()), size))
+    both = np.concatenate([values[valid], values[valid]])
+    median, n = stats.grouped_stat(keys=keys, values=both, size=size + 1, stat="median")
+    per_group = {}
+    for name, mask in (("negative", negative), ("missing", missing)):
+        counts = stats.counts(codes[mask], size=size)
+        per_group[name] = np.append(counts, counts.sum())
+    return {"median": median, "n": n, **per_group}
+
+
+def _links(pairs: list[tuple[str, str]], per_link: list[dict], *, index: int) -> list:
+    """Return the links of one group (``index``), shares over the links drawn."""
+    links = []
+    for (start, end), link in zip(pairs, per_link, strict=True):
+        n = int(link["n"][index])
+        too_few = n < MIN_EXAMS
+        links.append(
+            {
+                "from": start,
+                "to": end,
+                "median": None if too_few else float(link["median"][index]),
+                "n": n,
+                "share": None,
+                "too_few": too_few,
+                "negative": int(link["negative"][index]),
+                "missing": int(link["missing"][index]),
+            }
+        )
+    total = sum(link["median"] for link in links if link["median"] is not None)
+    for link in links:
+        if link["median"] is not None and total > 0:
+            link["share"] = link["median"] / total
+    return links
+
+
+def segments_csv(result: dict) -> str:
+    """Return the links as CSV: one row per group (``All`` first) and link."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["group", "from", "to", "median_minutes", "n", "share"])
+    rows = [{"group": fields.ALL_GROUP, "links": result["links"]}, *result["groups"]]
+    for row in rows:
+        for link in row["links"]:
+            writer.writerow(
+                [
+                    neutralize(row["group"]),
+                    link["from"],
+                    link["to"],
+                    "" if link["median"] is None else link["median"],
+                    link["n"],
+                    "" if link["share"] is None else link["share"],
+                ]
+            )
+    return out.getvalue()

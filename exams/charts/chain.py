@@ -1,0 +1,212 @@
+"""Plotly figures of the segments and control-chart views.
+
+Pure builders: the view's JSON answer in, a ``go.Figure`` out. Hover texts
+carry n; a link with too few exams is left out of the bars and named in
+the chart's note instead of being drawn as zero.
+"""
+
+import plotly.graph_objects as go
+
+from exams import fields
+from exams.charts.dashboard import OKABE_ITO, escape_label, format_minutes
+
+SIGNAL_COLOUR = "#D55E00"
+LIMIT_COLOUR = "#52606d"
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+def link_label(link: dict) -> str:
+    """Return ``Ordered → started`` for a link."""
+    start = fields.FIELD_LABELS[link["from"]]
+    return f"{start} → {fields.FIELD_LABELS[link['to']].lower()}"
+
+
+def _layout(*, x_title: str, y_title: str, legend: bool = False, **extra) -> dict:
+    return {
+        "template": None,
+        "font": {"family": _FONT, "size": 13, "color": "#1f2933"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 64, "r": 24, "t": 32, "b": 56},
+        "hovermode": "closest",
+        "showlegend": legend,
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "xaxis": {"title": {"text": x_title}, "showgrid": False, "ticks": "outside"},
+        "yaxis": {
+            "title": {"text": y_title},
+            "gridcolor": "#e4e7eb",
+            "rangemode": "tozero",
+        },
+        **extra,
+    }
+
+
+def segments_figure(result: dict) -> go.Figure:
+    """Return a waterfall of the link medians, or stacked bars per group.
+
+    The waterfall is drawn as floating bars (each starts where the one
+    before ended) so it needs only Plotly's bar trace.
+    """
+    if result["groups"]:
+        return _stacked(result)
+    drawn = [link for link in result["links"] if link["median"] is not None]
+    medians = [link["median"] for link in drawn]
+    total = sum(medians)
+    starts = [sum(medians[:i]) for i in range(len(medians))]
+    figure = go.Figure(
+        go.Bar(
+            x=[*(link_label(link) for link in drawn), "Sum of the medians"],
+            y=[*medians, total],
+            base=[*starts, 0],
+            marker={"color": [OKABE_ITO[0]] * len(drawn) + ["#52606d"]},
+            customdata=[
+                [format_minutes(link["median"]), link["n"], _pct(link["share"])]
+                for link in drawn
+            ]
+            + [[format_minutes(total), result["exams"], _pct(1.0 if drawn else None)]],
+            hovertemplate=(
+                "%{x}<br>median %{customdata[0]} (%{customdata[2]} of the sum)"
+                "<br>n = %{customdata[1]:,}<extra></extra>"
+            ),
+        )
+    )
+    figure.update_layout(_layout(x_title="Link", y_title="Median minutes (stacked)"))
+    return figure
+
+
+def _stacked(result: dict) -> go.Figure:
+    groups = result["groups"]
+    names = [escape_label(str(g["group"])) for g in groups]
+    figure = go.Figure()
+    for i, link in enumerate(result["links"]):
+        medians = [g["links"][i]["median"] for g in groups]
+        figure.add_trace(
+            go.Bar(
+                name=escape_label(link_label(link)),
+                y=names,
+                x=medians,
+                orientation="h",
+                meta=[str(g["group"]) for g in groups],
+                marker={"color": OKABE_ITO[i % len(OKABE_ITO)]},
+                customdata=[
+                    [format_minutes(g["links"][i]["median"]), g["links"][i]["n"]]
+                    for g in groups
+                ],
+                hovertemplate=(
+                    "%{y}: %{customdata[0]}<br>n = %{customdata[1]:,}"
+                    "<extra>%{fullData.name}</extra>"
+                ),
+            )
+        )
+    figure.update_layout(
+        _layout(
+            x_title="Median minutes per link (stacked)",
+            y_title="",
+            legend=True,
+            barmode="stack",
+            height=max(320, 60 + 28 * len(groups)),
+            yaxis={"autorange": "reversed", "automargin": True},
+        )
+    )
+    return figure
+
+
+def control_figure(result: dict) -> go.Figure:
+    """Return the points, centre line, limits and signalled points."""
+    x = result["x"]
+    unit = "%" if result["chart"] == "p" else "min"
+    lower, upper = result["lower"], result["upper"]
+    if result["chart"] == "xmr":
+        lower, upper = [lower] * len(x), [upper] * len(x)
+    signalled = sorted({s["index"] for s in result["signals"]})
+    rules = {}
+    for signal in result["signals"]:
+        rules.setdefault(signal["index"], []).append(signal["rule"])
+    figure = go.Figure()
+    for name, values, dash in (
+        ("Upper limit", upper, "dash"),
+        ("Lower limit", lower, "dash"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=values,
+                name=name,
+                mode="lines",
+                line_shape="hv",
+                line={"color": LIMIT_COLOUR, "dash": dash, "width": 1},
+                hoverinfo="skip",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=[result["centre"]] * len(x),
+            name="Centre",
+            mode="lines",
+            line={"color": LIMIT_COLOUR, "width": 1},
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=result["y"],
+            name=fields.STAT_LABELS[result["stat"]],
+            mode="lines+markers",
+            connectgaps=False,
+            meta=x,
+            marker={"color": OKABE_ITO[0], "size": 6},
+            line={"color": OKABE_ITO[0]},
+            customdata=result["n"],
+            hovertemplate=f"%{{x}}: %{{y:.1f}} {unit}<br>n = %{{customdata:,}}"
+            "<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[x[i] for i in signalled],
+            y=[result["y"][i] for i in signalled],
+            name="Special cause",
+            mode="markers",
+            meta=[x[i] for i in signalled],
+            marker={"color": SIGNAL_COLOUR, "size": 11, "symbol": "circle-open-dot"},
+            customdata=[", ".join(rules[i]) for i in signalled],
+            hovertemplate="%{x}: %{customdata}<extra>special cause</extra>",
+        )
+    )
+    _shade_baseline(figure, result)
+    y_title = (
+        "% within target"
+        if unit == "%"
+        else f"{fields.STAT_LABELS[result['stat']]} (minutes)"
+    )
+    figure.update_layout(
+        _layout(x_title=result["period"].capitalize(), y_title=y_title, legend=True)
+    )
+    return figure
+
+
+def _shade_baseline(figure: go.Figure, result: dict) -> None:
+    """Shade the baseline's points when it is not the whole chart."""
+    inside = result.get("in_baseline") or []
+    if not inside or all(inside):
+        return
+    first = inside.index(True) if True in inside else None
+    if first is None:
+        return
+    last = len(inside) - 1 - inside[::-1].index(True)
+    figure.add_vrect(
+        x0=result["x"][first],
+        x1=result["x"][last],
+        fillcolor="#cbd2d9",
+        opacity=0.35,
+        line_width=0,
+        layer="below",
+        annotation_text="baseline",
+        annotation_position="top left",
+    )
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"

@@ -1,0 +1,272 @@
+"""What the segments and control-chart pages say and link to.
+
+Pure functions over the JSON answers and the query (no request, no
+pandas); paths come from the view. Each control-chart point links to the
+exam list for its day or week with the page's filters.
+"""
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+from urllib.parse import parse_qsl
+
+from exams import fields
+from exams.analysis.control import RULES
+from exams.analysis.export import BOM
+from exams.charts import chain as charts
+from exams.presentation.headlines import minutes, share
+from exams.presentation.insight_pages import (
+    BY_LABELS,
+    TABS,
+    chart,
+    exams_link,
+    link,
+    shared_spec,
+)
+from exams.query import filters
+from exams.query.chain import SEGMENT_BY, ChainQuery
+
+TIME_CHOICES = [("clock", "Clock time"), ("working", "Working time")]
+PERIOD_CHOICES = [("day", "Day"), ("week", "Week")]
+# ``by`` values that are also exam-list filters (a bar links to its exams).
+_FILTERABLE = set(fields.FILTER_FIELDS)
+
+
+def own_segments(query: ChainQuery) -> dict:
+    """Return the segments view's own parameters, kept in its links."""
+    return {"by": query.by, "time": query.time}
+
+
+def own_control(query: ChainQuery) -> dict:
+    """Return the control view's own parameters, kept in its links."""
+    return {
+        "metric": query.metric,
+        "period": query.period,
+        "baseline_start": _iso(query.baseline_start),
+        "baseline_end": _iso(query.baseline_end),
+        "time": query.time,
+    }
+
+
+def common_context(view: str, query: ChainQuery, *, paths: dict, own: dict) -> dict:
+    """Return what the insight layout needs: tabs, filters and download links."""
+    shared = shared_spec(query.spec)
+    view_spec = dataclasses.replace(query.spec, format="json")
+    defaults = {"by": "none", "time": "clock", "period": "day"}
+    own = {k: v for k, v in own.items() if defaults.get(k) != v}
+    api = paths["api"][view]
+    pages = paths["pages"]
+    return {
+        "active": "insights",
+        "view": view,
+        "tabs": [
+            {
+                "name": name,
+                "label": label,
+                "current": name == view,
+                "url": link(pages[name], shared),
+            }
+            for name, label in TABS
+            if name in pages
+        ],
+        "filter_pairs": _pairs(shared),
+        "spec": query.spec,
+        "query": query,
+        "dashboard_url": link(paths["dashboard"], shared),
+        "exams_url": link(paths["exams"], shared),
+        "api_url": link(api, view_spec, own),
+        "csv_url": link(api, dataclasses.replace(view_spec, format="csv"), own),
+        "time_choices": TIME_CHOICES,
+    }
+
+
+def _pairs(spec) -> list[tuple[str, str]]:
+    """Return the shared filters as hidden form fields (dates have inputs)."""
+    return [
+        (k, v)
+        for k, v in parse_qsl(filters.to_query_string(spec))
+        if k not in ("start", "end")
+    ]
+
+
+def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+    """Return the segments page: the chart, the links table and group rows."""
+    urls = {}
+    if query.by in _FILTERABLE:
+        for group in result["groups"]:
+            if group["group"] != fields.BLANK_GROUP:
+                urls[str(group["group"])] = _in_time(
+                    exams_link(paths, query.spec, **{query.by: (group["group"],)}),
+                    query,
+                )
+    rows = [{"group": fields.ALL_GROUP, "links": result["links"]}]
+    rows += [{"group": g["group"], "links": g["links"]} for g in result["groups"]]
+    return {
+        "by_choices": [(b, BY_LABELS.get(b, b)) for b in SEGMENT_BY],
+        "result": result,
+        "exams_text": f"{result['exams']:,}",
+        "link_names": [charts.link_label(link) for link in result["links"]],
+        "rows": [
+            {
+                "group": row["group"],
+                "url": urls.get(str(row["group"])),
+                "cells": [_cell(link) for link in row["links"]],
+            }
+            for row in rows
+        ],
+        "too_few": [
+            charts.link_label(link) for link in result["links"] if link["too_few"]
+        ],
+        "charts": [
+            chart(
+                "chart-segments",
+                charts.segments_figure(result),
+                drill={"urls": urls},
+            )
+        ],
+    }
+
+
+def _cell(link: dict) -> dict:
+    if link["too_few"]:
+        return {"text": f"too few exams (n = {link['n']})", "share": ""}
+    text = f"{minutes(link['median'])} (n = {link['n']:,})"
+    return {"text": text, "share": share(link["share"])}
+
+
+def point_urls(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+    """Return the exam-list URL of every point with exams, keyed by its label."""
+    urls = {}
+    for label, (first, last), n in zip(
+        result["x"], result["ranges"], result["n"], strict=True
+    ):
+        if n:
+            url = exams_link(paths, query.spec, start=_date(first), end=_date(last))
+            urls[label] = _in_time(url, query)
+    return urls
+
+
+def link_signals(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+    """Return the answer with each signal's rule text and its exams' URL."""
+    urls = point_urls(result, query, paths=paths)
+    signals = [
+        {**s, "text": RULES[s["rule"]], "exams": urls.get(result["x"][s["index"]])}
+        for s in result["signals"]
+    ]
+    return {**result, "signals": signals}
+
+
+def control_context(
+    result: dict, query: ChainQuery, *, paths: dict, metrics: dict
+) -> dict:
+    """Return the control page: chart, limits, formulas and signalled points."""
+    urls = point_urls(result, query, paths=paths)
+    result = link_signals(result, query, paths=paths)
+    return {
+        "metric_choices": list(metrics.items()),
+        "stat_choices": list(fields.STAT_LABELS.items()),
+        "period_choices": PERIOD_CHOICES,
+        "metric_label": metrics.get(query.metric, query.metric),
+        "result": result,
+        "rules": list(RULES.values()),
+        "signal_rows": [
+            {
+                "x": result["x"][s["index"]],
+                "y": result["y"][s["index"]],
+                "n": result["n"][s["index"]],
+                "text": s["text"],
+                "url": s["exams"],
+            }
+            for s in result["signals"]
+        ],
+        "charts": [
+            chart("chart-control", charts.control_figure(result), drill={"urls": urls})
+        ],
+    }
+
+
+def _in_time(url: str, query: ChainQuery) -> str:
+    """Return an exam-list URL that shows the intervals in the query's time."""
+    if query.time == "clock":
+        return url
+    return f"{url}{'&' if '?' in url else '?'}time={query.time}"
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def control_csv(result: dict) -> str:
+    """Return the control chart as CSV: one row per point, signals by rule."""
+    rules = {}
+    for signal in result["signals"]:
+        rules.setdefault(signal["index"], []).append(signal["rule"])
+    lower, upper = result["lower"], result["upper"]
+    if not isinstance(lower, list):
+        lower, upper = [lower] * len(result["x"]), [upper] * len(result["x"])
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["x", "y", "n", "centre", "lower", "upper", "signals"])
+    for i, x in enumerate(result["x"]):
+        writer.writerow(
+            [
+                x,
+                _blank(result["y"][i]),
+                result["n"][i],
+                result["centre"],
+                _blank(lower[i]),
+                _blank(upper[i]),
+                " ".join(rules.get(i, [])),
+            ]
+        )
+    return out.getvalue()
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def report_context(segments: dict, control: dict, *, metric: str) -> dict:
+    """Return the report's two sections and their figures (no links: offline)."""
+    label = fields.INTERVAL_LABELS.get(metric, metric)
+    links = segments["links"]
+    figures = {"segments": charts.segments_figure(segments)}
+    section = {
+        "segments": {
+            "title": "Where the time goes: median of each link",
+            "names": [charts.link_label(link) for link in links],
+            "cells": [_cell(link) for link in links],
+            "share_of": segments["share_of"],
+        },
+        "control": {"title": f"Real change or noise? {label}, per week"},
+    }
+    if "problem" in control:
+        section["control"]["problem"] = control["problem"]
+    else:
+        figures["control"] = charts.control_figure(control)
+        section["control"]["signals"] = [
+            f"{control['x'][s['index']]}: {RULES[s['rule']].lower()}"
+            for s in control["signals"]
+        ]
+        section["control"]["limits"] = _limits_words(control)
+    return {"chain_report": section, "chain_figures": figures}
+
+
+def _limits_words(control: dict) -> str:
+    if control["chart"] == "p":
+        return (
+            f"p-chart: centre {control['centre']:.1f}% within target; limits "
+            "p̄ ± 3·√(p̄(1−p̄)/n) per week."
+        )
+    return (
+        f"XmR chart of the {fields.STAT_LABELS[control['stat']].lower()}: centre "
+        f"{control['centre']:.1f} min, limits {control['lower']:.1f}–"
+        f"{control['upper']:.1f} min (centre ± 2.66 × MR-bar "
+        f"{control['mr_bar']:.1f})."
+    )
