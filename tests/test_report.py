@@ -21,6 +21,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from exams.analysis import periods
 from exams.presentation import report
 from exams.query.filters import FilterSpec
 
@@ -359,7 +360,7 @@ def test_without_a_data_set_the_report_sends_to_upload(db):
 )
 def test_period_label(start, end, label):
     assert (
-        report.period_label(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        periods.period_name(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
         == label
     )
 

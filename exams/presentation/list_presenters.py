@@ -5,16 +5,15 @@ Pure functions like ``presenters``: dicts in, template-ready dicts out.
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlencode
 
 from exams import fields
-from exams.charts.dashboard import format_minutes
+from exams.presentation.formats import format_minutes
+from exams.presentation.links import named, url_for, with_params
 from exams.presentation.presenters import (
     SHORT_INTERVALS,
     describe_filters,
     number,
     sentence,
-    url_for,
 )
 from exams.query.filters import FilterSpec
 
@@ -42,15 +41,16 @@ def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) ->
 
 def _quality_url(item: Mapping) -> str:
     if item["kind"] == "pending":
-        return "/exams?" + urlencode({"quality": "pending", "sort": "completed_at"})
+        return named("exams-list", {"quality": "pending", "sort": "completed_at"})
     if item["kind"] == "negative":
-        return "/exams?" + urlencode(
-            {"quality": "negative", "metric": item["field"], "sort": item["field"]}
+        return named(
+            "exams-list",
+            {"quality": "negative", "metric": item["field"], "sort": item["field"]},
         )
     return ""
 
 
-def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[dict]:
+def sort_links(spec: FilterSpec, columns: Sequence[str], *, name: str) -> list[dict]:
     """Return the exam list's column headers, each a link that sorts by it."""
     links = []
     for column in columns:
@@ -61,7 +61,7 @@ def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[d
             {
                 "field": column,
                 "label": _column_label(column),
-                "url": url_for(path, spec, sort=sort, page=1),
+                "url": url_for(name, spec, sort=sort, page=1),
                 "aria_sort": (
                     ("descending" if spec.descending else "ascending")
                     if current
@@ -96,8 +96,8 @@ def exam_page(
     )
     return {
         "headers": [
-            {**h, "url": _with(h["url"], extra)}
-            for h in sort_links(spec, columns, path="/exams")
+            {**h, "url": with_params(h["url"], extra)}
+            for h in sort_links(spec, columns, name="exams-list")
         ],
         "rows": [[_exam_cell(row, c) for c in columns] for row in page["rows"]],
         "total": number(total),
@@ -106,13 +106,13 @@ def exam_page(
         "prev_url": _page_url(spec, extra, number_ - 1) if number_ > 1 else "",
         "next_url": _page_url(spec, extra, number_ + 1) if last < total else "",
         "csv_url": (
-            _with(url_for("/exams", spec, page=1, format="csv"), extra)
+            with_params(url_for("exams-list", spec, page=1, format="csv"), extra)
             if quality
-            else url_for("/api/exams", spec, page=1, format="csv")
+            else url_for("exams-exam-list", spec, page=1, format="csv")
         ),
         "description": describe_filters(spec),
         "quality_note": _QUALITY_NOTES.get(quality or "", ""),
-        "dashboard_url": url_for("/dashboard", plain),
+        "dashboard_url": url_for("exams-dashboard", plain),
         "empty": total == 0,
     }
 
@@ -123,14 +123,8 @@ _QUALITY_NOTES = {
 }
 
 
-def _with(url: str, extra: Mapping[str, str]) -> str:
-    if not extra:
-        return url
-    return url + ("&" if "?" in url else "?") + urlencode(extra)
-
-
 def _page_url(spec: FilterSpec, extra: Mapping[str, str], page: int) -> str:
-    return _with(url_for("/exams", spec, page=page), extra)
+    return with_params(url_for("exams-list", spec, page=page), extra)
 
 
 def _exam_cell(row: Mapping, column: str) -> dict:

@@ -21,10 +21,11 @@ import plotly.io as pio
 import plotly.offline
 
 from exams import analysis, fields
+from exams.analysis.build import exam_limits
+from exams.analysis.distribution import bucket_counts
+from exams.analysis.heatmap import heatmap
+from exams.analysis.periods import period_name
 from exams.analysis.shifts import Shift, Targets, format_clock
-from exams.insights.build import exam_limits
-from exams.insights.distribution import bucket_counts
-from exams.insights.heatmap import heatmap
 from exams.query.filters import FilterSpec
 
 SLOWEST_EXAMS = 10
@@ -187,26 +188,6 @@ def _anonymous_exam(row: Mapping, pseudonyms: Mapping) -> dict:
     return out
 
 
-def period_label(start: dt.date, end: dt.date) -> str:
-    """Return the dates shown as a name: ``2025``, ``2025-Q3``, ``2025-07``.
-
-    A whole calendar year, quarter or month gets its name; one day its date;
-    anything else ``first_to_last``.
-    """
-    if start == end:
-        return start.isoformat()
-    next_day = end + dt.timedelta(days=1)
-    if start.day == 1 and next_day.day == 1:
-        months = (next_day.year - start.year) * 12 + next_day.month - start.month
-        if months == 12 and start.month == 1:
-            return str(start.year)
-        if months == 3 and start.month % 3 == 1:
-            return f"{start.year}-Q{(start.month + 2) // 3}"
-        if months == 1:
-            return f"{start:%Y-%m}"
-    return f"{start.isoformat()}_to_{end.isoformat()}"
-
-
 def report_period(
     spec: FilterSpec, *, data_range: tuple[dt.date, dt.date] | None
 ) -> str:
@@ -215,7 +196,7 @@ def report_period(
     start, end = spec.start or first, spec.end or last
     if start is None or end is None:
         return ""
-    return period_label(start, end)
+    return period_name(start, end)
 
 
 def report_filename(period: str) -> str:

@@ -1,4 +1,4 @@
-"""The numbers: options, series, summary, exam list and settings (CONTRACT §4).
+"""The numbers: options, series, summary, exam list and settings (docs/API.md).
 
 Each view parses the query into a ``FilterSpec``, calls one analysis
 function on the session's prepared frame and answers JSON (or CSV with
@@ -12,15 +12,9 @@ from django.http import JsonResponse
 
 from exams import analysis
 from exams.analysis.shifts import SettingsError
-from exams.query import filters
 from exams.storage import preferences, store
-from exams.views._common import api_errors, csv_response, json_error
+from exams.views._common import api_errors, csv_response, json_error, parse_request
 from exams.views.errors import require_GET, require_http_methods
-
-
-def _spec(request) -> filters.FilterSpec:
-    names = [s.name for s in preferences.get_shifts()]
-    return filters.parse_query(request.GET, shift_names=names)
 
 
 @require_GET
@@ -35,7 +29,7 @@ def options(request):
 @api_errors
 def series(request):
     """Return the chart series for the filters, period, metric, stat and split."""
-    spec = _spec(request)
+    spec = parse_request(request, "series").spec
     frame = store.current_frame(request)
     result = analysis.build_series(frame, spec=spec, targets=preferences.get_targets())
     if spec.format == "csv":
@@ -47,7 +41,7 @@ def series(request):
 @api_errors
 def summary(request):
     """Return exams and interval statistics per group (``by``) and in total."""
-    spec = _spec(request)
+    spec = parse_request(request, "summary").spec
     frame = store.current_frame(request)
     result = analysis.build_summary(frame, spec=spec, targets=preferences.get_targets())
     if spec.format == "csv":
@@ -59,7 +53,7 @@ def summary(request):
 @api_errors
 def exam_list(request):
     """Return one page of the filtered exams; CSV gives all of them."""
-    spec = _spec(request)
+    spec = parse_request(request, "exams").spec
     frame = store.current_frame(request)
     if spec.format == "csv":
         selected = analysis.apply_filters(frame, spec=spec)

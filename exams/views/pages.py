@@ -1,6 +1,6 @@
 """Pages: upload, dashboard, exam list, data sets and settings (HTML).
 
-Each view parses the query once (``exams.query.filters``), asks ``exams.analysis``
+Each view parses the query once (``exams.query``), asks ``exams.analysis``
 for the numbers and lets ``presenters`` word them. A bad link shows the
 FilterError's message with status 400; with no data set yet, pages send the
 user to the upload page.
@@ -16,17 +16,19 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from exams import analysis, fields
-from exams.analysis.quality import QUALITY_KINDS, select_quality
-from exams.charts import dashboard as charts
+from exams.analysis.quality import select_quality
+from exams.charts.series import series_figure
 from exams.presentation import list_presenters, presenters, quality_text
+from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
 from exams.views import datasets
-from exams.views._common import api_errors, csv_response
+from exams.views._common import api_errors, csv_response, parse_request
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
 # Exam-list columns, in the order a radiology manager scans them.
@@ -95,11 +97,6 @@ def _base(request, active: str) -> dict:
     }
 
 
-def _spec(request) -> filters.FilterSpec:
-    names = [s.name for s in preferences.get_shifts()]
-    return filters.parse_query(request.GET, shift_names=names)
-
-
 def _date_range(options: dict) -> tuple[dt.date, dt.date] | None:
     span = options.get("date_range") or {}
     if not span.get("start"):
@@ -135,7 +132,7 @@ def upload(request):
         return _upload_without_js(request)
     context = _upload_context(request)
     dataset = context["current_dataset"]
-    if dataset is not None and request.GET.get("loaded"):
+    if dataset is not None and parse_request(request, "upload").loaded:
         context["report"] = _report(request, dataset, just_loaded=True)
     return render(request, "exams/upload.html", context)
 
@@ -143,15 +140,14 @@ def upload(request):
 def _upload_without_js(request):
     """Hand the form to the upload API; show its error, or the report."""
     adding = request.POST.get("mode") == "add"
-    view = datasets.add_files if adding else datasets.create_dataset
-    response = view(request)
-    if response.status_code in (200, 201):
-        return redirect("/upload?loaded=1")
-    error = json.loads(response.content).get("error", "The export could not be read.")
-    if response.status_code == 422:
+    received = datasets.receive_upload(request, adding=adding)
+    if received.status in (200, 201):
+        return redirect(f"{reverse('exams-upload')}?loaded=1")
+    error = received.body.get("error", "The export could not be read.")
+    if received.status == 422:
         error += " Answering this question needs JavaScript turned on in the browser."
     context = _upload_context(request, error=error)
-    return render(request, "exams/upload.html", context, status=response.status_code)
+    return render(request, "exams/upload.html", context, status=received.status)
 
 
 def _upload_context(request, **extra) -> dict:
@@ -176,7 +172,7 @@ def load_sample(request):
 @page_errors
 def dashboard(request):
     """Render the filters, chart and tables for the query string."""
-    spec = _spec(request)
+    spec = parse_request(request, "dashboard").spec
     results, figure = _results(request, spec)
     options = analysis.options(
         store.current_frame(request), shifts=preferences.get_shifts()
@@ -202,7 +198,7 @@ def dashboard(request):
 @api_errors
 def dashboard_data(request):
     """Return the chart and the tables of a query as JSON, for the page's JS."""
-    spec = _spec(request)
+    spec = parse_request(request, "dashboard").spec
     results, figure = _results(request, spec)
     context = {"results": results}
     return JsonResponse(
@@ -238,45 +234,34 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
         "chart_note": presenters.chart_note(spec),
         "summary": presenters.summary_table(summary, spec=spec, by=by),
         "table": presenters.chart_table(series, spec=spec),
-        "exams_url": presenters.url_for("/exams", spec, page=1),
-        "slowest_url": presenters.url_for(
-            "/exams", spec, page=1, sort=f"-{presenters.headline_interval(spec)}"
+        "exams_url": url_for("exams-list", spec, page=1),
+        "slowest_url": url_for(
+            "exams-list", spec, page=1, sort=f"-{presenters.headline_interval(spec)}"
         ),
-        "csv_url": _csv_url(spec),
+        "csv_url": url_for("exams-exam-list", spec, page=1, format="csv"),
     }
     if empty:
         return results, None
-    figure = charts.series_figure(series, target=spec.target)
+    figure = series_figure(series, target=spec.target)
     # Plotly's encoder handles numpy values; json_script then escapes < > &.
     return results, json.loads(pio.to_json(figure, validate=False))
-
-
-def _csv_url(spec: filters.FilterSpec) -> str:
-    return presenters.url_for("/api/exams", spec, page=1, format="csv")
 
 
 @require_GET
 @page_errors
 def drill(request):
     """Redirect a clicked bar or point to the exam list of its bucket."""
-    spec = _spec(request)
-    bucket = request.GET.get("bucket", "").strip()
-    if not bucket:
-        raise filters.FilterError("bucket", "", "a bucket label from the chart")
-    chosen = presenters.drill_spec(
-        spec, bucket=bucket, series=request.GET.get("series")
-    )
-    return redirect(presenters.url_for("/exams", chosen))
+    query = parse_request(request, "drill")
+    chosen = presenters.drill_spec(query.spec, bucket=query.bucket, series=query.series)
+    return redirect(url_for("exams-list", chosen))
 
 
 @require_GET
 @page_errors
 def exam_list(request):
     """List the filtered exams: sortable columns, pages, CSV download."""
-    spec = _spec(request)
-    quality = request.GET.get("quality") or None
-    if quality is not None and quality not in QUALITY_KINDS:
-        raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
+    query = parse_request(request, "exam_list")
+    spec, quality = query.spec, query.quality
     selected = analysis.apply_filters(store.current_frame(request), spec=spec)
     if quality:
         selected = select_quality(selected, kind=quality, metric=spec.metric)

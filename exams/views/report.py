@@ -12,16 +12,18 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from exams import fields
-from exams.charts import dashboard as charts
-from exams.charts.insights import distribution_figure, heatmap_figure
-from exams.insights.build import data_days
+from exams.analysis.build import data_days
+from exams.charts.distribution import distribution_figure
+from exams.charts.heatmap import heatmap_figure
+from exams.charts.series import series_figure
 from exams.presentation import list_presenters, presenters, quality_text, report
+from exams.presentation.formats import format_minutes
 from exams.query import filters
 from exams.storage import preferences, store
+from exams.views._common import parse_request
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
-_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 # The slowest-exams table, in the order the dashboard's exam list has them.
 _EXAM_COLUMNS = (
     "accession",
@@ -39,9 +41,8 @@ _EXAM_COLUMNS = (
 @page_errors
 def download_report(request):
     """Return the dashboard view of the query string as a self-contained file."""
-    names = [s.name for s in preferences.get_shifts()]
-    spec = filters.parse_query(request.GET, shift_names=names)
-    anonymize = _anonymize(request.GET.get("anonymize", "").strip().lower())
+    query = parse_request(request, "report")
+    spec, anonymize = query.spec, query.anonymize
     dataset = store.current_dataset(request)
     context = _context(dataset, store.current_frame(request), spec, anonymize)
     html = render_to_string("exams/report.html", context)
@@ -49,12 +50,6 @@ def download_report(request):
     response["Content-Disposition"] = f'attachment; filename="{context["filename"]}"'
     response["Content-Security-Policy"] = report.content_security_policy()
     return response
-
-
-def _anonymize(raw: str) -> bool:
-    if raw not in _YES + _NO:
-        raise filters.FilterError("anonymize", raw, "1 (leave out names) or 0")
-    return raw in _YES
 
 
 def _context(dataset, frame, spec: filters.FilterSpec, anonymize: bool) -> dict:
@@ -73,7 +68,7 @@ def _context(dataset, frame, spec: filters.FilterSpec, anonymize: bool) -> dict:
     period = report.report_period(spec, data_range=days)
     empty = numbers.summary["total"]["exams"] == 0
     figures = {
-        "chart": charts.series_figure(numbers.series, target=spec.target),
+        "chart": series_figure(numbers.series, target=spec.target),
         "distribution": distribution_figure(numbers.distribution),
         "heatmap": heatmap_figure(numbers.heatmap),
     }
@@ -160,7 +155,7 @@ def _slowest(rows: list[dict], *, interval: str, anonymize: bool) -> dict:
         "rows": [
             [
                 *(_cell(row.get(c), c) for c in columns),
-                charts.format_minutes(row[interval]),
+                format_minutes(row[interval]),
             ]
             for row in rows
         ],

@@ -9,12 +9,10 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import (
-    groups_of,
-    period_label,
-    period_sequence,
-    period_starts,
-)
+from exams.analysis.buckets import bucket_keys
+from exams.analysis.groups import group_codes, largest_first
+from exams.analysis.periods import period_labels
+from exams.analysis.stats import counts
 
 PARETO_BY = {
     "exam_name": fields.EXAM_NAME,
@@ -28,13 +26,13 @@ MAX_LIMIT = 25
 def pareto(frame: pd.DataFrame, *, by: str) -> dict:
     """Return ``{"by", "total", "rows": [{"group", "exams", "share",
     "cumulative_share"}]}``."""
-    groups = groups_of(frame, column=PARETO_BY[by])
-    counts = groups.counts()
-    total = int(counts.sum())
+    groups = group_codes(frame, column=PARETO_BY[by])
+    sizes = counts(groups.codes, size=len(groups.names))
+    total = int(sizes.sum())
     rows = []
     running = 0
-    for code in groups.ranked():
-        exams = int(counts[code])
+    for code in largest_first(groups):
+        exams = int(sizes[code])
         running += exams
         rows.append(
             {
@@ -54,29 +52,29 @@ def top_exams(frame: pd.DataFrame, *, period: str, limit: int) -> dict:
     is summed in one ``(other)`` series. Every period between the first and
     the last present appears (0 when none).
     """
-    times = frame[fields.COMPLETED_AT]
-    known = times.notna().to_numpy()
+    keys, known = bucket_keys(frame, period=period)
     if not known.any():
         return {"period": period, "limit": limit, "x": [], "series": []}
-    groups = groups_of(frame[known], column=fields.EXAM_NAME)
-    top = groups.ranked()[:limit]
+    groups = group_codes(frame[known], column=fields.EXAM_NAME)
+    top = largest_first(groups)[:limit]
     # Series index of each exam: its rank among the top, else "(other)".
     series_of = np.full(len(groups.names), len(top))
     series_of[top] = np.arange(len(top))
     series = series_of[groups.codes]
-    starts = period_starts(times[known], period=period)
-    sequence = period_sequence(starts.min(), starts.max(), period=period)
-    slot = np.searchsorted(sequence, starts)
+    keys = keys[known].astype(np.int64)
+    first, last = int(keys.min()), int(keys.max())
+    slot = keys - first
     width = len(top) + 1
-    table = np.bincount(slot * width + series, minlength=len(sequence) * width)
-    table = table.reshape(len(sequence), width)
+    periods = last - first + 1
+    table = np.bincount(slot * width + series, minlength=periods * width)
+    table = table.reshape(periods, width)
     names = [groups.names[code] for code in top]
     if table[:, -1].any():
         names.append(OTHER_GROUP)
     return {
         "period": period,
         "limit": limit,
-        "x": [period_label(start, period=period) for start in sequence],
+        "x": period_labels(period=period, first=first, last=last),
         "series": [
             {"name": name, "y": table[:, i].tolist()} for i, name in enumerate(names)
         ],

@@ -14,12 +14,10 @@ never travel to the browser as points.
 import numpy as np
 import pandas as pd
 
-from exams.insights.common import (
-    INTERVAL_METRICS,
-    clean,
-    groups_of,
-    interval_values,
-)
+from exams import fields
+from exams.analysis.groups import group_codes, largest_first
+from exams.analysis.quantiles import grouped_quantiles
+from exams.analysis.stats import clean, interval_values
 
 # (label, lower, upper) in minutes: lower <= value < upper.
 BUCKETS = (
@@ -32,6 +30,7 @@ BUCKETS = (
 )
 PENDING = "pending"
 WHISKER_IQR = 1.5
+QUARTILES = (0.25, 0.5, 0.75)
 _UPPER_EDGES = np.array([upper for _, _, upper in BUCKETS[:-1]], dtype="float64")
 
 
@@ -72,7 +71,7 @@ def box_stats(
     frame: pd.DataFrame,
     *,
     by_column: str | None,
-    metrics: tuple[str, ...] = INTERVAL_METRICS,
+    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
 ) -> list[dict]:
     """Return quartiles and whiskers of each interval for each group.
 
@@ -80,17 +79,21 @@ def box_stats(
     extreme values within 1.5 × IQR of the box; values beyond are counted as
     ``outliers``. Groups come largest first (by exams in the frame).
     """
-    groups = groups_of(frame, column=by_column)
-    order = groups.ranked()
+    groups = group_codes(frame, column=by_column)
+    order = largest_first(groups)
+    size = len(groups.names)
     rows = []
     for metric in metrics:
         minutes = frame[metric].to_numpy(dtype="float64", na_value=np.nan)
-        # Valid intervals only: known and not negative (CONTRACT §3).
+        quartiles = grouped_quantiles(
+            keys=groups.codes, values=minutes, size=size, qs=list(QUARTILES)
+        )
+        # Valid intervals only: known and not negative (docs/API.md).
         valid = minutes >= 0
         minutes, codes = minutes[valid], groups.codes[valid]
         # Sort once by group, then each group's minutes are one slice.
         by_code = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[by_code], np.arange(len(groups.names) + 1))
+        bounds = np.searchsorted(codes[by_code], np.arange(size + 1))
         for code in order:
             chosen = minutes[by_code[bounds[code] : bounds[code + 1]]]
             if chosen.size:
@@ -98,15 +101,23 @@ def box_stats(
                     {
                         "metric": metric,
                         "group": groups.names[code],
-                        **box_summary(chosen),
+                        **box_summary(chosen, quartiles=quartiles[code]),
                     }
                 )
     return rows
 
 
-def box_summary(values: np.ndarray) -> dict:
-    """Return n, min, quartiles, max, mean and Tukey whiskers of some minutes."""
-    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+def box_summary(values: np.ndarray, *, quartiles: np.ndarray | None = None) -> dict:
+    """Return n, min, quartiles, max, mean and Tukey whiskers of some minutes.
+
+    ``quartiles`` (q1, median, q3), when already known for these values.
+    """
+    if quartiles is None:
+        keys = np.zeros(len(values), dtype=np.intp)
+        quartiles = grouped_quantiles(
+            keys=keys, values=values, size=1, qs=list(QUARTILES)
+        )[0]
+    q1, median, q3 = quartiles
     reach = WHISKER_IQR * (q3 - q1)
     inside = values[(values >= q1 - reach) & (values <= q3 + reach)]
     return {

@@ -1,4 +1,4 @@
-"""Turnaround buckets and box plots (exams/insights/distribution.py).
+"""Turnaround buckets and box plots (exams/analysis/distribution.py).
 
 Expected values are hand-worked below; quartiles are cross-checked with
 duckdb's quantile_cont (linear interpolation, like numpy's default).
@@ -11,7 +11,7 @@ import pytest
 
 from exams.analysis import prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.insights import distribution
+from exams.analysis import distribution
 
 COMPLETED = pd.Timestamp("2025-03-03 10:00")
 

@@ -1,8 +1,7 @@
-"""Plotly figures for the dashboard, built from the API's series dicts.
+"""The dashboard's chart: one ``/api/series`` answer as bars or lines.
 
-Builders are pure: a ``/api/series``-shaped dict in, a
-``plotly.graph_objects.Figure`` out. The edge (a view) serialises the figure
-once; tests assert on ``fig.data`` and ``fig.layout``.
+Drawn on the one chart base (``exams.charts.base``); the weekend bands and
+the target line are this chart's own.
 """
 
 import datetime as dt
@@ -11,22 +10,11 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from exams import fields
+from exams.charts.base import AXIS_COLOUR, OKABE_ITO, escape_label, layout
+from exams.presentation.formats import format_minutes
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-# Yellow is last because it is hard to read on white.
-OKABE_ITO = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#56B4E9",
-    "#CC79A7",
-    "#000000",
-    "#F0E442",
-)
 WEEKEND_FILL = "rgba(120, 120, 120, 0.12)"
 TARGET_COLOUR = "#D55E00"
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 _BAR_METRICS = ("volume", "ordered")
 _DATE_PERIODS = ("day", "week")
 _HOVER_DATES = {"day": "%a %d %b %Y", "week": "%d %b %Y"}
@@ -191,22 +179,6 @@ def _readable(value, stat: str) -> str:
     return format_minutes(value)
 
 
-def format_minutes(minutes: float | None) -> str:
-    """Return minutes as ``45 min``, ``3 h 05 min`` or ``2 d 4 h``."""
-    if minutes is None:
-        return "—"
-    sign = "−" if minutes < 0 else ""
-    # Half up, as people round (Python's round() would make 394.5 → 394).
-    total = int(abs(minutes) + 0.5)
-    if total < 60:
-        return f"{sign}{total} min"
-    hours, mins = divmod(total, 60)
-    if hours < 48:
-        return f"{sign}{hours} h {mins:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{sign}{days} d {hours} h"
-
-
 def _reference_line(
     metric: str, stat: str, *, target: float | None, goal_percent: float | None
 ) -> tuple[float, str] | None:
@@ -226,38 +198,27 @@ def _base_layout(series: Mapping) -> dict:
     stat = series.get("stat", "median")
     period = series.get("period", "month")
     legend = len(series.get("series", [])) > 1
-    return {
-        # No theme template: it would add ~6 KB of JSON to every answer.
-        "template": None,
-        "font": {"family": _FONT, "size": 13, "color": "#1f2933"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+    return layout(
+        x_title=_period_title(period),
+        y_title=axis_title(metric, stat),
+        legend=legend,
         # Room above the plot only for the legend of a split.
-        "margin": {"l": 64, "r": 16, "t": 40 if legend else 12, "b": 48},
-        "hovermode": "closest",
-        "hoverlabel": {"align": "left"},
-        "showlegend": legend,
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        "xaxis": {
+        margin={"r": 16, "t": 40 if legend else 12, "b": 48},
+        xaxis={
             "type": "date" if period in _DATE_PERIODS else "category",
             # The weekday matters on a day axis (weekends read differently).
             **({"hoverformat": _HOVER_DATES[period]} if period in _HOVER_DATES else {}),
-            "title": {"text": _period_title(period)},
-            "showgrid": False,
-            "linecolor": "#9aa5b1",
-            "ticks": "outside",
+            "linecolor": AXIS_COLOUR,
         },
-        "yaxis": {
-            "title": {"text": axis_title(metric, stat)},
-            "gridcolor": "#e4e7eb",
-            "zerolinecolor": "#9aa5b1",
-            "rangemode": "tozero",
+        yaxis={
+            "zerolinecolor": AXIS_COLOUR,
             **(
                 {"range": [0, 100]} if stat == "within" and _is_interval(metric) else {}
             ),
         },
-        "bargap": 0.15,
-    }
+        hoverlabel={"align": "left"},
+        bargap=0.15,
+    )
 
 
 def _is_interval(metric: str) -> bool:
@@ -336,8 +297,3 @@ def _parse_day(label: str) -> dt.date | None:
         return dt.date.fromisoformat(str(label))
     except ValueError:
         return None
-
-
-def escape_label(text: str) -> str:
-    """Return text Plotly shows literally (it reads a subset of HTML tags)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

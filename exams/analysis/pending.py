@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import clean, iso_or_none, minutes_between
-from exams.insights.distribution import BUCKETS, bucket_positions
+from exams.analysis.distribution import BUCKETS, bucket_positions
+from exams.analysis.listing import ISO_FORMAT
+from exams.analysis.stats import clean
+
+_MINUTE = pd.Timedelta(minutes=1)
 
 ROW_FIELDS = (
     fields.ACCESSION,
@@ -39,7 +42,7 @@ def pending_exams(
     """Return the pending exams with ``age_minutes`` and ``target_minutes``,
     oldest first (ties by accession; no completion time last)."""
     waiting = frame[frame[fields.FINALIZED_AT].isna()]
-    ages = minutes_between(as_of, waiting[fields.COMPLETED_AT])
+    ages = (as_of - waiting[fields.COMPLETED_AT]) / _MINUTE
     result = waiting[list(ROW_FIELDS)].assign(
         age_minutes=ages, target_minutes=targets.reindex(waiting.index)
     )
@@ -101,6 +104,13 @@ def _row(record: dict) -> dict:
     row["target_minutes"] = clean(target, 1)
     row["overdue"] = bool(pd.notna(age) and pd.notna(target) and age > target)
     return row
+
+
+def iso_or_none(value) -> str | None:
+    """Return a timestamp as ``YYYY-MM-DDTHH:MM:SS`` (None when missing)."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).strftime(ISO_FORMAT)
 
 
 def age_buckets(ages: pd.Series) -> list[dict]:

@@ -20,7 +20,10 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import InsightError, clean, daily_counts, groups_of
+from exams.analysis.errors import AnalysisError
+from exams.analysis.groups import group_codes, largest_first
+from exams.analysis.periods import daily_counts, week_starts
+from exams.analysis.stats import clean
 
 FORECAST_SPLITS = ("none", "modality")
 FORECAST_PERIODS = ("day", "week")
@@ -166,12 +169,12 @@ def history_counts(
             fields.ALL_GROUP: daily_counts(frame[known], first=first, last=last_day)
         }
     exams = frame[known]
-    groups = groups_of(exams, column=fields.MODALITY)
+    groups = group_codes(exams, column=fields.MODALITY)
     return {
         groups.names[code]: daily_counts(
             exams[groups.codes == code], first=first, last=last_day
         )
-        for code in groups.ranked()
+        for code in largest_first(groups)
     }
 
 
@@ -184,11 +187,11 @@ def forecast(
     period: str = "day",
 ) -> dict:
     """Return expected exams per day or week for ``horizon_weeks`` after
-    ``last_day``; raise ``InsightError`` (422) when history is too short."""
+    ``last_day``; raise ``AnalysisError`` (422) when history is too short."""
     history = history_counts(frame, last_day=last_day, split=split)
     have = len(next(iter(history.values()))) if history else 0
     if have < MIN_HISTORY_DAYS:
-        raise InsightError(
+        raise AnalysisError(
             f"A forecast needs at least {MIN_HISTORY_DAYS} days "
             f"({MIN_HISTORY_DAYS // 7} weeks) of completed exams: "
             f"{BACKTEST_WEEKS} weeks to fit and {BACKTEST_WEEKS} to check the "
@@ -232,8 +235,7 @@ def _history(counts: pd.Series, *, period: str) -> dict:
     recent = counts.iloc[-HISTORY_SHOWN_DAYS:]
     if period == "week":
         # Whole weeks only, labelled by their Monday.
-        mondays = recent.index - pd.to_timedelta(recent.index.day_of_week, unit="D")
-        weeks = recent.groupby(mondays).agg(["sum", "size"])
+        weeks = recent.groupby(week_starts(recent.index)).agg(["sum", "size"])
         recent = weeks.loc[weeks["size"] == 7, "sum"]
     return {
         "x": [d.strftime("%Y-%m-%d") for d in recent.index],

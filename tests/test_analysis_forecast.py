@@ -1,4 +1,4 @@
-"""Volume forecast (exams/insights/forecast.py) on synthetic series.
+"""Volume forecast (exams/analysis/forecast.py) on synthetic series.
 
 The series are built here with a known trend and weekly pattern, so the
 expected forecast is the formula itself; the baseline is computed by hand.
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.insights import forecast
-from exams.insights.common import InsightError
+from exams.analysis import forecast
+from exams.analysis.errors import AnalysisError
 
 EFFECT = np.array([10.0, 12.0, 11.0, 9.0, 8.0, -60.0, -70.0])  # Mon … Sun
 
@@ -133,7 +133,7 @@ def test_split_by_modality_gives_one_series_per_modality_largest_first():
 
 def test_too_short_history_is_refused_with_what_is_needed():
     frame = exams_frame("2025-01-06", np.full(55, 20))
-    with pytest.raises(InsightError) as raised:
+    with pytest.raises(AnalysisError) as raised:
         forecast.forecast(frame, last_day=dt.date(2025, 3, 1))
     assert raised.value.status == 422
     assert "56 days" in raised.value.message
@@ -144,7 +144,7 @@ def test_too_short_history_is_refused_with_what_is_needed():
 
 
 def test_no_exams_at_all_is_refused():
-    with pytest.raises(InsightError, match="0 day"):
+    with pytest.raises(AnalysisError, match="0 day"):
         forecast.forecast(
             exams_frame("2025-01-06", [])[0:0], last_day=dt.date(2025, 3, 1)
         )

@@ -1,11 +1,11 @@
-"""Pareto rows and the top-exam trend (exams/insights/pareto.py)."""
+"""Pareto rows and the top-exam trend (exams/analysis/pareto.py)."""
 
 import pandas as pd
 import pytest
 
 from exams.analysis import prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.insights import pareto
+from exams.analysis import pareto
 
 
 def make_frame(rows: list[tuple[str, str | None, str | None]]) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import QUANTILES, clean, interval_values
+from exams.analysis.periods import day_range
+from exams.analysis.stats import clean, grouped_stat, interval_values
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS = tuple(range(24))
@@ -68,21 +69,19 @@ def _count_grid(cells: pd.Series) -> np.ndarray:
 def _stat_grid(
     values: pd.Series, cells: pd.Series, stat: str, targets: pd.Series | None
 ) -> np.ndarray:
-    grid = np.full(CELLS, np.nan)
-    if values.empty:
-        return grid
-    grouped_values = values.to_numpy()
     keys = cells.to_numpy()
+    # An exam with no completion time has no cell (key -1): leave it out.
+    placed = keys >= 0
+    limits = None
     if stat == "within":
-        hit = grouped_values <= targets.reindex(values.index).to_numpy()
-        result = pd.Series(hit * 100.0).groupby(keys).mean()
-    elif stat == "mean":
-        result = pd.Series(grouped_values).groupby(keys).mean()
-    else:
-        # Linear interpolation, the same as numpy's default quantile.
-        result = pd.Series(grouped_values).groupby(keys).quantile(QUANTILES[stat])
-    result = result[result.index >= 0]
-    grid[result.index.to_numpy()] = result.to_numpy()
+        limits = targets.reindex(values.index).to_numpy()[placed]
+    grid, _ = grouped_stat(
+        keys=keys[placed],
+        values=values.to_numpy()[placed],
+        size=CELLS,
+        stat=stat,
+        limits=limits,
+    )
     return grid
 
 
@@ -98,5 +97,5 @@ def weekday_days(frame: pd.DataFrame) -> list[int]:
     times = frame[fields.COMPLETED_AT].dropna()
     if times.empty:
         return [0] * len(WEEKDAYS)
-    days = pd.date_range(times.min().normalize(), times.max().normalize(), freq="D")
+    days = day_range(times.min().normalize(), times.max().normalize())
     return np.bincount(days.day_of_week, minlength=len(WEEKDAYS)).tolist()

@@ -1,11 +1,11 @@
-"""CSV downloads of the insight views (exams/insights/export.py)."""
+"""CSV downloads of the insight views (exams/analysis/export.py)."""
 
 import csv
 import io
 
 import pandas as pd
 
-from exams.insights import export
+from exams.analysis import export
 
 
 def read(text: str) -> list[list[str]]:

@@ -1,4 +1,4 @@
-"""This range against another (exams/insights/compare.py).
+"""This range against another (exams/analysis/compare.py).
 
 Range alignment is a parametrised table worked out on a calendar; headline
 numbers are hand-worked from the small frame below.
@@ -11,8 +11,8 @@ import pytest
 
 from exams.analysis import prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.insights import compare
-from exams.insights.compare import DateRange
+from exams.analysis import compare
+from exams.analysis.compare import DateRange
 
 D = dt.date
 

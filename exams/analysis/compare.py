@@ -14,21 +14,14 @@ Ranges are whole days of ``completed_at``, both ends inclusive.
   first day.
 """
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
 from exams import fields
-from exams.insights.common import (
-    INTERVAL_METRICS,
-    change,
-    clean,
-    daily_counts,
-    interval_values,
-    statistic,
-)
+from exams.analysis.periods import daily_counts, is_month_end, month_end, year_earlier
+from exams.analysis.stats import clean, interval_values, statistic
 
 AGAINST = ("previous", "last_year")
 DEFAULT_DAYS = 28
@@ -83,25 +76,9 @@ def comparison_range(current: DateRange, *, against: str) -> DateRange:
         raise ValueError(f"against must be one of {AGAINST}, got {against!r}")
     start = year_earlier(current.start)
     end = year_earlier(current.end)
-    if current.start.day == 1 and _is_month_end(current.end):
-        end = _month_end(end.year, end.month)
+    if current.start.day == 1 and is_month_end(current.end):
+        end = month_end(end.year, end.month)
     return DateRange(start, end)
-
-
-def year_earlier(day: dt.date) -> dt.date:
-    """Return the same date a year earlier (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
-
-
-def _is_month_end(day: dt.date) -> bool:
-    return (day + _DAY).day == 1
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def in_range(frame: pd.DataFrame, span: DateRange) -> pd.DataFrame:
@@ -121,12 +98,14 @@ def headline(frame: pd.DataFrame, *, span: DateRange, targets: pd.Series) -> dic
     """
     exams = in_range(frame, span)
     intervals = {}
-    for metric in INTERVAL_METRICS:
+    for metric in fields.INTERVALS:
         values = interval_values(exams, metric=metric).values
+        minutes = values.to_numpy()
+        limits = targets.reindex(values.index).to_numpy()
         intervals[metric] = {
-            "median": clean(statistic(values, stat="median"), 2),
+            "median": clean(statistic(minutes, stat="median"), 2),
             "n": int(values.size),
-            "within": clean(statistic(values, stat="within", targets=targets), 2),
+            "within": clean(statistic(minutes, stat="within", limits=limits), 2),
         }
     return {
         **span.as_json(),
@@ -135,6 +114,18 @@ def headline(frame: pd.DataFrame, *, span: DateRange, targets: pd.Series) -> dic
         "pending": int(exams[fields.FINALIZED_AT].isna().sum()),
         "intervals": intervals,
     }
+
+
+def change(current: float | None, previous: float | None) -> dict:
+    """Return ``{"absolute", "percent"}`` from ``previous`` to ``current``.
+
+    ``percent`` is relative to ``previous`` and None when it is 0 or unknown.
+    """
+    if current is None or previous is None:
+        return {"absolute": None, "percent": None}
+    absolute = current - previous
+    percent = absolute / previous * 100 if previous else None
+    return {"absolute": clean(absolute), "percent": clean(percent)}
 
 
 def changes(current: dict, other: dict) -> dict:
@@ -231,7 +222,7 @@ def headline_rows(result: dict) -> list[list]:
         ("pending", "Pending (no final report)"),
     ):
         rows.append([label, now[key], then[key], *_pair(delta[key])])
-    for metric in INTERVAL_METRICS:
+    for metric in fields.INTERVALS:
         name = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]

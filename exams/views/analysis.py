@@ -1,7 +1,7 @@
 """Analysis views beyond the bar chart: JSON/CSV endpoints and their pages.
 
 Each endpoint parses the query (shared ``<filters>`` plus its own choices),
-calls one pure builder in ``exams.insights.build`` on the session's prepared
+calls one pure builder in ``exams.analysis.build`` on the session's prepared
 frame and answers JSON, or CSV with ``format=csv``. Each page renders the same
 answer with its Plotly figure(s) and drill-down links.
 """
@@ -10,37 +10,17 @@ import functools
 
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 
-from exams.insights import build, export
-from exams.insights.common import InsightError
+from exams.analysis import build, export
+from exams.analysis.errors import AnalysisError
 from exams.presentation import insight_pages as pages
 from exams.presentation import presenters
-from exams.query import params
+from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
-from exams.views._common import api_errors, csv_response, json_error
+from exams.views._common import api_errors, csv_response, json_error, parse_request
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
-
-PAGE_NAMES = {name: f"exams-insights-{name}" for name, _ in pages.TABS}
-PAGE_NAMES["overview"] = "exams-overview"
-
-
-def _query(request, view: str) -> params.InsightQuery:
-    names = [s.name for s in preferences.get_shifts()]
-    return params.parse(request.GET, view=view, shift_names=names)
-
-
-def _paths() -> dict:
-    return {
-        "exams": reverse("exams-list"),
-        "dashboard": reverse("exams-dashboard"),
-        "pages": {name: reverse(url) for name, url in PAGE_NAMES.items()},
-        "api": {
-            name: reverse(f"exams-api-{name}") for name in (*PAGE_NAMES, "top_exams")
-        },
-    }
 
 
 def _endpoint(view: str):
@@ -51,10 +31,10 @@ def _endpoint(view: str):
         @api_errors
         @functools.wraps(compute)
         def wrapper(request):
-            query = _query(request, view)
+            query = parse_request(request, view)
             try:
                 result, to_csv = compute(store.current_frame(request), query)
-            except InsightError as exc:
+            except AnalysisError as exc:
                 return json_error(exc.message, status=exc.status)
             if query.spec.format == "csv":
                 return csv_response(to_csv(result), filename=f"tatviz-{view}.csv")
@@ -116,7 +96,7 @@ def forecast_api(frame, query):
 @api_errors
 def pending_api(request):
     """``GET /api/pending?page=&page_size=``: unreported exams, oldest first."""
-    query = _query(request, "pending")
+    query = parse_request(request, "pending")
     frame = store.current_frame(request)
     targets = preferences.get_targets()
     if query.spec.format == "csv":
@@ -138,9 +118,9 @@ def _page(view: str, own):
         @page_errors
         @functools.wraps(make)
         def wrapper(request):
-            query = _query(request, view)
+            query = parse_request(request, view)
             frame = store.current_frame(request)
-            paths = _paths()
+            paths = analysis_paths()
             context = pages.common_context(view, query, paths=paths, own=own(query))
             context.update(current_dataset=store.current_dataset(request))
             context["PLOTLY_JS"] = PLOTLY_JS
@@ -148,7 +128,7 @@ def _page(view: str, own):
             status = 200
             try:
                 context.update(make(frame, query, paths))
-            except InsightError as exc:
+            except AnalysisError as exc:
                 context["problem"], status = exc.message, exc.status
             context["page_data"] = {"charts": context.get("charts", [])}
             template = f"exams/insights/{view}.html"

@@ -1,4 +1,4 @@
-"""Spec + prepared frame → the answer of each insight view (pure, no request).
+"""Query + prepared frame → the answer of each analysis view (pure, no request).
 
 The view passes the whole prepared frame: dates that belong to the data set
 (its last day, the pending list's ``as_of``) come from all of it, the numbers
@@ -11,11 +11,12 @@ import datetime as dt
 import pandas as pd
 
 from exams import fields
-from exams.analysis import apply_filters
+from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.errors import AnalysisError
+from exams.analysis.filtering import apply_filters
+from exams.analysis.groups import group_column
 from exams.analysis.shifts import Targets, exam_targets
-from exams.insights import compare, distribution, forecast, heatmap, pareto, pending
-from exams.insights.common import InsightError
-from exams.query.params import InsightQuery
+from exams.query.views import ViewQuery
 
 
 def exam_limits(frame: pd.DataFrame, *, target: float | None, targets: Targets):
@@ -33,22 +34,16 @@ def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
     return times.min().date(), times.max().date()
 
 
-def _by_column(by: str) -> str | None:
-    return None if by == "none" else fields.SPLIT_FIELDS[by]
-
-
-def build_distribution(frame: pd.DataFrame, *, query: InsightQuery) -> dict:
+def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
     selected = apply_filters(frame, spec=query.spec)
     result = distribution.distribution(
-        selected, metric=query.metric, by_column=_by_column(query.by)
+        selected, metric=query.metric, by_column=group_column(query.by)
     )
     return {**result, "by": query.by}
 
 
-def build_heatmap(
-    frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
-) -> dict:
+def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the weekday × hour grid of volume or an interval statistic."""
     selected = apply_filters(frame, spec=query.spec)
     limits = exam_limits(selected, target=query.spec.target, targets=targets)
@@ -58,19 +53,17 @@ def build_heatmap(
     return {**result, "target": query.spec.target}
 
 
-def _undated(frame: pd.DataFrame, query: InsightQuery) -> pd.DataFrame:
+def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
     """Return the exams passing every filter but the dates (ranges choose)."""
     spec = dataclasses.replace(query.spec, start=None, end=None)
     return apply_filters(frame, spec=spec)
 
 
-def build_compare(
-    frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
-) -> dict:
+def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the filtered range against the previous range or last year."""
     days = data_days(frame)
     if days is None:
-        raise InsightError("The data set has no completion dates.")
+        raise AnalysisError("The data set has no completion dates.")
     current, default = compare.resolve_range(
         start=query.spec.start,
         end=query.spec.end,
@@ -88,31 +81,29 @@ def build_compare(
     )
 
 
-def build_overview(
-    frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
-) -> dict:
+def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the last 7 and 28 days of the data set against the days before."""
     days = data_days(frame)
     if days is None:
-        raise InsightError("The data set has no completion dates.")
+        raise AnalysisError("The data set has no completion dates.")
     selected = _undated(frame, query)
     limits = exam_limits(selected, target=query.spec.target, targets=targets)
     return compare.overview(selected, last_day=days[1], targets=limits)
 
 
-def build_pareto(frame: pd.DataFrame, *, query: InsightQuery) -> dict:
+def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return exams per exam type, physician or modality, largest first."""
     return pareto.pareto(apply_filters(frame, spec=query.spec), by=query.by)
 
 
-def build_top_exams(frame: pd.DataFrame, *, query: InsightQuery) -> dict:
+def build_top_exams(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the most frequent exam types per week, month or quarter."""
     selected = apply_filters(frame, spec=query.spec)
     return pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
 
 
 def pending_frame(
-    frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
+    frame: pd.DataFrame, *, query: ViewQuery, targets: Targets
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """Return every pending exam passing the filters (oldest first) and as_of."""
     as_of = pending.latest_timestamp(frame)
@@ -123,9 +114,7 @@ def pending_frame(
     return pending.pending_exams(selected, as_of=as_of, targets=limits), as_of
 
 
-def build_pending(
-    frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
-) -> dict:
+def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return one page of the pending list with its age bands."""
     selected = apply_filters(frame, spec=query.spec)
     return pending.pending_list(
@@ -137,11 +126,11 @@ def build_pending(
     )
 
 
-def build_forecast(frame: pd.DataFrame, *, query: InsightQuery) -> dict:
+def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the volume forecast after the data set's last day (or ``end``)."""
     days = data_days(frame)
     if days is None:
-        raise InsightError("The data set has no completion dates.")
+        raise AnalysisError("The data set has no completion dates.")
     last_day = min(days[1], query.spec.end) if query.spec.end else days[1]
     return forecast.forecast(
         apply_filters(frame, spec=query.spec),
