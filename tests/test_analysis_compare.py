@@ -9,10 +9,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from exams.analysis import prepare_frame
-from exams.analysis.shifts import default_shifts
-from exams.analysis import compare
+from exams.analysis import compare, prepare_frame
 from exams.analysis.compare import DateRange
+from exams.analysis.shifts import default_shifts
 
 D = dt.date
 

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis import prepare_frame
+from exams.analysis import distribution, prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.analysis import distribution
 
 COMPLETED = pd.Timestamp("2025-03-03 10:00")
 

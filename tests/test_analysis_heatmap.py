@@ -3,9 +3,8 @@
 import pandas as pd
 import pytest
 
-from exams.analysis import prepare_frame
+from exams.analysis import heatmap, prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.analysis import heatmap
 
 
 def make_frame(rows: list[tuple[str, float | None]]) -> pd.DataFrame:

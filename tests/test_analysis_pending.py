@@ -3,9 +3,8 @@
 import pandas as pd
 import pytest
 
-from exams.analysis import prepare_frame
+from exams.analysis import pending, prepare_frame
 from exams.analysis.shifts import default_shifts
-from exams.analysis import pending
 
 AS_OF = pd.Timestamp("2025-03-10 12:00")
 
