@@ -3,10 +3,6 @@
 import json
 import re
 
-from django.test import Client
-
-from tests.client_fixtures import load
-
 EVIL_PHYSICIAN = "<script>alert(1)</script>"
 EVIL_EXAM = "XR CHEST </script><script>alert(2)</script>"
 
@@ -29,11 +25,6 @@ TINY_CSV = (
     "03/15/2025 01:00,A4,03/14/2025 23:00,03/15/2025 00:50,CT CHEST,STAT,"
     '"DOE, JANE MD",ED\r\n'
 ).encode()
-
-
-def load_tiny_export(client) -> Client:
-    """Fixture body: the client with the tiny export loaded."""
-    return load(client, TINY_CSV)
 
 
 def html(response) -> str:

@@ -25,7 +25,9 @@ from django.test import Client
 
 from exams.models import Dataset
 from exams.storage import store
-from tests.client_fixtures import exams_csv, new_client
+from tests.client_fixtures import exams_csv
+
+pytestmark = pytest.mark.django_db
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE = SAMPLE_DIR / "ris_export_sample.csv"
@@ -100,9 +102,6 @@ def monthly_exports() -> tuple[Month, ...]:
 
 def uploads(months) -> list[SimpleUploadedFile]:
     return [SimpleUploadedFile(m.name, m.content) for m in months]
-
-
-client = pytest.fixture(new_client)
 
 
 @pytest.fixture

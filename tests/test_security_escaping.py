@@ -15,10 +15,7 @@ from tests.security_payload import (
     FORMULA,
     RAW_MARKUP,
     get_everything,
-    load_payload,
 )
-
-payload = pytest.fixture(load_payload)
 
 # ---- escaping ------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The analysis endpoints (JSON and CSV) through Django's stack (CONTRACT §4).
 
-Expected numbers are hand-worked from the tiny export in tests/insights_export.py.
+Expected numbers are hand-worked from the tiny export in tests/analysis_export.py.
 """
 
 import csv
@@ -8,12 +8,10 @@ import io
 
 import pytest
 
-from tests.client_fixtures import load, new_client, use_plain_static_storage
-from tests.insights_export import ENDPOINTS, load_tiny_export, long_csv
+from tests.analysis_export import ENDPOINTS, long_csv
+from tests.client_fixtures import load
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
@@ -23,8 +21,8 @@ def test_no_data_set_is_404_with_a_message(client, url):
     assert "upload" in response.json()["error"].lower()
 
 
-def test_distribution_buckets_hand_worked(loaded):
-    body = loaded.get("/api/distribution?metric=complete_to_final").json()
+def test_distribution_buckets_hand_worked(analysed):
+    body = analysed.get("/api/distribution?metric=complete_to_final").json()
     counts = {b["label"]: b["count"] for b in body["buckets"]}
     assert counts == {
         "<1 h": 1,
@@ -43,8 +41,8 @@ def test_distribution_buckets_hand_worked(loaded):
     assert {b["group"] for b in body["boxes"]} == {"All"}
 
 
-def test_distribution_boxes_by_modality_and_filters(loaded):
-    body = loaded.get("/api/distribution?by=modality&modality=CT").json()
+def test_distribution_boxes_by_modality_and_filters(analysed):
+    body = analysed.get("/api/distribution?by=modality&modality=CT").json()
     assert body["total"] == 1  # A1 only: A4 is negative
     report = [b for b in body["boxes"] if b["metric"] == "order_to_complete"]
     # CT order → complete: 90 and 120 → median 105, quartiles 97.5 / 112.5.
@@ -53,8 +51,8 @@ def test_distribution_boxes_by_modality_and_filters(loaded):
     ]
 
 
-def test_heatmap_volume_and_statistic(loaded):
-    body = loaded.get("/api/heatmap").json()
+def test_heatmap_volume_and_statistic(analysed):
+    body = analysed.get("/api/heatmap").json()
     assert body["weekdays"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert body["hours"] == list(range(24))
     assert len(body["z"]) == 7 and {len(r) for r in body["z"]} == {24}
@@ -66,13 +64,13 @@ def test_heatmap_volume_and_statistic(loaded):
     )
     assert body["z"][6][9] == 1
     assert sum(map(sum, body["z"])) == 5
-    stat = loaded.get("/api/heatmap?metric=order_to_final&stat=mean").json()
+    stat = analysed.get("/api/heatmap?metric=order_to_final&stat=mean").json()
     assert stat["z"][5][8] == 140.0 and stat["n"][5][8] == 1
     assert stat["z"][0][23] is None and stat["n"][0][23] == 0
 
 
-def test_heatmap_within_target_from_the_query(loaded):
-    body = loaded.get(
+def test_heatmap_within_target_from_the_query(analysed):
+    body = analysed.get(
         "/api/heatmap?metric=complete_to_final&stat=within&target=60"
     ).json()
     assert body["z"][0][10] == 100.0  # 30 ≤ 60
@@ -80,8 +78,8 @@ def test_heatmap_within_target_from_the_query(loaded):
     assert body["z"][6][9] == 100.0  # exactly 60 counts as within
 
 
-def test_compare_default_and_chosen_ranges(loaded):
-    default = loaded.get("/api/compare").json()
+def test_compare_default_and_chosen_ranges(analysed):
+    default = analysed.get("/api/compare").json()
     assert default["default_range"] is True
     assert (default["current"]["start"], default["current"]["end"]) == (
         "2025-02-17",
@@ -89,7 +87,7 @@ def test_compare_default_and_chosen_ranges(loaded):
     )
     assert default["current"]["exams"] == 5
     assert default["comparison"]["exams"] == 0
-    chosen = loaded.get("/api/compare?start=2025-03-10&end=2025-03-16").json()
+    chosen = analysed.get("/api/compare?start=2025-03-10&end=2025-03-16").json()
     assert (chosen["comparison"]["start"], chosen["comparison"]["end"]) == (
         "2025-03-03",
         "2025-03-09",
@@ -99,23 +97,23 @@ def test_compare_default_and_chosen_ranges(loaded):
     assert chosen["change"]["exams"]["absolute"] == -1
     assert chosen["change"]["exams"]["percent"] == pytest.approx(-33.3333)
     # The date filter chooses the range; the modality filter still applies.
-    ct = loaded.get("/api/compare?start=2025-03-10&end=2025-03-16&modality=CT").json()
+    ct = analysed.get("/api/compare?start=2025-03-10&end=2025-03-16&modality=CT").json()
     assert (ct["current"]["exams"], ct["comparison"]["exams"]) == (1, 1)
-    last_year = loaded.get("/api/compare?against=last_year&start=2025-03-01").json()
+    last_year = analysed.get("/api/compare?against=last_year&start=2025-03-01").json()
     assert last_year["comparison"]["start"] == "2024-03-01"
     assert len(last_year["series"]["current"]["y"]) == 16
 
 
-def test_overview_windows(loaded):
-    body = loaded.get("/api/overview").json()
+def test_overview_windows(analysed):
+    body = analysed.get("/api/overview").json()
     assert body["as_of"] == "2025-03-16"
     seven = body["windows"][0]
     assert (seven["current"]["exams"], seven["comparison"]["exams"]) == (2, 3)
     assert body["windows"][1]["days"] == 28
 
 
-def test_pareto_hand_worked(loaded):
-    body = loaded.get("/api/pareto?by=modality").json()
+def test_pareto_hand_worked(analysed):
+    body = analysed.get("/api/pareto?by=modality").json()
     assert [(r["group"], r["exams"]) for r in body["rows"]] == [
         ("CT", 2),
         ("XR", 2),
@@ -124,7 +122,7 @@ def test_pareto_hand_worked(loaded):
     assert [r["cumulative_share"] for r in body["rows"]] == pytest.approx(
         [0.4, 0.8, 1.0]
     )
-    default = loaded.get("/api/pareto").json()
+    default = analysed.get("/api/pareto").json()
     assert default["by"] == "exam_name"
     assert default["rows"][0] == {
         "group": "XR CHEST 2 VIEWS",
@@ -134,8 +132,8 @@ def test_pareto_hand_worked(loaded):
     }
 
 
-def test_top_exams_per_week(loaded):
-    body = loaded.get("/api/top_exams?period=week&limit=1").json()
+def test_top_exams_per_week(analysed):
+    body = analysed.get("/api/top_exams?period=week&limit=1").json()
     assert body["x"] == ["2025-03-03", "2025-03-10"]
     assert body["series"] == [
         {"name": "XR CHEST 2 VIEWS", "y": [1, 1]},
@@ -143,8 +141,8 @@ def test_top_exams_per_week(loaded):
     ]
 
 
-def test_pending_ages_to_the_latest_time(loaded):
-    body = loaded.get("/api/pending").json()
+def test_pending_ages_to_the_latest_time(analysed):
+    body = analysed.get("/api/pending").json()
     assert body["as_of"] == "2025-03-16T10:00:00"
     assert body["total"] == 1
     (row,) = body["rows"]
@@ -157,8 +155,8 @@ def test_pending_ages_to_the_latest_time(loaded):
     assert (body["page"], body["page_size"]) == (1, 100)
 
 
-def test_forecast_refuses_short_history_with_422(loaded):
-    response = loaded.get("/api/forecast")
+def test_forecast_refuses_short_history_with_422(analysed):
+    response = analysed.get("/api/forecast")
     assert response.status_code == 422
     message = response.json()["error"]
     assert "56 days" in message and "14 day(s)" in message
@@ -207,8 +205,8 @@ def test_forecast_on_ten_weeks(client):
         ("/api/heatmap?format=xml", "xml"),
     ],
 )
-def test_bad_parameters_are_400_naming_the_value(loaded, url, bad):
-    response = loaded.get(url)
+def test_bad_parameters_are_400_naming_the_value(analysed, url, bad):
+    response = analysed.get(url)
     assert response.status_code == 400, response.content
     assert bad in response.json()["error"]
 
@@ -226,8 +224,8 @@ def test_bad_parameters_are_400_naming_the_value(loaded, url, bad):
         ("/api/pending?format=csv", "accession,exam_name,modality"),
     ],
 )
-def test_csv_downloads(loaded, url, header):
-    response = loaded.get(url)
+def test_csv_downloads(analysed, url, header):
+    response = analysed.get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -235,8 +233,8 @@ def test_csv_downloads(loaded, url, header):
     assert text.startswith(header)
 
 
-def test_csv_neutralises_formulas(loaded):
-    text = loaded.get("/api/pareto?by=ordering_physician&format=csv").content
+def test_csv_neutralises_formulas(analysed):
+    text = analysed.get("/api/pareto?by=ordering_physician&format=csv").content
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     groups = [r[0] for r in rows[1:]]
     assert "'=HYPERLINK(1)" in groups

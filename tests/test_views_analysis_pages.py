@@ -5,18 +5,15 @@ import re
 
 import pytest
 
-from tests.client_fixtures import load, new_client, use_plain_static_storage
-from tests.insights_export import (
+from tests.analysis_export import (
     ENDPOINTS,
     EVIL,
     PAGES,
-    load_tiny_export,
     long_csv,
 )
+from tests.client_fixtures import load
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -37,8 +34,8 @@ def page_data(response) -> dict:
 
 
 @pytest.mark.parametrize("url", PAGES[:-1])
-def test_every_page_renders_its_charts(loaded, url):
-    response = loaded.get(url)
+def test_every_page_renders_its_charts(analysed, url):
+    response = analysed.get(url)
     assert response.status_code == 200
     text = response.content.decode()
     data = page_data(response)
@@ -55,8 +52,8 @@ def test_every_page_renders_its_charts(loaded, url):
         assert f'href="{tab}' in text
 
 
-def test_forecast_page_explains_short_history(loaded):
-    response = loaded.get("/insights/forecast")
+def test_forecast_page_explains_short_history(analysed):
+    response = analysed.get("/insights/forecast")
     assert response.status_code == 422
     assert "56 days" in response.content.decode()
 
@@ -68,8 +65,8 @@ def test_forecast_page_with_enough_history(client):
     assert page_data(response)["charts"][0]["id"] == "chart-forecast"
 
 
-def test_pages_escape_names_and_keep_filters_in_links(loaded):
-    response = loaded.get("/insights/pareto?by=ordering_physician&modality=XR")
+def test_pages_escape_names_and_keep_filters_in_links(analysed):
+    response = analysed.get("/insights/pareto?by=ordering_physician&modality=XR")
     text = response.content.decode()
     assert EVIL not in text
     # Tabs keep the shared filters but not the view's own choices.
@@ -78,28 +75,28 @@ def test_pages_escape_names_and_keep_filters_in_links(loaded):
     assert f'href="{csv_link}&amp;limit=10"' in text
 
 
-def test_drill_down_links_use_the_filter_vocabulary(loaded):
-    data = page_data(loaded.get("/insights/distribution?by=modality&modality=CT"))
+def test_drill_down_links_use_the_filter_vocabulary(analysed):
+    data = page_data(analysed.get("/insights/distribution?by=modality&modality=CT"))
     boxes = data["charts"][1]["drill"]["urls"]
     assert boxes["CT"] == "/exams?modality=CT&sort=-complete_to_final"
     buckets = data["charts"][0]["drill"]["urls"]
     assert buckets["pending"] == "/insights/pending?modality=CT"
-    heat = page_data(loaded.get("/insights/heatmap"))["charts"][0]["drill"]["urls"]
+    heat = page_data(analysed.get("/insights/heatmap"))["charts"][0]["drill"]["urls"]
     assert heat["Sat|08"] == "/exams?shift=day&days=weekend"
     assert heat["Mon|23"] == "/exams?shift=night&days=weekday"
-    compare = page_data(loaded.get("/insights/compare?start=2025-03-10"))
+    compare = page_data(analysed.get("/insights/compare?start=2025-03-10"))
     days = compare["charts"][0]["drill"]["urls"]
     assert days["2025-03-15"] == "/exams?start=2025-03-15&end=2025-03-15"
 
 
-def test_bad_page_query_is_400_with_the_reason(loaded):
-    response = loaded.get("/insights/heatmap?metric=ordered")
+def test_bad_page_query_is_400_with_the_reason(analysed):
+    response = analysed.get("/insights/heatmap?metric=ordered")
     assert response.status_code == 400
     assert "ordered" in response.content.decode()
 
 
 @pytest.mark.parametrize("url", ENDPOINTS + PAGES)
-def test_a_filter_matching_nothing_still_answers(loaded, url):
-    response = loaded.get(url + "?modality=NOPE")
+def test_a_filter_matching_nothing_still_answers(analysed, url):
+    response = analysed.get(url + "?modality=NOPE")
     expected = 422 if "forecast" in url else 200
     assert response.status_code == expected, response.content[:300]

@@ -8,17 +8,14 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.client_fixtures import new_client, use_plain_static_storage
 from tests.page_helpers import (
     EVIL_PHYSICIAN,
     figure_of,
     html,
-    load_tiny_export,
 )
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
+
 
 # ---- no data yet --------------------------------------------------------------
 

@@ -1,8 +1,4 @@
-"""The tiny export the insights tests load, a long one, and their URLs."""
-
-from django.test import Client
-
-from tests.client_fixtures import load
+"""The tiny export the analysis-view tests load, a long one, and their URLs."""
 
 # Seed layout. Hand-worked (minutes):
 # A1 CT Mon 03-03 10:30  order→complete 90, complete→final 30, total 120
@@ -12,7 +8,7 @@ from tests.client_fixtures import load
 # A5 XR Sun 03-16 09:00  60, exactly 60 (→ 1–4 h), 120; its final 10:00 is the
 #    latest time in the file, so pending ages count to 2025-03-16 10:00.
 EVIL = "<script>alert(1)</script>"
-TINY_CSV = (
+ANALYSIS_CSV = (
     "Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
     "Final Date/Tm,Exam Order Name,Priority,Ordering Physician,Patient Class\r\n"
     "03/03/2025 10:30,A1,03/03/2025 09:00,03/03/2025 11:00,CT HEAD WO CONTRAST,"
@@ -45,11 +41,6 @@ def long_csv(days: int = 70) -> bytes:
             stamp = day.strftime("%m/%d/%Y")
             lines.append(f"{stamp} 10:00,B{number},{stamp} 09:00,{stamp} 11:00,CT HEAD")
     return ("\r\n".join(lines) + "\r\n").encode()
-
-
-def load_tiny_export(client) -> Client:
-    """Fixture body: the client with the tiny export loaded."""
-    return load(client, TINY_CSV)
 
 
 ENDPOINTS = [
