@@ -12,6 +12,9 @@ Ranges are whole days of ``completed_at``, both ends inclusive.
   same length before it would compare against nothing. With only a start,
   the range runs to the data set's last day; with only an end, from its
   first day.
+- Both ranges lie within the years 1678–2261 (the dates a timestamp can
+  hold) and span at most ten years (a day-by-day chart of more says
+  nothing); other dates are refused as a bad query (400).
 """
 
 import datetime as dt
@@ -22,10 +25,13 @@ import pandas as pd
 from exams import fields
 from exams.analysis.periods import daily_counts, is_month_end, month_end, year_earlier
 from exams.analysis.stats import clean, interval_values, statistic
+from exams.query.filters import FilterError
 
 AGAINST = ("previous", "last_year")
 DEFAULT_DAYS = 28
 OVERVIEW_WINDOWS = (7, 28)
+MAX_DAYS = 3653
+FIRST_DAY, LAST_DAY = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 _DAY = dt.timedelta(days=1)
 
 
@@ -69,11 +75,45 @@ def resolve_range(
 
 
 def comparison_range(current: DateRange, *, against: str) -> DateRange:
-    """Return the range ``current`` is compared with (see the module doc)."""
-    if against == "previous":
-        return DateRange(current.start - current.days * _DAY, current.start - _DAY)
-    if against != "last_year":
+    """Return the range ``current`` is compared with; raise FilterError when
+    either range is too long or beyond the dates that can be compared."""
+    if current.days > MAX_DAYS:
+        raise FilterError(
+            "start",
+            current.start.isoformat(),
+            f"a range of at most {MAX_DAYS:,} days to compare",
+            message=(
+                f"{current.start.isoformat()} to {current.end.isoformat()} is "
+                f"{current.days:,} days; compare ranges of at most {MAX_DAYS:,} "
+                "days (ten years): choose a later start or an earlier end."
+            ),
+        )
+    other = _other_range(current, against=against)
+    for day in (other.start, current.end):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise FilterError(
+                "start" if day == other.start else "end",
+                day.isoformat(),
+                f"dates from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+                message=(
+                    f"Comparing {current.start.isoformat()} to "
+                    f"{current.end.isoformat()} needs dates outside "
+                    f"{FIRST_DAY.year}–{LAST_DAY.year}, the years TATviz can "
+                    "compare: choose dates inside them."
+                ),
+            )
+    return other
+
+
+def _other_range(current: DateRange, *, against: str) -> DateRange:
+    if against not in AGAINST:
         raise ValueError(f"against must be one of {AGAINST}, got {against!r}")
+    if current.start.year <= 1:
+        # Nothing comes before year 1; the caller refuses the range.
+        return DateRange(dt.date.min, dt.date.min)
+    if against == "previous":
+        start = min(current.start - dt.date.min, current.days * _DAY)
+        return DateRange(current.start - start, current.start - _DAY)
     start = year_earlier(current.start)
     end = year_earlier(current.end)
     if current.start.day == 1 and is_month_end(current.end):

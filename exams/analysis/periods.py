@@ -101,19 +101,20 @@ def period_name(start: dt.date, end: dt.date) -> str:
     if start == end:
         return start.isoformat()
     for period in ("year", "quarter", "month"):
-        if period_start(start, period=period) == start:
-            first, last = period_span(_label(start, period), period=period)
-            if (first, last) == (start, end):
-                return _label(start, period)
+        last_month = start.month + _MONTHS[period] - 1
+        if period_start(start, period=period) == start and end == month_end(
+            start.year, last_month
+        ):
+            return _label(start, period)
     return f"{start.isoformat()}_to_{end.isoformat()}"
 
 
 def _label(day: dt.date, period: str) -> str:
     if period == "year":
-        return str(day.year)
+        return f"{day.year:04d}"
     if period == "quarter":
-        return f"{day.year}-Q{(day.month + 2) // 3}"
-    return f"{day:%Y-%m}"
+        return f"{day.year:04d}-Q{(day.month + 2) // 3}"
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def year_earlier(day: dt.date) -> dt.date:

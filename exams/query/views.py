@@ -104,7 +104,8 @@ VIEW_PARAMS: dict[str, dict] = {
     "exams": {},
     "dashboard": {},
     "report": {"anonymize": Flag("leave out names")},
-    "upload": {"loaded": Flag("show the report of the files just loaded")},
+    # Any value: the upload page then shows the report of the files just loaded.
+    "upload": {"loaded": Text("any text")},
     "exam_list": {"quality": Choice(QUALITY_KINDS, None)},
     "drill": {
         "bucket": Text("a bucket label from the chart", required=True),
@@ -144,7 +145,7 @@ class ViewQuery:
     horizon_weeks: int = DEFAULT_HORIZON_WEEKS
     split: str = "none"
     anonymize: bool = False
-    loaded: bool = False
+    loaded: str | None = None
     quality: str | None = None
     bucket: str | None = None
     series: str | None = None

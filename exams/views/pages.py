@@ -126,13 +126,14 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 @ensure_csrf_cookie
+@page_errors
 def upload(request):
     """Load exports: drag and drop with progress (JS), or a plain form post."""
     if request.method == "POST":
         return _upload_without_js(request)
     context = _upload_context(request)
     dataset = context["current_dataset"]
-    if dataset is not None and parse_request(request, "upload").loaded:
+    if dataset is not None and parse_request(request, "upload").loaded is not None:
         context["report"] = _report(request, dataset, just_loaded=True)
     return render(request, "exams/upload.html", context)
 
