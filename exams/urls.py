@@ -1,4 +1,4 @@
-"""URLs of the exams app (CONTRACT §4). Names are prefixed ``exams-``."""
+"""URLs of the exams app (docs/API.md). Names are prefixed ``exams-``."""
 
 from django.urls import path
 
@@ -60,7 +60,7 @@ urlpatterns = [
     path("settings", pages.settings_page, name="exams-settings-page"),
 ]
 
-# Analysis views beyond the bar chart (CONTRACT §4 "Analysis views").
+# Analysis views beyond the bar chart (docs/API.md, "Analysis views").
 urlpatterns += [
     path("api/distribution", analysis.distribution_api, name="exams-api-distribution"),
     path("api/heatmap", analysis.heatmap_api, name="exams-api-heatmap"),

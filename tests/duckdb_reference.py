@@ -1,4 +1,4 @@
-"""The DuckDB reference: series and summaries in SQL written from CONTRACT §3.
+"""The DuckDB reference: series and summaries in SQL written from docs/API.md.
 
 The reference never sees our code: DuckDB reads the raw exams (plain
 strings and timestamps), computes intervals, shifts, weekdays and bucket
@@ -43,7 +43,7 @@ INTERVAL_SQL = {
     name: f"date_diff('second', {start}, {end}) / 60.0"
     for name, (start, end) in fields.INTERVALS.items()
 }
-# CONTRACT / DOMAIN default targets, case-insensitive.
+# The default targets (docs/API.md, "Settings"), case-insensitive.
 TARGET_SQL = """CASE
     WHEN lower(trim(patient_class)) IN ('ed', 'emergency') THEN 60
     WHEN lower(trim(priority)) = 'stat' THEN 60

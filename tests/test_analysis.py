@@ -1,4 +1,4 @@
-"""Series on the hand-worked export of 13 exams (CONTRACT §3), worked by hand.
+"""Series on the hand-worked export of 13 exams (docs/API.md), worked by hand.
 
 The exams and their worked facts live in ``tests/analysis_facts.py``.
 """

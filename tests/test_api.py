@@ -1,4 +1,4 @@
-"""HTTP contract of the numbers API (CONTRACT §4) through Django's test client.
+"""HTTP contract of the numbers API (docs/API.md) through Django's test client.
 
 Most tests inject the four exams of tests/api_exams.py in place of the
 session's data set (``store.current_frame``); the last ones upload a real

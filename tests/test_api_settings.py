@@ -1,4 +1,4 @@
-"""The settings API (CONTRACT §4) and what a change does to the loaded data."""
+"""The settings API (docs/API.md) and what a change does to the loaded data."""
 
 import json
 

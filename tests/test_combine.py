@@ -1,4 +1,4 @@
-"""A year in twelve files: combining exports end to end (CONTRACT §4).
+"""A year in twelve files: combining exports end to end (docs/API.md).
 
 The bundled sample year is split by completion month into twelve exports,
 each running a week into the next month, as a RIS report writer run a week

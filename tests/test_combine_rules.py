@@ -1,4 +1,4 @@
-"""How exports combine, on small hand-written files (CONTRACT §4).
+"""How exports combine, on small hand-written files (docs/API.md).
 
 A later final replaces a pending exam and never the reverse; each file keeps
 its own layout; column and date-order questions go to the file that needs

@@ -1,4 +1,4 @@
-"""The analysis endpoints (JSON and CSV) through Django's stack (CONTRACT §4).
+"""The analysis endpoints (JSON and CSV) through Django's stack (docs/API.md).
 
 Expected numbers are hand-worked from the tiny export in tests/analysis_export.py.
 """

@@ -23,7 +23,7 @@ class Groups:
 def group_column(split: str, *, time_field: str = fields.COMPLETED_AT) -> str | None:
     """Return the column a split groups on (None for ``none``).
 
-    A shift split reads the shift of the side's own time (CONTRACT §3).
+    A shift split reads the shift of the side's own time (docs/API.md).
     """
     if split == "none":
         return None
