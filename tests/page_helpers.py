@@ -1,7 +1,6 @@
 """The tiny export the page tests load, and readers of the pages."""
 
-import json
-import re
+from tests.html_reader import json_script
 
 EVIL_PHYSICIAN = "<script>alert(1)</script>"
 EVIL_EXAM = "XR CHEST </script><script>alert(2)</script>"
@@ -32,10 +31,5 @@ def html(response) -> str:
 
 
 def figure_of(response) -> dict | None:
-    match = re.search(
-        r'<script id="figure-data" type="application/json">(.*?)</script>',
-        html(response),
-        re.S,
-    )
-    assert match, "the page embeds its figure with json_script"
-    return json.loads(match.group(1))
+    """Return the figure the page embeds with json_script."""
+    return json_script(response.content, "figure-data")

@@ -24,13 +24,13 @@ from django.test import Client
 from exams.analysis import periods
 from exams.presentation import report
 from exams.query.filters import FilterSpec
+from tests.html_reader import json_script, read_page
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE = SAMPLE_DIR / "ris_export_sample.csv"
 EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text(encoding="utf-8"))[
     SAMPLE.name
 ]
-SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.S)
 
 
 @cache
@@ -58,8 +58,9 @@ def get_report(client, query: str = "") -> tuple[object, str]:
     return response, response.content.decode("utf-8")
 
 
-def scripts(text: str) -> list[tuple[str, str]]:
-    return SCRIPT.findall(text)
+def scripts(text: str) -> list[tuple[dict, str]]:
+    """Return each <script>'s attributes and its exact text."""
+    return [(s.attrs, s.text) for s in read_page(text).scripts]
 
 
 def markup(text: str) -> str:
@@ -68,12 +69,7 @@ def markup(text: str) -> str:
 
 
 def figures(text: str) -> dict:
-    match = re.search(
-        r'<script id="report-figures" type="application/json">(.*?)</script>',
-        text,
-        re.S,
-    )
-    return json.loads(match.group(1))
+    return json_script(text, "report-figures")
 
 
 class Tables(HTMLParser):
@@ -126,11 +122,12 @@ def test_the_report_is_one_self_contained_download(client):
     # Three scripts: the figures (data), Plotly, the drawing; none loaded.
     found = scripts(text)
     assert [attrs for attrs, _ in found] == [
-        ' id="report-figures" type="application/json"',
-        "",
-        "",
+        {"id": "report-figures", "type": "application/json"},
+        {},
+        {},
     ]
-    assert not re.search(r"<(link|iframe|img|object|embed)\b", markup(text))
+    tags = {e.tag for e in read_page(markup(text)).elements}
+    assert not tags & {"link", "iframe", "img", "object", "embed"}
     for pattern in ('src="http', "src='http", "src=http", "@import", "url(http"):
         assert pattern not in text, pattern
     # Links to the web: none in what the app wrote. (Plotly's library holds a
@@ -154,16 +151,12 @@ def test_the_report_has_its_own_content_security_policy(client):
         + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         + "'"
         for attrs, body in scripts(text)
-        if "application/json" not in attrs
+        if attrs.get("type") != "application/json"
     }
     assert set(directives["script-src"].split()) == hashes and len(hashes) == 2
     # The same policy travels inside the file for when it is opened from disk.
-    meta = re.search(
-        r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', text
-    )
-    assert html.unescape(meta.group(1)) == policy.removesuffix(
-        "; frame-ancestors 'none'"
-    )
+    meta = read_page(text).find("meta", http_equiv="Content-Security-Policy")
+    assert meta.attrs["content"] == policy.removesuffix("; frame-ancestors 'none'")
 
 
 def test_filters_choices_and_definitions_are_written_out(client):

@@ -1,8 +1,5 @@
 """The analysis pages through Django's stack: charts, links, escaping, errors."""
 
-import json
-import re
-
 import pytest
 
 from tests.analysis_export import (
@@ -12,6 +9,7 @@ from tests.analysis_export import (
     long_csv,
 )
 from tests.client_fixtures import load
+from tests.html_reader import json_script, read_page
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
@@ -24,13 +22,8 @@ def test_pages_without_data_go_to_the_upload_page(client, url):
 
 
 def page_data(response) -> dict:
-    match = re.search(
-        r'<script id="insight-data" type="application/json">(.*?)</script>',
-        response.content.decode(),
-        re.S,
-    )
-    assert match, "the page embeds its charts with json_script"
-    return json.loads(match.group(1))
+    """Return the charts the page embeds with json_script."""
+    return json_script(response.content, "insight-data")
 
 
 @pytest.mark.parametrize("url", PAGES[:-1])
@@ -44,8 +37,8 @@ def test_every_page_renders_its_charts(analysed, url):
         assert f'id="{chart["id"]}"' in text
         assert chart["figure"]["data"]
     # Strict CSP: no inline script other than the JSON data block.
-    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", text)
-    assert all('type="application/json"' in attrs for attrs in inline)
+    inline = [s for s in read_page(text).scripts if "src" not in s.attrs]
+    assert all(s.attrs.get("type") == "application/json" for s in inline)
     assert "cdn" not in text.lower()
     assert 'href="/api/' in text and "format=csv" in text
     for tab in PAGES:
