@@ -21,7 +21,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from exams.analysis import periods
 from exams.presentation import report
 from exams.query.filters import FilterSpec
 from tests.html_reader import json_script, read_page
@@ -336,26 +335,6 @@ def test_without_a_data_set_the_report_sends_to_upload(db):
     response = Client().get("/report")
     assert response.status_code == 302
     assert response["Location"] == "/upload"
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "label"),
-    [
-        ("2025-01-01", "2025-12-31", "2025"),
-        ("2025-07-01", "2025-09-30", "2025-Q3"),
-        ("2025-02-01", "2025-02-28", "2025-02"),
-        ("2025-03-14", "2025-03-14", "2025-03-14"),
-        ("2025-07-01", "2025-08-31", "2025-07-01_to_2025-08-31"),
-        ("2025-02-01", "2025-04-30", "2025-02-01_to_2025-04-30"),
-        ("2024-12-01", "2025-11-30", "2024-12-01_to_2025-11-30"),
-        ("2025-03-02", "2025-03-31", "2025-03-02_to_2025-03-31"),
-    ],
-)
-def test_period_label(start, end, label):
-    assert (
-        periods.period_name(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-        == label
-    )
 
 
 def test_the_file_name_uses_the_data_dates_when_unfiltered():

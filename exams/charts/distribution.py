@@ -31,13 +31,12 @@ def distribution_figure(result: dict) -> go.Figure:
         name="exams",
     )
     metric = fields.INTERVAL_LABELS[result["metric"]]
+    return _bars(bar, f"{metric} (closed on the left: 60 min is in 1–4 h)", "Exams")
+
+
+def _bars(bar: go.Bar, x_title: str, y_title: str) -> go.Figure:
     return go.Figure(
-        data=[bar],
-        layout=layout(
-            x_title=f"{metric} (closed on the left: 60 min is in 1–4 h)",
-            y_title="Exams",
-            bargap=0.15,
-        ),
+        data=[bar], layout=layout(x_title=x_title, y_title=y_title, bargap=0.15)
     )
 
 
@@ -97,14 +96,8 @@ def pending_figure(result: dict) -> go.Figure:
         name="pending",
         hovertemplate="waiting %{x}: %{y:,} exams<extra></extra>",
     )
-    return go.Figure(
-        data=[bar],
-        layout=layout(
-            x_title=f"Waiting since completion (as of {_as_of(result['as_of'])})",
-            y_title="Pending exams",
-            bargap=0.15,
-        ),
-    )
+    as_of = _as_of(result["as_of"])
+    return _bars(bar, f"Waiting since completion (as of {as_of})", "Pending exams")
 
 
 def _as_of(value: str | None) -> str:

@@ -226,13 +226,10 @@ def _is_interval(metric: str) -> bool:
 
 
 def _period_title(period: str) -> str:
-    return {
-        "day": "Day completed",
-        "week": "Week completed (starting Monday)",
-        "month": "Month completed",
-        "quarter": "Quarter completed",
-        "year": "Year completed",
-    }.get(period, period)
+    if period not in fields.PERIODS:
+        return period
+    monday = " (starting Monday)" if period == "week" else ""
+    return f"{period.capitalize()} completed{monday}"
 
 
 # Short enough to fit beside a chart 320 px tall.

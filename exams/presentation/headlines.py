@@ -30,28 +30,21 @@ def headline_table(result: dict) -> list[dict]:
         label = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]
-        rows.append(
-            _row(
-                f"Median {label}",
-                a["median"],
-                b["median"],
-                d["median"],
-                minutes,
-                better="lower",
-                n=(a["n"], b["n"]),
+        for key, title, words, better in (
+            ("median", f"Median {label}", minutes, "lower"),
+            ("within", f"% within target, {label}", _pct, "higher"),
+        ):
+            rows.append(
+                _row(
+                    title,
+                    a[key],
+                    b[key],
+                    d[key],
+                    words,
+                    better=better,
+                    n=(a["n"], b["n"]),
+                )
             )
-        )
-        rows.append(
-            _row(
-                f"% within target, {label}",
-                a["within"],
-                b["within"],
-                d["within"],
-                _pct,
-                better="higher",
-                n=(a["n"], b["n"]),
-            )
-        )
     return rows
 
 

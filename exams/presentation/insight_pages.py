@@ -106,13 +106,13 @@ def common_context(view: str, query: ViewQuery, *, paths: dict, own: dict) -> di
     }
 
 
-def chart(chart_id: str, figure, *, drill: dict | None = None, title: str = "") -> dict:
+def chart(chart_id: str, figure, urls: dict | None = None) -> dict:
     """Return one chart for the page data: its figure and drill-down links."""
     return {
         "id": chart_id,
-        "title": title,
+        "title": "",
         "figure": json.loads(figure.to_json()),
-        "drill": drill or {},
+        "drill": {} if urls is None else {"urls": urls},
     }
 
 
@@ -153,14 +153,14 @@ def distribution_context(result: dict, query: ViewQuery, *, paths: dict) -> dict
             chart(
                 "chart-buckets",
                 distribution_charts.distribution_figure(result),
-                drill={"urls": bucket_urls},
+                bucket_urls,
             ),
             chart(
                 "chart-boxes",
                 distribution_charts.box_figure(
                     result["boxes"], by_label=BY_LABELS[query.by]
                 ),
-                drill={"urls": group_urls},
+                group_urls,
             ),
         ],
     }
@@ -189,13 +189,7 @@ def heatmap_context(
             }
             for d, day in enumerate(result["weekdays"])
         ],
-        "charts": [
-            chart(
-                "chart-heatmap",
-                heatmap_charts.heatmap_figure(result),
-                drill={"urls": urls},
-            )
-        ],
+        "charts": [chart("chart-heatmap", heatmap_charts.heatmap_figure(result), urls)],
     }
 
 
@@ -226,13 +220,7 @@ def compare_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
             f"{result['comparison']['start']} – {result['comparison']['end']}"
         ),
         "span_urls": spans,
-        "charts": [
-            chart(
-                "chart-compare",
-                compare_charts.compare_figure(result),
-                drill={"urls": urls},
-            )
-        ],
+        "charts": [chart("chart-compare", compare_charts.compare_figure(result), urls)],
     }
 
 
@@ -275,11 +263,7 @@ def overview_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
         "windows": windows,
         "rows": overview_table(result["windows"]),
         "charts": [
-            chart(
-                "chart-overview",
-                compare_charts.compare_figure(longest),
-                drill={"urls": urls},
-            )
+            chart("chart-overview", compare_charts.compare_figure(longest), urls)
         ],
     }
 
@@ -316,11 +300,7 @@ def pareto_context(result: dict, trend: dict, query: ViewQuery, *, paths: dict) 
             for r in result["rows"]
         ],
         "charts": [
-            chart(
-                "chart-pareto",
-                pareto_charts.pareto_figure(result),
-                drill={"urls": urls},
-            ),
+            chart("chart-pareto", pareto_charts.pareto_figure(result), urls),
             chart("chart-top", pareto_charts.top_exams_figure(trend)),
         ],
     }
@@ -392,11 +372,7 @@ def forecast_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
             for one in result["series"]
         ],
         "charts": [
-            chart(
-                "chart-forecast",
-                forecast_charts.forecast_figure(result),
-                drill={"urls": urls},
-            )
+            chart("chart-forecast", forecast_charts.forecast_figure(result), urls)
         ],
     }
 

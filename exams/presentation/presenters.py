@@ -13,7 +13,6 @@ from exams.analysis.periods import period_span, period_start
 from exams.charts.series import MAX_SERIES, shown_series
 from exams.presentation.formats import format_minutes, number, percent
 from exams.presentation.links import url_for
-from exams.query import filters
 from exams.query.filters import FilterError, FilterSpec
 
 # Filter parameters in the order a person reads them back.
@@ -44,11 +43,6 @@ DAY_LABELS = {"all": "All days", "weekday": "Weekdays", "weekend": "Weekends"}
 SPLIT_PARAMS = {s: s for s in fields.SPLITS if s != "none"}
 # The chart-data table stops being readable (and the page small) past this.
 MAX_TABLE_CELLS = 1200
-
-
-def query_for(spec: FilterSpec, **changes) -> str:
-    """Return the canonical query string of ``spec`` with ``changes`` applied."""
-    return filters.to_query_string(dataclasses.replace(spec, **changes))
 
 
 def date_presets(last: dt.date | None, *, spec: FilterSpec) -> list[dict]:

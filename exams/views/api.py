@@ -25,28 +25,28 @@ def options(request):
     return JsonResponse(analysis.options(frame, shifts=preferences.get_shifts()))
 
 
+def _numbers(request, view: str, build, to_csv):
+    """Answer ``build(frame, spec=, targets=)`` as JSON, or CSV with format=csv."""
+    spec = parse_request(request, view).spec
+    frame = store.current_frame(request)
+    result = build(frame, spec=spec, targets=preferences.get_targets())
+    if spec.format == "csv":
+        return csv_response(to_csv(result), filename=f"tatviz-{view}.csv")
+    return JsonResponse(result)
+
+
 @require_GET
 @api_errors
 def series(request):
     """Return the chart series for the filters, period, metric, stat and split."""
-    spec = parse_request(request, "series").spec
-    frame = store.current_frame(request)
-    result = analysis.build_series(frame, spec=spec, targets=preferences.get_targets())
-    if spec.format == "csv":
-        return csv_response(analysis.series_csv(result), filename="tatviz-series.csv")
-    return JsonResponse(result)
+    return _numbers(request, "series", analysis.build_series, analysis.series_csv)
 
 
 @require_GET
 @api_errors
 def summary(request):
     """Return exams and interval statistics per group (``by``) and in total."""
-    spec = parse_request(request, "summary").spec
-    frame = store.current_frame(request)
-    result = analysis.build_summary(frame, spec=spec, targets=preferences.get_targets())
-    if spec.format == "csv":
-        return csv_response(analysis.summary_csv(result), filename="tatviz-summary.csv")
-    return JsonResponse(result)
+    return _numbers(request, "summary", analysis.build_summary, analysis.summary_csv)
 
 
 @require_GET
