@@ -17,6 +17,32 @@ from exams.presentation.presenters import (
 )
 from exams.query.filters import FilterSpec
 
+# Exam-list columns, in the order a radiology manager scans them.
+LIST_COLUMNS = (
+    fields.ACCESSION,
+    fields.EXAM_NAME,
+    fields.MODALITY,
+    fields.PRIORITY,
+    fields.PATIENT_CLASS,
+    fields.ORDERING_PHYSICIAN,
+    fields.ORDERED_AT,
+    fields.COMPLETED_AT,
+    fields.FINALIZED_AT,
+    *fields.INTERVALS,
+    fields.SHIFT,
+)
+# What each canonical field holds, for the column-mapping form.
+MAPPING_LABELS = {
+    **fields.FIELD_LABELS,
+    fields.COMPLETED_AT: "Exam completed (date/time)",
+    fields.EXAM_NAME: "Exam / procedure name",
+    fields.ORDERED_AT: "Ordered (date/time)",
+    fields.STARTED_AT: "Exam started (date/time)",
+    fields.PRELIMINARY_AT: "Preliminary report (date/time)",
+    fields.FINALIZED_AT: "Final report signed (date/time)",
+    fields.ACCESSION: "Accession number",
+}
+
 
 def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:
     """Return the quality report of a data set, each finding with its exams."""

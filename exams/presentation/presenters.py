@@ -321,3 +321,30 @@ def _chart_value(value, series: Mapping) -> str:
     if unit == "ratio":
         return f"{value:.2f}"
     return number(value)
+
+
+def summary_by(spec: FilterSpec) -> str:
+    """Return the summary table's grouping: the chart's split, else modality."""
+    return spec.split if spec.split != "none" else "modality"
+
+
+def dashboard_results(
+    series: Mapping, summary: Mapping, *, spec: FilterSpec, by: str
+) -> dict:
+    """Return everything the dashboard says about one series and summary."""
+    return {
+        "empty": summary["total"]["exams"] == 0,
+        "chart_title": chart_title(spec),
+        "filter_summary": describe_filters(spec),
+        "headline": headline(summary["total"], spec=spec),
+        "excluded": excluded_note(series),
+        "series_note": series_note(series, spec=spec),
+        "chart_note": chart_note(spec),
+        "summary": summary_table(summary, spec=spec, by=by),
+        "table": chart_table(series, spec=spec),
+        "exams_url": url_for("exams-list", spec, page=1),
+        "slowest_url": url_for(
+            "exams-list", spec, page=1, sort=f"-{headline_interval(spec)}"
+        ),
+        "csv_url": url_for("exams-exam-list", spec, page=1, format="csv"),
+    }

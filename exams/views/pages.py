@@ -31,32 +31,6 @@ from exams.views import datasets
 from exams.views._common import api_errors, csv_response, parse_request
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
-# Exam-list columns, in the order a radiology manager scans them.
-LIST_COLUMNS = (
-    fields.ACCESSION,
-    fields.EXAM_NAME,
-    fields.MODALITY,
-    fields.PRIORITY,
-    fields.PATIENT_CLASS,
-    fields.ORDERING_PHYSICIAN,
-    fields.ORDERED_AT,
-    fields.COMPLETED_AT,
-    fields.FINALIZED_AT,
-    *fields.INTERVALS,
-    fields.SHIFT,
-)
-# What each canonical field holds, for the column-mapping form.
-MAPPING_LABELS = {
-    **fields.FIELD_LABELS,
-    fields.COMPLETED_AT: "Exam completed (date/time)",
-    fields.EXAM_NAME: "Exam / procedure name",
-    fields.ORDERED_AT: "Ordered (date/time)",
-    fields.STARTED_AT: "Exam started (date/time)",
-    fields.PRELIMINARY_AT: "Preliminary report (date/time)",
-    fields.FINALIZED_AT: "Final report signed (date/time)",
-    fields.ACCESSION: "Accession number",
-}
-
 
 def page_errors(view):
     """Send users without data to the upload page; show a bad link's message."""
@@ -155,7 +129,7 @@ def _upload_context(request, **extra) -> dict:
     # upload.js checks each file against the limit before sending it.
     return {
         **_base(request, "data"),
-        "field_labels": MAPPING_LABELS,
+        "field_labels": list_presenters.MAPPING_LABELS,
         "max_upload_mb": settings.TATVIZ_MAX_UPLOAD_MB,
         **extra,
     }
@@ -219,29 +193,13 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
     """Return what the dashboard shows for ``spec``, and the figure's JSON."""
     frame = store.current_frame(request)
     targets = preferences.get_targets()
-    by = spec.split if spec.split != "none" else "modality"
+    by = presenters.summary_by(spec)
     series = analysis.build_series(frame, spec=spec, targets=targets)
     summary = analysis.build_summary(
         frame, spec=dataclasses.replace(spec, by=by), targets=targets
     )
-    empty = summary["total"]["exams"] == 0
-    results = {
-        "empty": empty,
-        "chart_title": presenters.chart_title(spec),
-        "filter_summary": presenters.describe_filters(spec),
-        "headline": presenters.headline(summary["total"], spec=spec),
-        "excluded": presenters.excluded_note(series),
-        "series_note": presenters.series_note(series, spec=spec),
-        "chart_note": presenters.chart_note(spec),
-        "summary": presenters.summary_table(summary, spec=spec, by=by),
-        "table": presenters.chart_table(series, spec=spec),
-        "exams_url": url_for("exams-list", spec, page=1),
-        "slowest_url": url_for(
-            "exams-list", spec, page=1, sort=f"-{presenters.headline_interval(spec)}"
-        ),
-        "csv_url": url_for("exams-exam-list", spec, page=1, format="csv"),
-    }
-    if empty:
+    results = presenters.dashboard_results(series, summary, spec=spec, by=by)
+    if results["empty"]:
         return results, None
     figure = series_figure(series, target=spec.target)
     # Plotly's encoder handles numpy values; json_script then escapes < > &.
@@ -275,7 +233,7 @@ def exam_list(request):
     context = {
         **_base(request, "exams"),
         **list_presenters.exam_page(
-            page, spec=spec, quality=quality, columns=LIST_COLUMNS
+            page, spec=spec, quality=quality, columns=list_presenters.LIST_COLUMNS
         ),
     }
     return render(request, "exams/exam_list.html", context)
