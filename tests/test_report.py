@@ -21,6 +21,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from exams.analysis import report as numbers
 from exams.presentation import report
 from exams.query.filters import FilterSpec
 from tests.html_reader import json_script, read_page
@@ -267,7 +268,7 @@ def test_anonymize_leaves_out_every_physician_and_accession(client):
     # Without anonymize the names and accessions are there: the check can fail.
     _, plain = get_report(client, query_all)
     assert len(contains_any(plain, names)) >= 12
-    assert len(accessions_in(plain, accessions)) == report.SLOWEST_EXAMS
+    assert len(accessions_in(plain, accessions)) == numbers.SLOWEST_EXAMS
     for q in (query, query_all):
         _, text = get_report(client, q + "&anonymize=1")
         assert contains_any(text, names) == []
@@ -354,7 +355,7 @@ def test_pseudonyms_number_the_busiest_first():
             )
         }
     )
-    assert report.physician_pseudonyms(frame, also=("Q", "C")) == {
+    assert numbers.physician_pseudonyms(frame, also=("Q", "C")) == {
         "C": "Physician 1",
         "B": "Physician 2",
         "A": "Physician 3",

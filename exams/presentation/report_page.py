@@ -1,12 +1,13 @@
 """The report's page: one dashboard view's numbers put into words and figures.
 
 ``views/report.py`` parses the query and sends the file; this module words
-the numbers of ``presentation.report.gather_report`` for the template.
+the numbers of ``analysis.report.gather_report`` for the template.
 """
 
 import datetime as dt
 
 from exams import fields
+from exams.analysis import report as report_numbers
 from exams.analysis.build import data_days
 from exams.analysis.shifts import Targets
 from exams.charts.distribution import distribution_figure
@@ -35,7 +36,7 @@ def report_context(
     """Return what ``templates/exams/report.html`` shows for one dashboard view."""
     by = presenters.summary_by(spec)
     interval = presenters.headline_interval(spec)
-    numbers = report.gather_report(
+    numbers = report_numbers.gather_report(
         frame,
         spec=spec,
         by=by,
@@ -43,7 +44,11 @@ def report_context(
         targets=targets,
         anonymize=anonymize,
     )
-    shown = report.pseudonymize_spec(spec, numbers.pseudonyms) if anonymize else spec
+    shown = (
+        report_numbers.pseudonymize_spec(spec, numbers.pseudonyms)
+        if anonymize
+        else spec
+    )
     days = data_days(frame)
     period = report.report_period(spec, data_range=days)
     empty = numbers.summary["total"]["exams"] == 0
