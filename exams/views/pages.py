@@ -91,11 +91,12 @@ def _report(request, dataset, *, just_loaded: bool) -> dict:
 
 @require_GET
 @ensure_csrf_cookie
+@page_errors
 def home(request):
     """Show the dashboard once a data set is loaded, else the upload page."""
     if _current(request) is not None:
         return redirect("exams-dashboard")
-    return upload(request)
+    return _upload_page(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,6 +106,10 @@ def upload(request):
     """Load exports: drag and drop with progress (JS), or a plain form post."""
     if request.method == "POST":
         return _upload_without_js(request)
+    return _upload_page(request)
+
+
+def _upload_page(request):
     context = _upload_context(request)
     dataset = context["current_dataset"]
     if dataset is not None and parse_request(request, "upload").loaded is not None:
