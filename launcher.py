@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Start TATviz on 127.0.0.1 and open it in the browser (CONTRACT §1).
+"""Start TATviz on 127.0.0.1 and open it in the browser (docs/API.md, "Running").
 
 The double-click exe runs this file. It binds the port itself, serves the
 Django app with waitress (never ``runserver``, whose autoreloader would

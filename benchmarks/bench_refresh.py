@@ -86,7 +86,7 @@ def _difference(result: dict, rows: list, period: str) -> float:
     ours = {}
     for one in result["series"]:
         for label, y, n in zip(result["x"], one["y"], one["n"], strict=True):
-            # Empty buckets are filled in by the app (CONTRACT §3), not by SQL.
+            # Empty buckets are filled in by the app (docs/API.md), not by SQL.
             if y is not None and n:
                 ours[(one["name"], label)] = y
     theirs = {

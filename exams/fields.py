@@ -1,7 +1,7 @@
 """The canonical vocabulary: field names, metrics, statistics and periods.
 
 Every export is mapped onto these names once, at ingest; every later module
-uses them and nothing else (CONTRACT §2–3).
+uses them and nothing else (docs/API.md, "Fields" and "Intervals").
 """
 
 ACCESSION = "accession"
@@ -146,7 +146,7 @@ COMPLETED_MONTH = "completed_month"
 ORDERED_DAY = "ordered_day"
 ORDERED_MONTH = "ordered_month"
 NO_DAY = -(2**31)
-# Which shift and day columns belong to each time axis (CONTRACT §3: the
+# Which shift and day columns belong to each time axis (docs/API.md: the
 # ordered side of ``ordered`` and ``complete_ratio`` uses ordered_at).
 TIME_AXES = {
     COMPLETED_AT: {"shift": SHIFT, "day": COMPLETED_DAY, "month": COMPLETED_MONTH},

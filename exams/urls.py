@@ -1,8 +1,8 @@
-"""URLs of the exams app (CONTRACT §4). Names are prefixed ``exams-``."""
+"""URLs of the exams app (docs/API.md). Names are prefixed ``exams-``."""
 
 from django.urls import path
 
-from exams.views import api, datasets, health, insights, pages, report, saved, system
+from exams.views import analysis, api, datasets, health, pages, report, saved, system
 from exams.views import chain as chain_views
 
 urlpatterns = [
@@ -61,27 +61,27 @@ urlpatterns = [
     path("settings", pages.settings_page, name="exams-settings-page"),
 ]
 
-# Analysis views beyond the bar chart (CONTRACT §4 "Analysis views").
+# Analysis views beyond the bar chart (docs/API.md, "Analysis views").
 urlpatterns += [
-    path("api/distribution", insights.distribution_api, name="exams-api-distribution"),
-    path("api/heatmap", insights.heatmap_api, name="exams-api-heatmap"),
-    path("api/compare", insights.compare_api, name="exams-api-compare"),
-    path("api/overview", insights.overview_api, name="exams-api-overview"),
-    path("api/pareto", insights.pareto_api, name="exams-api-pareto"),
-    path("api/top_exams", insights.top_exams_api, name="exams-api-top_exams"),
-    path("api/pending", insights.pending_api, name="exams-api-pending"),
-    path("api/forecast", insights.forecast_api, name="exams-api-forecast"),
-    path("overview", insights.overview_page, name="exams-overview"),
+    path("api/distribution", analysis.distribution_api, name="exams-api-distribution"),
+    path("api/heatmap", analysis.heatmap_api, name="exams-api-heatmap"),
+    path("api/compare", analysis.compare_api, name="exams-api-compare"),
+    path("api/overview", analysis.overview_api, name="exams-api-overview"),
+    path("api/pareto", analysis.pareto_api, name="exams-api-pareto"),
+    path("api/top_exams", analysis.top_exams_api, name="exams-api-top_exams"),
+    path("api/pending", analysis.pending_api, name="exams-api-pending"),
+    path("api/forecast", analysis.forecast_api, name="exams-api-forecast"),
+    path("overview", analysis.overview_page, name="exams-overview"),
     path(
         "insights/distribution",
-        insights.distribution_page,
+        analysis.distribution_page,
         name="exams-insights-distribution",
     ),
-    path("insights/heatmap", insights.heatmap_page, name="exams-insights-heatmap"),
-    path("insights/compare", insights.compare_page, name="exams-insights-compare"),
-    path("insights/pareto", insights.pareto_page, name="exams-insights-pareto"),
-    path("insights/pending", insights.pending_page, name="exams-insights-pending"),
-    path("insights/forecast", insights.forecast_page, name="exams-insights-forecast"),
+    path("insights/heatmap", analysis.heatmap_page, name="exams-insights-heatmap"),
+    path("insights/compare", analysis.compare_page, name="exams-insights-compare"),
+    path("insights/pareto", analysis.pareto_page, name="exams-insights-pareto"),
+    path("insights/pending", analysis.pending_page, name="exams-insights-pending"),
+    path("insights/forecast", analysis.forecast_page, name="exams-insights-forecast"),
 ]
 
 # Where the time goes: segments and control charts; holidays from a CSV.

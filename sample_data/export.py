@@ -242,7 +242,7 @@ def _concatenated(lines: pa.Array) -> bytes:
 
 
 def expected_counts(truth: pd.DataFrame, *, layout: str) -> dict:
-    """Return what an ingest of the layout's file must report (CONTRACT §2–4).
+    """Return what an ingest of the layout's file must report (docs/API.md).
 
     Quality counts are over loaded rows (duplicates and cancelled removed).
     ``pending`` = loaded rows with an empty final; an unreadable final text

@@ -1,4 +1,4 @@
-"""The hand-worked export of 13 exams (CONTRACT §3) and its worked facts.
+"""The hand-worked export of 13 exams (docs/API.md) and its worked facts.
 
 Every interval, shift, weekday and week below was worked out on paper from
 the times in ``EXAMS``; the expected numbers in the tests come from those

@@ -4,11 +4,6 @@ Fixture bodies are plain functions; modules register the ones they use.
 """
 
 import pandas as pd
-from django.test import Client
-
-from exams import analysis
-from exams.analysis.shifts import default_shifts
-from exams.storage import store
 
 # Four exams worked by hand (default shifts):
 # A1 CT ED STAT, completed Mon 2025-01-06 09:30 (day): o→c 30, c→f 60.
@@ -40,17 +35,6 @@ EXAMS = pd.DataFrame(
         ),
     }
 )
-
-
-def prepare_exams():
-    """Fixture body: the four exams prepared with the default shifts."""
-    return analysis.prepare_frame(EXAMS, shifts=default_shifts())
-
-
-def client_on_exams(db, frame, monkeypatch):
-    """Fixture body: a client whose current data set is ``frame``."""
-    monkeypatch.setattr(store, "current_frame", lambda request: frame)
-    return Client()
 
 
 def get(client, url: str):

@@ -1,7 +1,7 @@
 """Two ways to reach the app: Django's test client and a real ``launcher.py``.
 
-Fixture bodies live here as plain functions; a module registers the ones it
-uses, e.g. ``launch = pytest.fixture(launch_apps)``.
+The fixtures built on them (``launch``, ``http_app``, ``session``) are in
+``tests/conftest.py``.
 """
 
 import http.client
@@ -206,23 +206,6 @@ class RunningApp:
         self.process.kill()
 
 
-def launch_apps():
-    """Fixture body: start ``RunningApp``s; any still running at the end is killed.
-
-    Modules that start apps say ``launch = pytest.fixture(launch_apps)``.
-    """
-    started: list[RunningApp] = []
-
-    def start(data_dir: Path, *args: str, env: dict | None = None) -> RunningApp:
-        app = RunningApp(data_dir, *args, env=env)
-        started.append(app)
-        return app
-
-    yield start
-    for app in started:
-        app.kill()
-
-
 def _app_with_env(argv: list[str], env: dict) -> smoke_exe.App:
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
@@ -234,25 +217,6 @@ def _app_with_env(argv: list[str], env: dict) -> smoke_exe.App:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def serve_http_app(tmp_path_factory):
-    """Fixture body (module scope): a launcher with the HTTP upload limit."""
-    app = RunningApp(
-        tmp_path_factory.mktemp("bad-inputs-app"),
-        env={"TATVIZ_MAX_UPLOAD_MB": str(HTTP_LIMIT_MB)},
-    )
-    yield app
-    app.kill()
-
-
-def either_session(request, db, settings) -> Session:
-    """Fixture body (params django, http; needs ``http_app``): a fresh session."""
-    # (``db`` is asked for by name: pytest-django does not set the database
-    # up when a fixture asks for it with getfixturevalue.)
-    if request.param == "django":
-        return DjangoSession(settings)
-    return request.getfixturevalue("http_app").session()
 
 
 NUMBER_PATHS = (

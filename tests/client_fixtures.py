@@ -1,30 +1,10 @@
-"""Fixture bodies and readers for tests through Django's test client.
-
-A module registers the bodies it uses, e.g. ``client = pytest.fixture(new_client)``.
-"""
+"""Load an export through Django's test client and read the exams back."""
 
 import io
 
 import pandas as pd
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-
-
-def use_plain_static_storage(settings):
-    """Fixture body (autouse): static files without the manifest."""
-    # The manifest storage needs collectstatic; these tests are about pages
-    # and answers.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
-def new_client(db) -> Client:
-    """Fixture body: a new browser session, with the database."""
-    return Client()
 
 
 def load(client, content: bytes) -> Client:

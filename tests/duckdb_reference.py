@@ -1,4 +1,4 @@
-"""The DuckDB reference: series and summaries in SQL written from CONTRACT §3.
+"""The DuckDB reference: series and summaries in SQL written from docs/API.md.
 
 The reference never sees our code: DuckDB reads the raw exams (plain
 strings and timestamps), computes intervals, shifts, weekdays and bucket

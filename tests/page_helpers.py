@@ -1,11 +1,6 @@
 """The tiny export the page tests load, and readers of the pages."""
 
-import json
-import re
-
-from django.test import Client
-
-from tests.client_fixtures import load
+from tests.html_reader import json_script
 
 EVIL_PHYSICIAN = "<script>alert(1)</script>"
 EVIL_EXAM = "XR CHEST </script><script>alert(2)</script>"
@@ -31,20 +26,10 @@ TINY_CSV = (
 ).encode()
 
 
-def load_tiny_export(client) -> Client:
-    """Fixture body: the client with the tiny export loaded."""
-    return load(client, TINY_CSV)
-
-
 def html(response) -> str:
     return response.content.decode()
 
 
 def figure_of(response) -> dict | None:
-    match = re.search(
-        r'<script id="figure-data" type="application/json">(.*?)</script>',
-        html(response),
-        re.S,
-    )
-    assert match, "the page embeds its figure with json_script"
-    return json.loads(match.group(1))
+    """Return the figure the page embeds with json_script."""
+    return json_script(response.content, "figure-data")

@@ -16,8 +16,7 @@ from django.urls import URLPattern, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
 from exams.middleware import CONTENT_SECURITY_POLICY
-from exams.models import SavedView
-from tests.app_sessions import RunningApp, multipart
+from tests.app_sessions import multipart
 from tests.urlconf import url_patterns
 
 SCRIPT = "<script>alert(1)</script>"
@@ -81,21 +80,6 @@ def upload(client: Client, content: bytes, name: str) -> dict:
     response = client.generic("POST", "/api/datasets", body, content_type=content_type)
     assert response.status_code == 201, response.content[:500]
     return response.json()
-
-
-def load_payload(db):
-    """Fixture body: a client whose current data set is the payload export."""
-    client = Client(raise_request_exception=False)
-    summary = upload(client, PAYLOAD, FILE_PAYLOAD)
-    view = SavedView.objects.create(name=SCRIPT, query="split=physician")
-    return client, summary, view
-
-
-def serve_running_app(tmp_path_factory):
-    """Fixture body (module scope): the real app, started once for the module."""
-    app = RunningApp(tmp_path_factory.mktemp("security-app"))
-    yield app
-    app.kill()
 
 
 # ---- the URLconf, walked -------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Series on the hand-worked export of 13 exams (CONTRACT §3), worked by hand.
+"""Series on the hand-worked export of 13 exams (docs/API.md), worked by hand.
 
 The exams and their worked facts live in ``tests/analysis_facts.py``.
 """
@@ -16,17 +16,14 @@ from tests.analysis_facts import (
     assert_values,
     by_name,
     canonical_frame,
-    prepare_facts,
     series,
 )
-
-frame = pytest.fixture(prepare_facts, scope="module")
 
 # ---- series: hand-worked answers -------------------------------------------
 
 
-def test_volume_by_month_fills_the_gaps(frame):
-    result = series(frame)
+def test_volume_by_month_fills_the_gaps(facts):
+    result = series(facts)
     assert result["metric"] == "volume" and result["unit"] == "exams"
     assert result["x"] == ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02"] + [
         "2025-03"
@@ -44,13 +41,13 @@ def test_volume_by_month_fills_the_gaps(frame):
         ("year", ["2024", "2025"], [5, 8]),
     ],
 )
-def test_volume_by_quarter_and_year(frame, period, x, y):
-    result = series(frame, period=period)
+def test_volume_by_quarter_and_year(facts, period, x, y):
+    result = series(facts, period=period)
     assert (result["x"], result["series"][0]["y"]) == (x, y)
 
 
-def test_week_labels_are_mondays_across_the_year_end(frame):
-    result = series(frame, period="week")
+def test_week_labels_are_mondays_across_the_year_end(facts):
+    result = series(facts, period="week")
     x, y = result["x"], result["series"][0]["y"]
     # 2024-09-30 to 2025-03-10 is 161 days: 24 Mondays.
     assert len(x) == 24
@@ -67,8 +64,8 @@ def test_week_labels_are_mondays_across_the_year_end(frame):
     }
 
 
-def test_days_cover_every_calendar_day(frame):
-    result = series(frame, period="day", start=dt.date(2024, 12, 30))
+def test_days_cover_every_calendar_day(facts):
+    result = series(facts, period="day", start=dt.date(2024, 12, 30))
     counts = dict(zip(result["x"], result["series"][0]["y"], strict=True))
     assert result["x"][0] == "2024-12-30" and result["x"][-1] == "2025-03-10"
     assert len(result["x"]) == 71
@@ -78,8 +75,8 @@ def test_days_cover_every_calendar_day(frame):
     assert counts["2025-02-28"] == 0
 
 
-def test_volume_split_by_shift_in_configured_order(frame):
-    result = series(frame, split="shift")
+def test_volume_split_by_shift_in_configured_order(facts):
+    result = series(facts, split="shift")
     assert [s["name"] for s in result["series"]] == ["day", "evening", "night"]
     assert by_name(result)["day"]["y"] == [1, 0, 0, 4, 0, 1]
     assert by_name(result)["evening"]["y"] == [1, 0, 0, 1, 0, 0]
@@ -103,13 +100,13 @@ def test_volume_split_by_shift_in_configured_order(frame):
         ("priority", {"Routine": [2, 5], "STAT": [2, 2], "Urgent": [1, 1]}),
     ],
 )
-def test_volume_splits_by_year(frame, split, expected):
-    result = series(frame, period="year", split=split)
+def test_volume_splits_by_year(facts, split, expected):
+    result = series(facts, period="year", split=split)
     assert [s["name"] for s in result["series"]] == list(expected)
     assert {s["name"]: s["y"] for s in result["series"]} == expected
 
 
-def test_report_tat_by_month(frame):
+def test_report_tat_by_month(facts):
     # Valid report TATs: Oct [30, 60, 2400], Dec [120, 240],
     # Jan [60, 60, 61, 1440] (E06 pending, E07 and E11 negative), Mar [60].
     expected = {
@@ -124,34 +121,34 @@ def test_report_tat_by_month(frame):
         "within": [200 / 3, None, 0, 50, None, 100],
     }
     for stat, values in expected.items():
-        result = series(frame, metric="complete_to_final", stat=stat, target=60)
+        result = series(facts, metric="complete_to_final", stat=stat, target=60)
         assert result["unit"] == ("%" if stat == "within" else "minutes")
         assert_values(result["series"][0]["y"], values)
         assert result["series"][0]["n"] == [3, 0, 2, 4, 0, 1]
         assert result["excluded"] == {"missing": 1, "negative": 2}
 
 
-def test_within_uses_each_exams_own_target_without_a_target(frame):
+def test_within_uses_each_exams_own_target_without_a_target(facts):
     # Q4: E13 30≤60 (STAT), E01 60≤60 (ED), E02 2400>1440, E03 120≤240,
     # E04 240≤240 → 4/5. Q1: E05 60≤60, E08 60≤1440 (no class, Routine),
     # E09 61>60 (ED), E10 1440≤1440, E12 60≤1440 → 4/5.
-    result = series(frame, metric="complete_to_final", stat="within", period="quarter")
+    result = series(facts, metric="complete_to_final", stat="within", period="quarter")
     assert result["series"][0]["y"] == pytest.approx([80, 80])
     assert result["series"][0]["n"] == [5, 5]
     assert result["target"] is None
 
 
-def test_order_to_complete_by_month(frame):
-    result = series(frame, metric="order_to_complete", stat="median")
+def test_order_to_complete_by_month(facts):
+    result = series(facts, metric="order_to_complete", stat="median")
     # Jan valid: [0, 10, 60, 181, 299, 720] (E07 has no order time).
     assert_values(result["series"][0]["y"], [30, None, 59.5, 120.5, None, 60])
     assert result["excluded"] == {"missing": 1, "negative": 0}
-    p90 = series(frame, metric="order_to_complete", stat="p90")["series"][0]["y"]
+    p90 = series(facts, metric="order_to_complete", stat="p90")["series"][0]["y"]
     assert p90[3] == pytest.approx(299 + 421 * 0.5)
 
 
-def test_total_tat_by_year_split_by_shift(frame):
-    result = series(frame, metric="order_to_final", period="year", split="shift")
+def test_total_tat_by_year_split_by_shift(facts):
+    result = series(facts, metric="order_to_final", period="year", split="shift")
     assert by_name(result)["day"]["y"] == [90, 780]
     assert by_name(result)["day"]["n"] == [1, 3]
     assert by_name(result)["evening"]["y"] == [2520, 71]
@@ -159,15 +156,15 @@ def test_total_tat_by_year_split_by_shift(frame):
     assert result["excluded"] == {"missing": 2, "negative": 0}
 
 
-def test_ordered_by_month_uses_order_time(frame):
-    result = series(frame, metric="ordered")
+def test_ordered_by_month_uses_order_time(facts):
+    result = series(facts, metric="ordered")
     assert result["x"][0] == "2024-09" and result["x"][-1] == "2025-03"
     assert result["series"][0]["y"] == [1, 2, 0, 3, 5, 0, 1]
     assert result["excluded"] == {"missing": 1, "negative": 0}
 
 
-def test_complete_ratio_by_month(frame):
-    result = series(frame, metric="complete_ratio")
+def test_complete_ratio_by_month(facts):
+    result = series(facts, metric="complete_ratio")
     assert result["unit"] == "ratio"
     assert result["x"] == [
         "2024-09", "2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03"
@@ -178,8 +175,8 @@ def test_complete_ratio_by_month(frame):
     assert result["excluded"] == {"missing": 1, "negative": 0}
 
 
-def test_shift_ratio_uses_each_sides_own_shift(frame):
-    result = series(frame, metric="complete_ratio", period="year", split="shift")
+def test_shift_ratio_uses_each_sides_own_shift(facts):
+    result = series(facts, metric="complete_ratio", period="year", split="shift")
     # Completed by shift 2024: day 1, evening 1, night 3; 2025: 5, 1, 2.
     # Ordered by shift 2024: day 2, evening 1, night 3; 2025: 4, 2, 0.
     assert by_name(result)["day"]["y"] == [0.5, 1.25]
@@ -188,32 +185,32 @@ def test_shift_ratio_uses_each_sides_own_shift(frame):
     assert by_name(result)["night"]["n"] == [3, 0]
 
 
-def test_complete_ratio_filters_each_side_on_its_own_time(frame):
+def test_complete_ratio_filters_each_side_on_its_own_time(facts):
     spec = parse_query({"metric": ["complete_ratio"], "start": ["2025-01-01"]})
     spec = FilterSpec(**{**spec.__dict__, "end": dt.date(2025, 1, 31)})
-    result = build_series(frame, spec=spec)
+    result = build_series(facts, spec=spec)
     # Completed in January: E05–E11 (7); ordered in January: E06, E08–E11 (5).
     assert result["x"] == ["2025-01"]
     assert result["series"][0]["y"] == [1.4]
     night = build_series(
-        frame, spec=FilterSpec(metric="complete_ratio", period="year", shift=("night",))
+        facts, spec=FilterSpec(metric="complete_ratio", period="year", shift=("night",))
     )
     # Completed at night 2024: 3, 2025: 2; ordered at night 2024: 3, 2025: 0.
     assert night["series"][0]["y"] == [1.0, None]
 
 
-def test_compute_series_on_one_frame_uses_it_for_both_sides(frame):
+def test_compute_series_on_one_frame_uses_it_for_both_sides(facts):
     # Without an ordered_frame the same (unfiltered) exams give both sides.
-    direct = compute_series(frame, metric="complete_ratio", period="year")
-    assert direct == series(frame, metric="complete_ratio", period="year")
+    direct = compute_series(facts, metric="complete_ratio", period="year")
+    assert direct == series(facts, metric="complete_ratio", period="year")
     assert direct["series"][0]["y"] == pytest.approx([5 / 6, 8 / 6])
 
 
-def test_empty_selection(frame):
-    result = series(frame, modality=("PET",), metric="complete_to_final")
+def test_empty_selection(facts):
+    result = series(facts, modality=("PET",), metric="complete_to_final")
     assert result["x"] == []
     assert result["series"] == [{"name": "All", "y": [], "n": []}]
-    assert series(frame, modality=("PET",), split="modality")["series"] == []
+    assert series(facts, modality=("PET",), split="modality")["series"] == []
 
 
 def test_site_shifts_crossing_midnight_keep_their_configured_order():
@@ -231,10 +228,10 @@ def test_site_shifts_crossing_midnight_keep_their_configured_order():
     assert by_name(result)["late"]["y"] == [3, 3]
 
 
-def test_too_many_points_is_a_filter_error(frame, monkeypatch):
+def test_too_many_points_is_a_filter_error(facts, monkeypatch):
     from exams.analysis import series as series_module
 
     monkeypatch.setattr(series_module, "MAX_POINTS", 100)
     with pytest.raises(FilterError) as caught:
-        series(frame, period="day", split="modality")
+        series(facts, period="day", split="modality")
     assert "points" in str(caught.value)

@@ -15,11 +15,8 @@ from tests.analysis_facts import (
     INTERVALS,
     assert_values,
     canonical_frame,
-    prepare_facts,
     series,
 )
-
-frame = pytest.fixture(prepare_facts, scope="module")
 
 # ---- series: every metric × stat × period × split against the facts --------
 
@@ -153,10 +150,10 @@ def reference_series(metric, stat, period, split, target):
     ],
 )
 def test_every_combination_matches_the_facts(
-    frame, metric, stat, period, split, target
+    facts, metric, stat, period, split, target
 ):
     result = series(
-        frame, metric=metric, stat=stat, period=period, split=split, target=target
+        facts, metric=metric, stat=stat, period=period, split=split, target=target
     )
     x, expected = reference_series(metric, stat, period, split, target)
     assert result["x"] == x

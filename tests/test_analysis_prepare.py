@@ -13,34 +13,31 @@ from tests.analysis_facts import (
     FACTS,
     INTERVALS,
     canonical_frame,
-    prepare_facts,
     series,
 )
-
-frame = pytest.fixture(prepare_facts, scope="module")
 
 # ---- prepared columns ------------------------------------------------------
 
 
-def test_prepared_columns_match_the_worked_facts(frame):
-    assert frame[fields.SHIFT].tolist() == FACTS["c_shift"].tolist()
+def test_prepared_columns_match_the_worked_facts(facts):
+    assert facts[fields.SHIFT].tolist() == FACTS["c_shift"].tolist()
     ordered = (
-        frame[fields.ORDERED_SHIFT]
+        facts[fields.ORDERED_SHIFT]
         .astype(object)
-        .where(frame[fields.ORDERED_SHIFT].notna(), None)
+        .where(facts[fields.ORDERED_SHIFT].notna(), None)
     )
     assert ordered.tolist() == [
         s if isinstance(s, str) else None for s in FACTS["o_shift"]
     ]
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    assert [days[d] for d in frame[fields.WEEKDAY]] == FACTS["c_weekday"].tolist()
-    assert frame[fields.IS_WEEKEND].tolist() == [
+    assert [days[d] for d in facts[fields.WEEKDAY]] == FACTS["c_weekday"].tolist()
+    assert facts[fields.IS_WEEKEND].tolist() == [
         d in ("Sat", "Sun") for d in FACTS["c_weekday"]
     ]
-    assert frame[fields.HOUR].tolist() == [0, 9, 16, 23, 6, 0, 7, 12, 8, 15, 14, 2, 10]
-    assert list(frame[fields.SHIFT].cat.categories) == ["day", "evening", "night"]
+    assert facts[fields.HOUR].tolist() == [0, 9, 16, 23, 6, 0, 7, 12, 8, 15, 14, 2, 10]
+    assert list(facts[fields.SHIFT].cat.categories) == ["day", "evening", "night"]
     for name in ("modality", "priority", "exam_name", "status"):
-        assert isinstance(frame[name].dtype, pd.CategoricalDtype)
+        assert isinstance(facts[name].dtype, pd.CategoricalDtype)
 
 
 def test_prepare_computes_missing_intervals_like_ingest():
@@ -98,15 +95,15 @@ def test_missing_completion_has_no_shift_day_or_hour():
         ("end=2024-09-30", "completed_at", ""),
     ],
 )
-def test_apply_filters(frame, query, time_field, expected):
+def test_apply_filters(facts, query, time_field, expected):
     spec = parse_query(QueryDict(query))
-    selected = apply_filters(frame, spec=spec, time_field=time_field)
+    selected = apply_filters(facts, spec=spec, time_field=time_field)
     assert selected["accession"].tolist() == expected.split()
     # Categoricals keep their categories after filtering.
     assert isinstance(selected["modality"].dtype, pd.CategoricalDtype)
 
 
-def test_filters_with_repeated_values(frame):
+def test_filters_with_repeated_values(facts):
     spec = FilterSpec(shift=("day", "evening"), priority=("Urgent", "STAT"))
-    selected = apply_filters(frame, spec=spec)
+    selected = apply_filters(facts, spec=spec)
     assert selected["accession"].tolist() == ["E01", "E07", "E09"]

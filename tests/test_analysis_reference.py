@@ -1,4 +1,4 @@
-"""Random small exports: our numbers against DuckDB SQL written from CONTRACT §3.
+"""Random small exports: our numbers against DuckDB SQL written from docs/API.md.
 
 The reference (``tests/duckdb_reference.py``) never sees our code.
 """

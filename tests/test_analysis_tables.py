@@ -30,18 +30,14 @@ from tests.analysis_facts import (
     INTERVALS,
     SMITH,
     canonical_frame,
-    prepare_facts,
     series,
 )
-
-frame = pytest.fixture(prepare_facts, scope="module")
-
 
 # ---- summary ---------------------------------------------------------------
 
 
-def test_summary_by_modality(frame):
-    result = summarize(frame, by="modality")
+def test_summary_by_modality(facts):
+    result = summarize(facts, by="modality")
     rows = {r["group"]: r for r in result["rows"]}
     assert [r["group"] for r in result["rows"]] == ["CT", "MR", "US", "XR"]
     assert {g: r["exams"] for g, r in rows.items()} == {
@@ -87,8 +83,8 @@ def test_summary_by_modality(frame):
     assert rows["US"]["complete_to_final"]["missing"] == 1
 
 
-def test_summary_total_row(frame):
-    total = summarize(frame, by="modality")["total"]
+def test_summary_total_row(facts):
+    total = summarize(facts, by="modality")["total"]
     assert (total["group"], total["exams"]) == ("All", 13)
     # [30, 60, 60, 60, 60, 61, 120, 240, 1440, 2400]
     assert total["complete_to_final"] == pytest.approx(
@@ -105,8 +101,8 @@ def test_summary_total_row(frame):
     )
 
 
-def test_summary_with_a_target(frame):
-    rows = {r["group"]: r for r in summarize(frame, by="modality", target=60)["rows"]}
+def test_summary_with_a_target(facts):
+    rows = {r["group"]: r for r in summarize(facts, by="modality", target=60)["rows"]}
     assert rows["CT"]["complete_to_final"]["within"] == 50
     assert rows["XR"]["complete_to_final"]["within"] == pytest.approx(200 / 3)
 
@@ -123,16 +119,16 @@ def test_summary_with_a_target(frame):
         ("priority", [("Routine", 7), ("STAT", 4), ("Urgent", 2)]),
     ],
 )
-def test_summary_groups_and_order(frame, by, expected):
-    result = summarize(frame, by=by)
+def test_summary_groups_and_order(facts, by, expected):
+    result = summarize(facts, by=by)
     assert [(r["group"], r["exams"]) for r in result["rows"]] == expected
 
 
-def test_summary_of_a_filtered_selection(frame):
-    result = build_summary(frame, spec=FilterSpec(by="shift", shift=("night",)))
+def test_summary_of_a_filtered_selection(facts):
+    result = build_summary(facts, spec=FilterSpec(by="shift", shift=("night",)))
     assert [(r["group"], r["exams"]) for r in result["rows"]] == [("night", 5)]
     assert result["total"]["exams"] == 5
-    empty = build_summary(frame, spec=FilterSpec(modality=("PET",)))
+    empty = build_summary(facts, spec=FilterSpec(modality=("PET",)))
     assert empty["rows"] == []
     assert empty["total"]["exams"] == 0
     assert empty["total"]["complete_to_final"]["median"] is None
@@ -167,15 +163,15 @@ def test_summary_of_a_filtered_selection(frame):
         ("completed_at", 10, 3, ""),
     ],
 )  # fmt: skip
-def test_exam_list_pages(frame, sort, page, size, expected):
-    result = list_exams(frame, page=page, page_size=size, sort=sort)
+def test_exam_list_pages(facts, sort, page, size, expected):
+    result = list_exams(facts, page=page, page_size=size, sort=sort)
     assert result["total"] == 13
     assert (result["page"], result["page_size"]) == (page, size)
     assert [r["accession"] for r in result["rows"]] == expected.split()
 
 
-def test_exam_rows_are_json_ready(frame):
-    rows = list_exams(frame, page=1, page_size=13)["rows"]
+def test_exam_rows_are_json_ready(facts):
+    rows = list_exams(facts, page=1, page_size=13)["rows"]
     first = rows[0]
     assert list(first) == [*fields.CANONICAL_FIELDS, *INTERVALS, "shift"]
     assert first["completed_at"] == "2024-10-01T00:10:00"
@@ -187,25 +183,25 @@ def test_exam_rows_are_json_ready(frame):
     assert e06["exam_name"] is None
 
 
-def test_exam_list_after_filters(frame):
+def test_exam_list_after_filters(facts):
     result = build_exam_list(
-        frame, spec=FilterSpec(modality=("CT",), sort="-order_to_final", page_size=2)
+        facts, spec=FilterSpec(modality=("CT",), sort="-order_to_final", page_size=2)
     )
     assert result["total"] == 5
     # CT order → final: E03 180, E11 121, E05 120, E01 90, E09 71.
     assert [r["accession"] for r in result["rows"]] == ["E03", "E11"]
 
 
-def test_exam_detail(frame):
-    exam = exam_detail(frame, accession="E05", targets=default_targets())
+def test_exam_detail(facts):
+    exam = exam_detail(facts, accession="E05", targets=default_targets())
     assert exam["ordered_at"] == "2024-12-31T23:30:00"
     assert (exam["shift"], exam["ordered_shift"]) == ("night", "night")
     assert exam["target"] == 60
-    assert exam_detail(frame, accession="nope") is None
+    assert exam_detail(facts, accession="nope") is None
 
 
-def test_options(frame):
-    assert options(frame, shifts=default_shifts()) == {
+def test_options(facts):
+    assert options(facts, shifts=default_shifts()) == {
         "modalities": ["CT", "MR", "US", "XR"],
         "priorities": ["Routine", "STAT", "Urgent"],
         "physicians": [DOE, SMITH],
@@ -223,8 +219,8 @@ def read_csv(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text[1:]), keep_default_na=False)
 
 
-def test_series_csv_is_one_row_per_period(frame):
-    table = read_csv(series_csv(series(frame, period="year", split="shift")))
+def test_series_csv_is_one_row_per_period(facts):
+    table = read_csv(series_csv(series(facts, period="year", split="shift")))
     assert list(table.columns) == [
         "period", "day", "day (n)", "evening", "evening (n)", "night", "night (n)"
     ]  # fmt: skip
@@ -232,20 +228,20 @@ def test_series_csv_is_one_row_per_period(frame):
     assert table["night"].tolist() == [3, 2]
 
 
-def test_series_csv_leaves_nulls_empty(frame):
-    text = series_csv(series(frame, metric="complete_to_final"))
+def test_series_csv_leaves_nulls_empty(facts):
+    text = series_csv(series(facts, metric="complete_to_final"))
     assert "2024-11,,0\r\n" in text
 
 
-def test_summary_csv_ends_with_the_total(frame):
-    table = read_csv(summary_csv(summarize(frame, by="modality")))
+def test_summary_csv_ends_with_the_total(facts):
+    table = read_csv(summary_csv(summarize(facts, by="modality")))
     assert table["modality"].tolist() == ["CT", "MR", "US", "XR", "All"]
     assert table["exams"].tolist() == [5, 2, 2, 4, 13]
     assert table["complete_to_final median"].tolist()[-1] == 60.5
 
 
-def test_exams_csv_has_every_row_sorted_with_iso_times(frame):
-    table = read_csv(exams_csv(frame, sort="-completed_at"))
+def test_exams_csv_has_every_row_sorted_with_iso_times(facts):
+    table = read_csv(exams_csv(facts, sort="-completed_at"))
     assert len(table) == 13
     assert table["accession"].tolist()[:2] == ["E12", "E11"]
     assert table["completed_at"].tolist()[0] == "2025-03-10T10:00:00"

@@ -1,4 +1,4 @@
-"""HTTP contract of the numbers API (CONTRACT §4) through Django's test client.
+"""HTTP contract of the numbers API (docs/API.md) through Django's test client.
 
 Most tests inject the four exams of tests/api_exams.py in place of the
 session's data set (``store.current_frame``); the last ones upload a real
@@ -13,12 +13,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.api_exams import EXPORT, client_on_exams, get, prepare_exams
+from tests.api_exams import EXPORT, get
+
+
+@pytest.fixture
+def client(client, exams_current):
+    """pytest-django's client, the four exams its current data set."""
+    return client
+
 
 NO_DATA = "No data set is loaded yet: upload a RIS export first."
 
-frame = pytest.fixture(prepare_exams)
-client = pytest.fixture(client_on_exams)
 
 # ---- no data set -------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The settings API (CONTRACT §4) and what a change does to the loaded data."""
+"""The settings API (docs/API.md) and what a change does to the loaded data."""
 
 import json
 
@@ -7,10 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from exams.storage import preferences, store
-from tests.api_exams import EXPORT, client_on_exams, get, prepare_exams
+from tests.api_exams import EXPORT, get
 
-frame = pytest.fixture(prepare_exams)
-client = pytest.fixture(client_on_exams)
+
+@pytest.fixture
+def client(client, exams_current):
+    """pytest-django's client, the four exams its current data set."""
+    return client
+
 
 # ---- settings ----------------------------------------------------------------
 
@@ -89,7 +93,8 @@ def test_post_targets_only_keeps_the_shifts(client, monkeypatch):
 def test_bad_settings_are_400_and_change_nothing(client, body, reason):
     before = preferences.get_settings()
     response = post_json(
-        client, {"targets": {"default": 5}, **body} if isinstance(body, dict) else body
+        client,
+        {"targets": {"default": 5}, **body} if isinstance(body, dict) else body,
     )
     assert response.status_code == 400
     assert reason in response.json()["error"]
@@ -145,13 +150,21 @@ def test_changing_cancelled_statuses_rereads_the_current_data_set(db):
     response = client.post("/api/datasets", {"file": upload})
     assert response.status_code == 201
     assert (response.json()["rows_read"], response.json()["rows_loaded"]) == (5, 4)
-    assert loaded_numbers(client) == (4, 1, [{"name": "All", "y": [2, 2], "n": [2, 2]}])
+    assert loaded_numbers(client) == (
+        4,
+        1,
+        [{"name": "All", "y": [2, 2], "n": [2, 2]}],
+    )
     defaults = preferences.get_cancelled_statuses()
 
     response = post_json(client, {"cancelled_statuses": [*defaults, "declined"]})
     assert response.status_code == 200
 
-    assert loaded_numbers(client) == (2, 3, [{"name": "All", "y": [1, 1], "n": [1, 1]}])
+    assert loaded_numbers(client) == (
+        2,
+        3,
+        [{"name": "All", "y": [1, 1], "n": [1, 1]}],
+    )
     assert client.get("/api/exams").json()["total"] == 2
     assert client.get("/api/exams/A2").status_code == 404
     # The quality report on the Data page counts them too.

@@ -13,10 +13,18 @@ import pytest
 
 from exams.models import Preference
 from exams.storage import preferences
-from tests.api_exams import client_on_exams, get, prepare_exams
+from tests.api_exams import get
 
-frame = pytest.fixture(prepare_exams)
-client = pytest.fixture(client_on_exams)
+
+@pytest.fixture
+def frame(exams_frame):
+    return exams_frame
+
+
+@pytest.fixture
+def client(client, exams_current):
+    return client
+
 
 # CT report TAT ≤ 100; inpatients ≤ 120 on every interval; else 65.
 RULES = {

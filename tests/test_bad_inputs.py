@@ -13,10 +13,8 @@ import pytest
 from tests.app_sessions import (
     Session,
     assert_no_upload_spills,
-    either_session,
     numbers_of,
     saved_files,
-    serve_http_app,
 )
 from tests.export_files import (
     GOOD_CSV,
@@ -35,9 +33,6 @@ from tests.export_files import (
 
 # "Within seconds": generous for a loaded 2-core CI runner.
 ANSWER_SECONDS = 10.0
-
-http_app = pytest.fixture(serve_http_app, scope="module")
-session = pytest.fixture(either_session, params=["django", "http"])
 
 
 @dataclass

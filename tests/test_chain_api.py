@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.client_fixtures import exams_csv, load, new_client, use_plain_static_storage
+from tests.client_fixtures import exams_csv, load
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 TIMES = ["ordered_at", "started_at", "completed_at", "preliminary_at", "finalized_at"]
 

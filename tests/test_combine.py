@@ -1,4 +1,4 @@
-"""A year in twelve files: combining exports end to end (CONTRACT §4).
+"""A year in twelve files: combining exports end to end (docs/API.md).
 
 The bundled sample year is split by completion month into twelve exports,
 each running a week into the next month, as a RIS report writer run a week
@@ -25,7 +25,9 @@ from django.test import Client
 
 from exams.models import Dataset
 from exams.storage import store
-from tests.client_fixtures import exams_csv, new_client
+from tests.client_fixtures import exams_csv
+
+pytestmark = pytest.mark.django_db
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE = SAMPLE_DIR / "ris_export_sample.csv"
@@ -100,9 +102,6 @@ def monthly_exports() -> tuple[Month, ...]:
 
 def uploads(months) -> list[SimpleUploadedFile]:
     return [SimpleUploadedFile(m.name, m.content) for m in months]
-
-
-client = pytest.fixture(new_client)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""How exports combine, on small hand-written files (CONTRACT §4).
+"""How exports combine, on small hand-written files (docs/API.md).
 
 A later final replaces a pending exam and never the reverse; each file keeps
 its own layout; column and date-order questions go to the file that needs
@@ -15,9 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exams.models import Dataset, HeaderMapping
 from sample_data.generate import generate_exams, write_export
-from tests.client_fixtures import exams_csv, new_client
-
-client = pytest.fixture(new_client)
+from tests.client_fixtures import exams_csv
 
 SEED_HEADER = (
     "Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
@@ -33,6 +31,8 @@ FEBRUARY = SEED_HEADER + (
     "01/31/2025 23:00,A2,01/31/2025 22:00,02/01/2025 01:30,XR CHEST 2 VIEWS\r\n"
     "02/03/2025 11:00,A3,02/03/2025 10:30,02/03/2025 12:00,US ABDOMEN\r\n"
 )
+
+pytestmark = pytest.mark.django_db
 
 
 def post(client, *files, url="/api/datasets", **fields):

@@ -15,11 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.app_sessions import HttpSession, launch_apps, multipart, numbers_of
+from tests.app_sessions import HttpSession, multipart, numbers_of
 from tests.export_files import GOOD_CSV, export_of, over_limit
 
 BIG_MB = 40
-launch = pytest.fixture(launch_apps)
 KILL_TIMEOUT = 30.0
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_sessions import either_session, saved_files, serve_http_app
+from tests.app_sessions import saved_files
 from tests.export_files import (
     ACCENTED,
     GOOD_CSV,
@@ -14,9 +14,6 @@ from tests.export_files import (
     with_good_header,
     xlsx,
 )
-
-http_app = pytest.fixture(serve_http_app, scope="module")
-session = pytest.fixture(either_session, params=["django", "http"])
 
 # ---- what should load, loads ---------------------------------------------------------
 

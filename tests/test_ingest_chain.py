@@ -11,10 +11,9 @@ import pytest
 from exams.ingest import combine_exports, read_export
 from exams.ingest.chain import CHAIN, parse_pair
 from exams.presentation.quality_text import quality_items
-from tests.client_fixtures import load, new_client, use_plain_static_storage
+from tests.client_fixtures import load
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 HEADER = (
     "Accession,Modality,ORDER_DT_TM,START_DT_TM,COMPLETE_DT_TM,PRELIM_DTTM,FINAL_DT_TM"

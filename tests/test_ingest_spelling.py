@@ -10,10 +10,9 @@ import pytest
 from exams.ingest import combine_exports, read_export
 from exams.ingest.spelling import merge_spellings, spelling_key
 from exams.presentation.quality_text import quality_items
-from tests.client_fixtures import load, new_client, use_plain_static_storage
+from tests.client_fixtures import load
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 HEADER = (
     "Accession,Modality,Exam Complete Date/Tm,Final Date/Tm,Priority,Patient Class,"

@@ -2,15 +2,11 @@
 
 import http.client
 
-import pytest
 from django.conf import settings as django_settings
 
 from scripts import smoke_exe
-from tests.app_sessions import HTTP_LIMIT_MB, either_session, serve_http_app
+from tests.app_sessions import HTTP_LIMIT_MB
 from tests.export_files import GOOD_CSV
-
-http_app = pytest.fixture(serve_http_app, scope="module")
-session = pytest.fixture(either_session, params=["django", "http"])
 
 
 def test_too_many_files_in_one_upload(session):

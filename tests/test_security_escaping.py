@@ -5,33 +5,27 @@ import csv
 import hashlib
 import io
 import json
-import re
 
 import pytest
 
 from exams.analysis import export
+from tests.html_reader import read_page
 from tests.security_payload import (
     FILE_PAYLOAD,
     FORMULA,
     RAW_MARKUP,
     get_everything,
-    load_payload,
 )
-
-payload = pytest.fixture(load_payload)
 
 # ---- escaping ------------------------------------------------------------------------
 
 
-SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
-
-
 def assert_scripts_allowed_by_csp(text: str, policy: str, what: str) -> None:
     """Every script is a file, a JSON data block, or inline with its exact hash."""
-    for attributes, content in SCRIPT_TAG.findall(text):
-        if "src=" in attributes or "application/json" in attributes:
+    for script in read_page(text).scripts:
+        if "src" in script.attrs or script.attrs.get("type") == "application/json":
             continue
-        digest = hashlib.sha256(content.encode("utf-8")).digest()
+        digest = hashlib.sha256(script.text.encode("utf-8")).digest()
         source = f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
         assert source in policy.replace(";", " ").split(), what
 

@@ -18,20 +18,14 @@ from exams.models import Dataset
 from exams.storage import housekeeping, store
 from tatviz import paths
 from tatviz.settings import _load_secret_key
-from tests.app_sessions import launch_apps, multipart
+from tests.app_sessions import multipart
 from tests.export_files import GOOD_CSV
 from tests.security_payload import (
     PAYLOAD,
     SCRIPT,
     accession,
-    load_payload,
-    serve_running_app,
     upload,
 )
-
-launch = pytest.fixture(launch_apps)
-running = pytest.fixture(serve_running_app, scope="module")
-payload = pytest.fixture(load_payload)
 
 # ---- files on disk -------------------------------------------------------------------
 

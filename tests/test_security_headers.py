@@ -3,7 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
 from django.templatetags.static import static
 from django.test import Client
 
@@ -14,10 +13,7 @@ from tests.security_payload import (
     assert_security_headers,
     csp_directives,
     get_everything,
-    load_payload,
 )
-
-payload = pytest.fixture(load_payload)
 
 
 def test_content_security_policy_allows_only_this_origin():

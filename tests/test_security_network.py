@@ -13,19 +13,13 @@ from django.test import Client
 from exams import access
 from exams.models import Dataset
 from scripts import smoke_exe
-from tests.app_sessions import launch_apps, launcher_argv, multipart
+from tests.app_sessions import launcher_argv, multipart
 from tests.export_files import GOOD_CSV
 from tests.security_payload import (
     assert_security_headers,
     concrete_url,
-    load_payload,
-    serve_running_app,
 )
 from tests.urlconf import url_patterns
-
-launch = pytest.fixture(launch_apps)
-running = pytest.fixture(serve_running_app, scope="module")
-payload = pytest.fixture(load_payload)
 
 # ---- listening address and Host ------------------------------------------------------
 

@@ -10,12 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.client_fixtures import new_client, use_plain_static_storage
-from tests.page_helpers import load_tiny_export
-
-client = pytest.fixture(new_client)
-plain_static = pytest.fixture(autouse=True)(use_plain_static_storage)
-loaded = pytest.fixture(load_tiny_export)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 
 class SettingsPage(HTMLParser):

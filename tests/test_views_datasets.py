@@ -1,4 +1,4 @@
-"""HTTP tests of the data-set API through Django's stack (CONTRACT §4)."""
+"""HTTP tests of the data-set API through Django's stack (docs/API.md)."""
 
 import json
 from pathlib import Path

@@ -7,12 +7,7 @@ import pytest
 
 from exams.presentation import presenters
 from exams.query.filters import FilterError, parse_query
-from tests.client_fixtures import new_client, use_plain_static_storage
-from tests.page_helpers import html, load_tiny_export
-
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
+from tests.page_helpers import html
 
 # ---- drill-down and the exam list ----------------------------------------------
 
@@ -30,6 +25,9 @@ def test_drill_turns_bucket_and_series_into_filters(loaded):
     assert (query["start"], query["end"]) == (["2025-03-03"], ["2025-03-09"])
     listed = loaded.get(response["Location"])
     assert listed.context["total"] == "1"  # A1; A4 is in the next week
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 
 def test_drill_keeps_a_narrower_date_range(loaded):

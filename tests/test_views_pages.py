@@ -3,22 +3,18 @@
 Expected numbers are hand-worked from the tiny export in tests/page_helpers.py.
 """
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.client_fixtures import new_client, use_plain_static_storage
+from tests.html_reader import read_page
 from tests.page_helpers import (
     EVIL_PHYSICIAN,
     figure_of,
     html,
-    load_tiny_export,
 )
 
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
+
 
 # ---- no data yet --------------------------------------------------------------
 
@@ -48,8 +44,8 @@ def test_pages_that_work_without_data(client, path):
 def test_upload_form_carries_the_servers_limit_for_its_script(client, settings):
     settings.TATVIZ_MAX_UPLOAD_MB = 3
     text = html(client.get("/upload"))
-    form = re.search(r'<form id="upload-form"[^>]*>', text).group(0)
-    assert 'data-max-upload-mb="3"' in form
+    form = read_page(text).find("form", id="upload-form")
+    assert form.attrs["data-max-upload-mb"] == "3"
     assert "at most 3 MB in one upload" in text
 
 
@@ -104,7 +100,11 @@ def test_dashboard_headline_defaults_to_total_tat(loaded):
 def test_dashboard_embeds_the_figure_and_loads_plotly_from_static(loaded):
     response = loaded.get("/dashboard?period=day&split=modality")
     text = html(response)
-    assert re.search(r'<script src="/static/vendor/plotly-[\d.]+\.min\.js"', text)
+    sources = [s.attrs.get("src") or "" for s in read_page(text).scripts]
+    assert any(
+        src.startswith("/static/vendor/plotly-") and src.endswith(".min.js")
+        for src in sources
+    )
     assert "cdn" not in text.lower()
     figure = figure_of(response)
     assert sorted(t["meta"] for t in figure["data"]) == ["CT", "MR", "XR"]
@@ -118,9 +118,10 @@ def test_dashboard_embeds_the_figure_and_loads_plotly_from_static(loaded):
 def test_dashboard_keeps_the_query_in_the_form(loaded):
     response = loaded.get("/dashboard?modality=CT&period=week&metric=order_to_final")
     text = html(response)
-    assert re.search(r'value="CT" checked', text)
-    assert re.search(r'<option value="week" selected>', text)
-    assert re.search(r'<option value="order_to_final" selected>', text)
+    page = read_page(text)
+    assert "checked" in page.find("input", value="CT").attrs
+    assert "selected" in page.find("option", value="week").attrs
+    assert "selected" in page.find("option", value="order_to_final").attrs
 
 
 def test_summary_table_has_a_row_per_group(loaded):
@@ -187,9 +188,9 @@ def test_dashboard_data_empty(loaded):
 
 
 def _scripts_are_only_ours(text: str) -> None:
-    for tag in re.findall(r"<script[^>]*>", text):
-        assert (
-            tag.startswith('<script src="/static/') or 'type="application/json"' in tag
+    for script in read_page(text).scripts:
+        assert (script.attrs.get("src") or "").startswith("/static/") or (
+            script.attrs.get("type") == "application/json"
         )
     assert "alert(1)</script>" not in text
     assert "<script>alert" not in text
@@ -224,7 +225,7 @@ def test_filter_values_from_the_link_are_escaped(loaded):
 
 def test_nav_marks_the_current_page(loaded):
     text = html(loaded.get("/exams"))
-    assert re.search(r'href="/exams" aria-current="page"', text)
+    assert read_page(text).find("a", href="/exams").attrs["aria-current"] == "page"
     assert 'action="/api/quit"' in text
 
 

@@ -13,17 +13,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exams.storage import store
-from tests.client_fixtures import new_client, use_plain_static_storage
-from tests.page_helpers import TINY_CSV, figure_of, html, load_tiny_export
+from tests.page_helpers import TINY_CSV, figure_of, html
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 EXPECTED = json.loads((SAMPLE_DIR / "expected.json").read_text())[
     "ris_export_sample.csv"
 ]
-
-plain_static_storage = pytest.fixture(use_plain_static_storage, autouse=True)
-client = pytest.fixture(new_client)
-loaded = pytest.fixture(load_tiny_export)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Nothing here reads a request, the settings or the file system (STYLE §2).
 
-Where CONTRACT §3–4 is silent, these choices hold:
+Where docs/API.md is silent, these choices hold:
 
 - An empty split / ``by`` value forms the group ``(blank)``, listed last;
   shifts keep their configured order, other groups are sorted by name

@@ -1,15 +1,19 @@
-"""Time buckets: integer keys per exam and their labels (CONTRACT §3).
+"""Time buckets: the period key of each exam on a time axis (docs/API.md).
 
-Keys are computed from the prepared day and month numbers, so every period
-is integer arithmetic: a week is counted in Mondays, a quarter in months.
+Keys come from the prepared day and month numbers; ``exams.analysis.periods``
+turns them into weeks, quarters and years and labels them.
 """
 
 import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.periods import period_keys, period_labels, unit_of
 from exams.analysis.prepare import day_numbers, month_numbers
 from exams.analysis.shifts import minute_numbers
+
+# The series module labels its buckets through this name.
+bucket_labels = period_labels
 
 
 def time_numbers(frame: pd.DataFrame, *, time_field: str, unit: str) -> np.ndarray:
@@ -28,30 +32,6 @@ def bucket_keys(
     frame: pd.DataFrame, *, period: str, time_field: str = fields.COMPLETED_AT
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (keys, known): the bucket key of each exam and where it has one."""
-    unit = "day" if period in ("day", "week") else "month"
-    numbers = time_numbers(frame, time_field=time_field, unit=unit)
+    numbers = time_numbers(frame, time_field=time_field, unit=unit_of(period))
     known = numbers != fields.NO_DAY
-    if period == "week":
-        # Day 0 is a Thursday, so week k starts on the Monday of day 7k - 3.
-        keys = np.floor_divide(numbers + 3, 7)
-    elif period == "quarter":
-        keys = np.floor_divide(numbers, 3)
-    elif period == "year":
-        keys = np.floor_divide(numbers, 12)
-    else:
-        keys = numbers
-    return keys, known
-
-
-def bucket_labels(*, period: str, first: int, last: int) -> list[str]:
-    """Return the labels of every bucket from key ``first`` to ``last``."""
-    keys = np.arange(first, last + 1, dtype=np.int64)
-    if period == "day":
-        return keys.astype("datetime64[D]").astype(str).tolist()
-    if period == "week":
-        return (keys * 7 - 3).astype("datetime64[D]").astype(str).tolist()
-    if period == "month":
-        return keys.astype("datetime64[M]").astype(str).tolist()
-    if period == "quarter":
-        return [f"{1970 + k // 4}-Q{k % 4 + 1}" for k in keys.tolist()]
-    return [str(1970 + k) for k in keys.tolist()]
+    return period_keys(numbers, period=period), known

@@ -1,4 +1,4 @@
-"""The master filter: a boolean mask over a prepared frame (CONTRACT §4)."""
+"""The master filter: a boolean mask over a prepared frame (docs/API.md)."""
 
 from collections.abc import Iterable
 

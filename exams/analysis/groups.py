@@ -23,7 +23,7 @@ class Groups:
 def group_column(split: str, *, time_field: str = fields.COMPLETED_AT) -> str | None:
     """Return the column a split groups on (None for ``none``).
 
-    A shift split reads the shift of the side's own time (CONTRACT §3).
+    A shift split reads the shift of the side's own time (docs/API.md).
     """
     if split == "none":
         return None
@@ -74,3 +74,10 @@ def display_order(names: tuple[str, ...], present: np.ndarray, *, column) -> np.
             dtype=np.intp,
         )
     return codes
+
+
+def largest_first(groups: Groups) -> list[int]:
+    """Return the codes of the groups present, largest first, ties by name."""
+    sizes = np.bincount(groups.codes, minlength=len(groups.names))
+    present = np.flatnonzero(sizes)
+    return sorted(present.tolist(), key=lambda c: (-sizes[c], groups.names[c]))

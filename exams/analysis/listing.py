@@ -8,7 +8,7 @@ from exams.analysis.filtering import apply_filters, is_ascending
 from exams.analysis.targets import Targets, exam_targets
 from exams.query.filters import FilterSpec
 
-# Canonical fields, then intervals, then the shift (CONTRACT: "canonical
+# Canonical fields, then intervals, then the shift (docs/API.md: "canonical
 # fields + intervals"; the shift is an addition).
 ROW_FIELDS = (*fields.CANONICAL_FIELDS, *fields.INTERVALS, fields.SHIFT)
 DETAIL_FIELDS = (*ROW_FIELDS, fields.ORDERED_SHIFT)

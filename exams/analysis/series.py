@@ -1,4 +1,4 @@
-"""Time series for the dashboard chart (``GET /api/series``, CONTRACT §3–4)."""
+"""Time series for the dashboard chart (``GET /api/series``, docs/API.md)."""
 
 from dataclasses import dataclass
 
@@ -99,7 +99,7 @@ def compute_series(
     targets: Targets | None = None,
     ordered_frame: pd.DataFrame | None = None,
 ) -> dict:
-    """Return CONTRACT's series dict for an already filtered frame.
+    """Return the series answer of docs/API.md for an already filtered frame.
 
     ``frame`` holds the exams selected on completed_at; ``ordered_frame``
     those selected on ordered_at for ``ordered`` and ``complete_ratio``

@@ -1,10 +1,17 @@
-"""Grouped statistics over integer keys, vectorised (no per-row Python).
+"""Statistics of interval minutes: per integer key, vectorised, or overall.
 
-Percentiles use linear interpolation, as numpy's default (CONTRACT §3).
+Every statistic of every page comes from here. Percentiles use linear
+interpolation, as numpy's default (docs/API.md, "Statistics"); only valid
+minutes (known and ≥ 0) enter a statistic.
 """
 
-import numpy as np
+import math
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from exams import fields
 from exams.analysis.quantiles import grouped_quantiles
 
 QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
@@ -134,3 +141,54 @@ def to_json_list(values: np.ndarray) -> list:
     result = values.astype(object)
     result[np.isnan(values)] = None
     return result.tolist()
+
+
+def statistic(
+    values: np.ndarray, *, stat: str, limits: np.ndarray | float | None = None
+) -> float | None:
+    """Return one statistic over all valid ``values`` (None when there are none).
+
+    ``within`` is the percentage (0–100) at or under ``limits`` (aligned).
+    """
+    keys = np.zeros(len(values), dtype=np.intp)
+    y, n = grouped_stat(keys=keys, values=values, size=1, stat=stat, limits=limits)
+    return None if n[0] == 0 else float(y[0])
+
+
+@dataclass(frozen=True)
+class IntervalValues:
+    """One interval of a frame, split the way docs/API.md counts it.
+
+    ``values`` holds the valid (≥ 0) minutes, indexed like the frame.
+    ``pending`` exams have no end time yet; ``missing`` have an end but no
+    start; ``negative`` have both ends the wrong way round.
+    """
+
+    values: pd.Series
+    pending: int
+    missing: int
+    negative: int
+
+
+def interval_values(frame: pd.DataFrame, *, metric: str) -> IntervalValues:
+    """Return the valid minutes of ``metric`` and what was left out."""
+    start_field, end_field = fields.INTERVALS[metric]
+    minutes = frame[metric].astype("float64")
+    no_end = frame[end_field].isna()
+    valid, _, negative = split_intervals(minutes.to_numpy())
+    return IntervalValues(
+        values=minutes[valid],
+        pending=int(no_end.sum()),
+        missing=int((frame[start_field].isna() & ~no_end).sum()),
+        negative=int(negative.sum()),
+    )
+
+
+def clean(value, digits: int = 4):
+    """Return a float rounded for JSON (None for NaN/None), ints unchanged."""
+    if value is None:
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    value = float(value)
+    return None if math.isnan(value) else round(value, digits)

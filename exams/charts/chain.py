@@ -8,7 +8,8 @@ the chart's note instead of being drawn as zero.
 import plotly.graph_objects as go
 
 from exams import fields
-from exams.charts.dashboard import OKABE_ITO, escape_label, format_minutes
+from exams.charts.base import OKABE_ITO, escape_label
+from exams.presentation.formats import format_minutes
 
 SIGNAL_COLOUR = "#D55E00"
 LIMIT_COLOUR = "#52606d"

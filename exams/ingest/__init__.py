@@ -1,7 +1,7 @@
 """Ingest: a RIS export's bytes → the canonical exam frame + quality report.
 
 Pure functions (no Django, no file-system writes); docs/ARCHITECTURE.md
-describes the frame, CONTRACT §2/§4 the fields and the report. Choices made
+describes the frame, docs/API.md the fields and the report. Choices made
 here, each documented where it is made:
 
 - Cancelled rows are removed before duplicates (`clean`); a duplicate

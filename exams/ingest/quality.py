@@ -1,4 +1,4 @@
-"""The quality report of CONTRACT §4, computed from a canonical frame."""
+"""The quality report of docs/API.md, computed from a canonical frame."""
 
 from collections.abc import Iterable, Mapping
 

@@ -15,7 +15,8 @@ from exams import fields
 from exams.analysis.control import RULES
 from exams.analysis.export import BOM
 from exams.charts import chain as charts
-from exams.presentation.headlines import minutes, share
+from exams.presentation.formats import format_minutes as minutes
+from exams.presentation.formats import share
 from exams.presentation.insight_pages import (
     BY_LABELS,
     TABS,
@@ -122,7 +123,7 @@ def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
             chart(
                 "chart-segments",
                 charts.segments_figure(result),
-                drill={"urls": urls},
+                urls,
             )
         ],
     }
@@ -180,9 +181,7 @@ def control_context(
             }
             for s in result["signals"]
         ],
-        "charts": [
-            chart("chart-control", charts.control_figure(result), drill={"urls": urls})
-        ],
+        "charts": [chart("chart-control", charts.control_figure(result), urls)],
     }
 
 

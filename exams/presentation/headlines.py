@@ -1,18 +1,8 @@
 """Headline numbers as a person reads them: ``3 h 05 min``, ``+12 (+4.0%)``."""
 
 from exams import fields
-from exams.charts.dashboard import format_minutes
-from exams.insights.common import INTERVAL_METRICS
-
-
-def minutes(value) -> str:
-    """Return minutes as a person reads them (``—`` when missing)."""
-    return format_minutes(value)
-
-
-def share(value) -> str:
-    """Return a fraction as a percentage with one decimal (``—`` when missing)."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+from exams.presentation.formats import format_minutes as minutes
+from exams.presentation.formats import number as _count
 
 
 def headline_table(result: dict) -> list[dict]:
@@ -36,37 +26,26 @@ def headline_table(result: dict) -> list[dict]:
             better="lower",
         ),
     ]
-    for metric in INTERVAL_METRICS:
+    for metric in fields.INTERVALS:
         label = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]
-        rows.append(
-            _row(
-                f"Median {label}",
-                a["median"],
-                b["median"],
-                d["median"],
-                minutes,
-                better="lower",
-                n=(a["n"], b["n"]),
+        for key, title, words, better in (
+            ("median", f"Median {label}", minutes, "lower"),
+            ("within", f"% within target, {label}", _pct, "higher"),
+        ):
+            rows.append(
+                _row(
+                    title,
+                    a[key],
+                    b[key],
+                    d[key],
+                    words,
+                    better=better,
+                    n=(a["n"], b["n"]),
+                )
             )
-        )
-        rows.append(
-            _row(
-                f"% within target, {label}",
-                a["within"],
-                b["within"],
-                d["within"],
-                _pct,
-                better="higher",
-                n=(a["n"], b["n"]),
-            )
-        )
     return rows
-
-
-def _count(value) -> str:
-    return "—" if value is None else f"{value:,}"
 
 
 def _decimal(value) -> str:

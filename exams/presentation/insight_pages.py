@@ -13,15 +13,21 @@ view's filters and a useful sort.
 import dataclasses
 import datetime as dt
 import json
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from exams import fields
-from exams.charts import insights as charts
-from exams.insights.common import INTERVAL_METRICS
-from exams.presentation.headlines import headline_table, minutes, overview_table, share
+from exams.charts import compare as compare_charts
+from exams.charts import distribution as distribution_charts
+from exams.charts import forecast as forecast_charts
+from exams.charts import heatmap as heatmap_charts
+from exams.charts import pareto as pareto_charts
+from exams.presentation.formats import format_minutes as minutes
+from exams.presentation.formats import share
+from exams.presentation.headlines import headline_table, overview_table
+from exams.presentation.links import link
 from exams.query import filters
 from exams.query.filters import FilterSpec
-from exams.query.params import InsightQuery
+from exams.query.views import ViewQuery
 
 TABS = (
     ("overview", "Overview"),
@@ -67,20 +73,12 @@ def shared_spec(spec: FilterSpec) -> FilterSpec:
     )
 
 
-def link(path: str, spec: FilterSpec, extra: dict | None = None) -> str:
-    """Return ``path?<query of spec>`` with extra view parameters appended."""
-    query = filters.to_query_string(spec)
-    own = urlencode({k: v for k, v in (extra or {}).items() if v not in (None, "")})
-    joined = "&".join(p for p in (query, own) if p)
-    return f"{path}?{joined}" if joined else path
-
-
 def exams_link(paths: dict, spec: FilterSpec, **changes) -> str:
     """Return the exam list for ``spec`` (shared filters) with ``changes``."""
     return link(paths["exams"], dataclasses.replace(shared_spec(spec), **changes))
 
 
-def common_context(view: str, query: InsightQuery, *, paths: dict, own: dict) -> dict:
+def common_context(view: str, query: ViewQuery, *, paths: dict, own: dict) -> dict:
     """Return what every insight page shows: tabs, filters, download links."""
     shared = shared_spec(query.spec)
     shared_query = filters.to_query_string(shared)
@@ -110,17 +108,17 @@ def common_context(view: str, query: InsightQuery, *, paths: dict, own: dict) ->
     }
 
 
-def chart(chart_id: str, figure, *, drill: dict | None = None, title: str = "") -> dict:
+def chart(chart_id: str, figure, urls: dict | None = None) -> dict:
     """Return one chart for the page data: its figure and drill-down links."""
     return {
         "id": chart_id,
-        "title": title,
+        "title": "",
         "figure": json.loads(figure.to_json()),
-        "drill": drill or {},
+        "drill": {} if urls is None else {"urls": urls},
     }
 
 
-def distribution_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
+def distribution_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the distribution page: bucket bars, box plots, tables."""
     spec = query.spec
     sort = f"-{query.metric}"
@@ -136,7 +134,7 @@ def distribution_context(result: dict, query: InsightQuery, *, paths: dict) -> d
                     paths, spec, sort=sort, **{query.by: (box["group"],)}
                 )
     return {
-        "metric_choices": [(m, fields.INTERVAL_LABELS[m]) for m in INTERVAL_METRICS],
+        "metric_choices": [(m, fields.INTERVAL_LABELS[m]) for m in fields.INTERVALS],
         "by_choices": [(b, BY_LABELS[b]) for b in ("none", *fields.BY_CHOICES)],
         "result": result,
         "bucket_rows": [
@@ -156,20 +154,22 @@ def distribution_context(result: dict, query: InsightQuery, *, paths: dict) -> d
         "charts": [
             chart(
                 "chart-buckets",
-                charts.distribution_figure(result),
-                drill={"urls": bucket_urls},
+                distribution_charts.distribution_figure(result),
+                bucket_urls,
             ),
             chart(
                 "chart-boxes",
-                charts.box_figure(result["boxes"], by_label=BY_LABELS[query.by]),
-                drill={"urls": group_urls},
+                distribution_charts.box_figure(
+                    result["boxes"], by_label=BY_LABELS[query.by]
+                ),
+                group_urls,
             ),
         ],
     }
 
 
 def heatmap_context(
-    result: dict, query: InsightQuery, *, paths: dict, hour_shifts: list[str]
+    result: dict, query: ViewQuery, *, paths: dict, hour_shifts: list[str]
 ) -> dict:
     """Return the heatmap page; a cell links to its weekday/weekend and shift."""
     urls = {}
@@ -181,7 +181,7 @@ def heatmap_context(
             )
     return {
         "metric_choices": [("volume", "Exams completed")]
-        + [(m, fields.INTERVAL_LABELS[m]) for m in INTERVAL_METRICS],
+        + [(m, fields.INTERVAL_LABELS[m]) for m in fields.INTERVALS],
         "stat_choices": list(fields.STAT_LABELS.items()),
         "result": result,
         "rows": [
@@ -191,13 +191,11 @@ def heatmap_context(
             }
             for d, day in enumerate(result["weekdays"])
         ],
-        "charts": [
-            chart("chart-heatmap", charts.heatmap_figure(result), drill={"urls": urls})
-        ],
+        "charts": [chart("chart-heatmap", heatmap_charts.heatmap_figure(result), urls)],
     }
 
 
-def compare_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
+def compare_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the compare page: both ranges' headline numbers and daily chart."""
     urls = {}
     for key in ("current", "comparison"):
@@ -224,9 +222,7 @@ def compare_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
             f"{result['comparison']['start']} – {result['comparison']['end']}"
         ),
         "span_urls": spans,
-        "charts": [
-            chart("chart-compare", charts.compare_figure(result), drill={"urls": urls})
-        ],
+        "charts": [chart("chart-compare", compare_charts.compare_figure(result), urls)],
     }
 
 
@@ -239,7 +235,7 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def overview_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
+def overview_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the overview page: each window beside the days before it."""
     windows = []
     for window in result["windows"]:
@@ -269,18 +265,12 @@ def overview_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
         "windows": windows,
         "rows": overview_table(result["windows"]),
         "charts": [
-            chart(
-                "chart-overview",
-                charts.compare_figure(longest),
-                drill={"urls": urls},
-            )
+            chart("chart-overview", compare_charts.compare_figure(longest), urls)
         ],
     }
 
 
-def pareto_context(
-    result: dict, trend: dict, query: InsightQuery, *, paths: dict
-) -> dict:
+def pareto_context(result: dict, trend: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the Pareto page: bars with cumulative share, and the trend."""
     param = {"modality": "modality", "ordering_physician": "physician"}.get(query.by)
     urls = {}
@@ -312,13 +302,13 @@ def pareto_context(
             for r in result["rows"]
         ],
         "charts": [
-            chart("chart-pareto", charts.pareto_figure(result), drill={"urls": urls}),
-            chart("chart-top", charts.top_exams_figure(trend)),
+            chart("chart-pareto", pareto_charts.pareto_figure(result), urls),
+            chart("chart-top", pareto_charts.top_exams_figure(trend)),
         ],
     }
 
 
-def pending_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
+def pending_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the pending page: age bands, one page of the list, pager."""
     spec = query.spec
     pages = max(1, -(-result["total"] // result["page_size"]))
@@ -351,11 +341,11 @@ def pending_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
         "pager": pager,
         "first": (spec.page - 1) * spec.page_size + 1 if rows else 0,
         "last": (spec.page - 1) * spec.page_size + len(rows),
-        "charts": [chart("chart-pending", charts.pending_figure(result))],
+        "charts": [chart("chart-pending", distribution_charts.pending_figure(result))],
     }
 
 
-def forecast_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
+def forecast_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the forecast page: chart, backtest against the baseline, table."""
     urls = {}
     if result["period"] == "day":
@@ -384,9 +374,7 @@ def forecast_context(result: dict, query: InsightQuery, *, paths: dict) -> dict:
             for one in result["series"]
         ],
         "charts": [
-            chart(
-                "chart-forecast", charts.forecast_figure(result), drill={"urls": urls}
-            )
+            chart("chart-forecast", forecast_charts.forecast_figure(result), urls)
         ],
     }
 

@@ -5,18 +5,43 @@ Pure functions like ``presenters``: dicts in, template-ready dicts out.
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlencode
 
 from exams import fields
-from exams.charts.dashboard import format_minutes
+from exams.presentation.formats import format_minutes
+from exams.presentation.links import named, url_for, with_params
 from exams.presentation.presenters import (
     SHORT_INTERVALS,
     describe_filters,
     number,
     sentence,
-    url_for,
 )
 from exams.query.filters import FilterSpec
+
+# Exam-list columns, in the order a radiology manager scans them.
+LIST_COLUMNS = (
+    fields.ACCESSION,
+    fields.EXAM_NAME,
+    fields.MODALITY,
+    fields.PRIORITY,
+    fields.PATIENT_CLASS,
+    fields.ORDERING_PHYSICIAN,
+    fields.ORDERED_AT,
+    fields.COMPLETED_AT,
+    fields.FINALIZED_AT,
+    *fields.INTERVALS,
+    fields.SHIFT,
+)
+# What each canonical field holds, for the column-mapping form.
+MAPPING_LABELS = {
+    **fields.FIELD_LABELS,
+    fields.COMPLETED_AT: "Exam completed (date/time)",
+    fields.EXAM_NAME: "Exam / procedure name",
+    fields.ORDERED_AT: "Ordered (date/time)",
+    fields.STARTED_AT: "Exam started (date/time)",
+    fields.PRELIMINARY_AT: "Preliminary report (date/time)",
+    fields.FINALIZED_AT: "Final report signed (date/time)",
+    fields.ACCESSION: "Accession number",
+}
 
 
 def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) -> dict:
@@ -42,21 +67,23 @@ def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) ->
 
 def _quality_url(item: Mapping) -> str:
     if item["kind"] == "pending":
-        return "/exams?" + urlencode({"quality": "pending", "sort": "completed_at"})
+        return named("exams-list", {"quality": "pending", "sort": "completed_at"})
     if item["kind"] == "negative":
-        return "/exams?" + urlencode(
-            {"quality": "negative", "metric": item["field"], "sort": item["field"]}
+        return named(
+            "exams-list",
+            {"quality": "negative", "metric": item["field"], "sort": item["field"]},
         )
     if item["kind"] == "out_of_order":
         # field is the pair, e.g. "started_at>completed_at"
         first = item["field"].partition(">")[0]
-        return "/exams?" + urlencode(
-            {"quality": "out_of_order", "pair": item["field"], "sort": first}
+        return named(
+            "exams-list",
+            {"quality": "out_of_order", "pair": item["field"], "sort": first},
         )
     return ""
 
 
-def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[dict]:
+def sort_links(spec: FilterSpec, columns: Sequence[str], *, name: str) -> list[dict]:
     """Return the exam list's column headers, each a link that sorts by it."""
     links = []
     for column in columns:
@@ -67,7 +94,7 @@ def sort_links(spec: FilterSpec, columns: Sequence[str], *, path: str) -> list[d
             {
                 "field": column,
                 "label": _column_label(column),
-                "url": url_for(path, spec, sort=sort, page=1),
+                "url": url_for(name, spec, sort=sort, page=1),
                 "aria_sort": (
                     ("descending" if spec.descending else "ascending")
                     if current
@@ -109,8 +136,8 @@ def exam_page(
     )
     return {
         "headers": [
-            {**h, "url": _with(h["url"], extra)}
-            for h in sort_links(spec, columns, path="/exams")
+            {**h, "url": with_params(h["url"], extra)}
+            for h in sort_links(spec, columns, name="exams-list")
         ],
         "rows": [[_exam_cell(row, c) for c in columns] for row in page["rows"]],
         "total": number(total),
@@ -119,13 +146,13 @@ def exam_page(
         "prev_url": _page_url(spec, extra, number_ - 1) if number_ > 1 else "",
         "next_url": _page_url(spec, extra, number_ + 1) if last < total else "",
         "csv_url": (
-            _with(url_for("/exams", spec, page=1, format="csv"), extra)
+            with_params(url_for("exams-list", spec, page=1, format="csv"), extra)
             if quality
-            else url_for("/api/exams", spec, page=1, format="csv")
+            else url_for("exams-exam-list", spec, page=1, format="csv")
         ),
         "description": describe_filters(spec),
         "quality_note": _quality_note(quality, pair),
-        "dashboard_url": url_for("/dashboard", plain),
+        "dashboard_url": url_for("exams-dashboard", plain),
         "empty": total == 0,
     }
 
@@ -146,14 +173,8 @@ def _quality_note(quality: str | None, pair: str) -> str:
     return _QUALITY_NOTES.get(quality or "", "")
 
 
-def _with(url: str, extra: Mapping[str, str]) -> str:
-    if not extra:
-        return url
-    return url + ("&" if "?" in url else "?") + urlencode(extra)
-
-
 def _page_url(spec: FilterSpec, extra: Mapping[str, str], page: int) -> str:
-    return _with(url_for("/exams", spec, page=page), extra)
+    return with_params(url_for("exams-list", spec, page=page), extra)
 
 
 def _exam_cell(row: Mapping, column: str) -> dict:

@@ -4,15 +4,15 @@ Pure functions (dicts and dates in, dicts and strings out): no request, no
 pandas, so the page views stay short and this is tested on its own.
 """
 
-import calendar
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 from exams import fields
-from exams.charts.dashboard import MAX_SERIES, format_minutes, shown_series
-from exams.query import filters
+from exams.analysis.periods import period_span, period_start
+from exams.charts.series import MAX_SERIES, shown_series
+from exams.presentation.formats import format_minutes, number, percent
+from exams.presentation.links import url_for
 from exams.query.filters import FilterError, FilterSpec
 
 # Filter parameters in the order a person reads them back.
@@ -43,36 +43,14 @@ DAY_LABELS = {"all": "All days", "weekday": "Weekdays", "weekend": "Weekends"}
 SPLIT_PARAMS = {s: s for s in fields.SPLITS if s != "none"}
 # The chart-data table stops being readable (and the page small) past this.
 MAX_TABLE_CELLS = 1200
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-def number(value) -> str:
-    """Return a count with thousands separators (``—`` when missing)."""
-    return "—" if value is None else f"{value:,}"
-
-
-def percent(value) -> str:
-    """Return a percentage to whole numbers (``—`` when missing)."""
-    return "—" if value is None else f"{value:.0f}%"
-
-
-def query_for(spec: FilterSpec, **changes) -> str:
-    """Return the canonical query string of ``spec`` with ``changes`` applied."""
-    return filters.to_query_string(dataclasses.replace(spec, **changes))
-
-
-def url_for(path: str, spec: FilterSpec, **changes) -> str:
-    """Return ``path`` with the spec's query string (and changes)."""
-    query = query_for(spec, **changes)
-    return f"{path}?{query}" if query else path
 
 
 def date_presets(last: dt.date | None, *, spec: FilterSpec) -> list[dict]:
     """Return the date presets, counted back from the last date in the data."""
     if last is None:
         return []
-    month_start = last.replace(day=1)
-    quarter_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
+    month_start = period_start(last, period="month")
+    quarter_start = period_start(last, period="quarter")
     previous_month_end = month_start - dt.timedelta(days=1)
     previous_quarter_end = quarter_start - dt.timedelta(days=1)
     presets = [
@@ -82,8 +60,12 @@ def date_presets(last: dt.date | None, *, spec: FilterSpec) -> list[dict]:
         ("This month", month_start, last),
         ("Last month", previous_month_end.replace(day=1), previous_month_end),
         ("This quarter", quarter_start, last),
-        ("Last quarter", _quarter_start(previous_quarter_end), previous_quarter_end),
-        ("This year", dt.date(last.year, 1, 1), last),
+        (
+            "Last quarter",
+            period_start(previous_quarter_end, period="quarter"),
+            previous_quarter_end,
+        ),
+        ("This year", period_start(last, period="year"), last),
     ]
     rows = [
         {"label": label, "start": start, "end": end} for label, start, end in presets
@@ -94,37 +76,10 @@ def date_presets(last: dt.date | None, *, spec: FilterSpec) -> list[dict]:
     return rows
 
 
-def _quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def bucket_range(label: str, period: str) -> tuple[dt.date, dt.date]:
     """Return the first and last day of a chart bucket; raise FilterError."""
     try:
-        if period == "day":
-            day = dt.date.fromisoformat(label)
-            return day, day
-        if period == "week":
-            monday = dt.date.fromisoformat(label)
-            if monday.weekday() != 0:
-                raise ValueError(label)
-            return monday, monday + dt.timedelta(days=6)
-        if period == "month":
-            year, month = (int(part) for part in label.split("-"))
-            return dt.date(year, month, 1), dt.date(
-                year, month, calendar.monthrange(year, month)[1]
-            )
-        if period == "quarter":
-            match = _QUARTER.match(label)
-            if match is None:
-                raise ValueError(label)
-            year, quarter = int(match[1]), int(match[2])
-            last_month = 3 * quarter
-            return dt.date(year, last_month - 2, 1), dt.date(
-                year, last_month, calendar.monthrange(year, last_month)[1]
-            )
-        year = int(label)
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        return period_span(label, period=period)
     except ValueError:
         raise FilterError(
             "bucket", label, f"a {period} label from the chart, e.g. {_example(period)}"
@@ -281,7 +236,7 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
         rows.append(
             {
                 "group": group,
-                "url": url_for("/exams", spec, page=1, **link_changes),
+                "url": url_for("exams-list", spec, page=1, **link_changes),
                 "exams": number(row["exams"]),
                 "cells": [_summary_cell(row.get(m) or {}) for m in fields.INTERVALS],
             }
@@ -327,13 +282,13 @@ def chart_table(series: Mapping, *, spec: FilterSpec) -> dict:
         "names": [one["name"] for one in shown],
         "rows": rows,
         "too_big": bool(labels) and not rows,
-        "csv_url": url_for("/api/series", spec, page=1, format="csv"),
+        "csv_url": url_for("exams-series", spec, page=1, format="csv"),
     }
 
 
 def _bucket_url(spec: FilterSpec, label: str) -> str:
     try:
-        return url_for("/exams", drill_spec(spec, bucket=label, series=None))
+        return url_for("exams-list", drill_spec(spec, bucket=label, series=None))
     except FilterError:
         return ""
 
@@ -366,3 +321,30 @@ def _chart_value(value, series: Mapping) -> str:
     if unit == "ratio":
         return f"{value:.2f}"
     return number(value)
+
+
+def summary_by(spec: FilterSpec) -> str:
+    """Return the summary table's grouping: the chart's split, else modality."""
+    return spec.split if spec.split != "none" else "modality"
+
+
+def dashboard_results(
+    series: Mapping, summary: Mapping, *, spec: FilterSpec, by: str
+) -> dict:
+    """Return everything the dashboard says about one series and summary."""
+    return {
+        "empty": summary["total"]["exams"] == 0,
+        "chart_title": chart_title(spec),
+        "filter_summary": describe_filters(spec),
+        "headline": headline(summary["total"], spec=spec),
+        "excluded": excluded_note(series),
+        "series_note": series_note(series, spec=spec),
+        "chart_note": chart_note(spec),
+        "summary": summary_table(summary, spec=spec, by=by),
+        "table": chart_table(series, spec=spec),
+        "exams_url": url_for("exams-list", spec, page=1),
+        "slowest_url": url_for(
+            "exams-list", spec, page=1, sort=f"-{headline_interval(spec)}"
+        ),
+        "csv_url": url_for("exams-exam-list", spec, page=1, format="csv"),
+    }

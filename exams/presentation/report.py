@@ -9,27 +9,20 @@ the dashboard's presenters and renders ``templates/exams/report.html``.
 """
 
 import base64
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import pandas as pd
 import plotly.io as pio
 import plotly.offline
 
-from exams import analysis, fields
+from exams.analysis.periods import period_name
 from exams.analysis.shifts import Shift, format_clock
 from exams.analysis.targets import Targets, describe_rule
-from exams.insights.build import exam_limits
-from exams.insights.distribution import bucket_counts
-from exams.insights.heatmap import heatmap
 from exams.query.filters import FilterSpec
 
-SLOWEST_EXAMS = 10
-PSEUDONYM = "Physician {}"
 # Draws every figure of the report and wires the PNG buttons. Kept constant
 # (no template values inside) so its hash in the CSP is fixed.
 INIT_JS = """
@@ -67,149 +60,6 @@ INIT_JS = """
 """
 
 
-@dataclasses.dataclass(frozen=True)
-class ReportNumbers:
-    """What a report shows, before it is put into words."""
-
-    series: dict
-    summary: dict
-    distribution: dict
-    heatmap: dict
-    slowest: list[dict]
-    pseudonyms: dict[str, str]
-
-
-def gather_report(
-    frame: pd.DataFrame,
-    *,
-    spec: FilterSpec,
-    by: str,
-    interval: str,
-    targets: Targets,
-    anonymize: bool,
-) -> ReportNumbers:
-    """Return the numbers of the view ``spec`` over a prepared frame.
-
-    ``by`` groups the summary table, ``interval`` is the one the
-    distribution and the slowest exams describe. Anonymised, every physician
-    name is a pseudonym and the slowest exams carry no accession.
-    """
-    selected = analysis.apply_filters(frame, spec=spec)
-    series = analysis.build_series(frame, spec=spec, targets=targets)
-    summary = analysis.build_summary(
-        frame, spec=dataclasses.replace(spec, by=by), targets=targets
-    )
-    heat_metric = spec.metric if spec.metric in fields.INTERVALS else "volume"
-    limits = exam_limits(
-        selected, target=spec.target, targets=targets, metric=heat_metric
-    )
-    grid = heatmap(selected, metric=heat_metric, stat=spec.stat, targets=limits)
-    slowest = analysis.list_exams(
-        selected, page=1, page_size=SLOWEST_EXAMS, sort=f"-{interval}"
-    )["rows"]
-    slowest = [r for r in slowest if r.get(interval) is not None]
-    pseudonyms = physician_pseudonyms(frame, also=spec.physician) if anonymize else {}
-    if anonymize:
-        series = pseudonymize_series(series, pseudonyms, split=spec.split)
-        if by == "physician":
-            summary = pseudonymize_groups(summary, pseudonyms)
-        slowest = [_anonymous_exam(row, pseudonyms) for row in slowest]
-    return ReportNumbers(
-        series=series,
-        summary=summary,
-        distribution=bucket_counts(selected, metric=interval),
-        heatmap=grid,
-        slowest=slowest,
-        pseudonyms=pseudonyms,
-    )
-
-
-def physician_pseudonyms(
-    frame: pd.DataFrame, *, also: Sequence[str] = ()
-) -> dict[str, str]:
-    """Return ordering physician → "Physician n", the busiest first.
-
-    Numbered over the whole data set (ties by name), so one physician keeps
-    one number in every table and chart, whatever the filters; names in
-    ``also`` (a filter value absent from the data) are numbered after.
-    """
-    counts = frame[fields.ORDERING_PHYSICIAN].value_counts(dropna=True)
-    ranked = sorted(
-        ((str(name), int(n)) for name, n in counts.items() if n),
-        key=lambda item: (-item[1], item[0].casefold()),
-    )
-    names = [name for name, _ in ranked]
-    names += [n for n in dict.fromkeys(also) if n not in set(names)]
-    return {name: PSEUDONYM.format(i) for i, name in enumerate(names, start=1)}
-
-
-def _pseudonym(name, pseudonyms: Mapping[str, str]):
-    if name in (None, fields.BLANK_GROUP, fields.ALL_GROUP):
-        return name
-    return pseudonyms.get(str(name), PSEUDONYM.format("?"))
-
-
-def _by_number(name) -> tuple[int, int]:
-    # Listed by pseudonym number: alphabetical order would hint at the names.
-    number = str(name).removeprefix(PSEUDONYM.format(""))
-    return (0, int(number)) if number.isdigit() else (1, 0)
-
-
-def pseudonymize_series(series: Mapping, pseudonyms: Mapping, *, split: str) -> dict:
-    """Return a ``/api/series`` answer whose series are named by pseudonym."""
-    if split != "physician":
-        return dict(series)
-    renamed = [
-        {**one, "name": _pseudonym(one["name"], pseudonyms)}
-        for one in series.get("series", [])
-    ]
-    return {**series, "series": sorted(renamed, key=lambda s: _by_number(s["name"]))}
-
-
-def pseudonymize_groups(summary: Mapping, pseudonyms: Mapping) -> dict:
-    """Return a ``/api/summary`` answer whose groups are named by pseudonym."""
-    rows = [
-        {**row, "group": _pseudonym(row["group"], pseudonyms)}
-        for row in summary.get("rows", [])
-    ]
-    return {**summary, "rows": sorted(rows, key=lambda r: _by_number(r["group"]))}
-
-
-def pseudonymize_spec(spec: FilterSpec, pseudonyms: Mapping) -> FilterSpec:
-    """Return the spec with its physician filter values as pseudonyms."""
-    chosen = tuple(_pseudonym(name, pseudonyms) for name in spec.physician)
-    return dataclasses.replace(spec, physician=chosen)
-
-
-def _anonymous_exam(row: Mapping, pseudonyms: Mapping) -> dict:
-    out = {k: v for k, v in row.items() if k != fields.ACCESSION}
-    name = row.get(fields.ORDERING_PHYSICIAN)
-    out[fields.ORDERING_PHYSICIAN] = (
-        None if name is None else _pseudonym(name, pseudonyms)
-    )
-    return out
-
-
-def period_label(start: dt.date, end: dt.date) -> str:
-    """Return the dates shown as a name: ``2025``, ``2025-Q3``, ``2025-07``.
-
-    A whole calendar year, quarter or month gets its name; one day its date;
-    anything else ``first_to_last``.
-    """
-    if start == end:
-        return start.isoformat()
-    next_day = end + dt.timedelta(days=1)
-    if start.day == 1 and next_day.day == 1:
-        months = (next_day.year - start.year) * 12 + next_day.month - start.month
-        if months == 12 and start.month == 1:
-            return str(start.year)
-        if months == 3 and start.month % 3 == 1:
-            return f"{start.year}-Q{(start.month + 2) // 3}"
-        if months == 1:
-            return f"{start:%Y-%m}"
-    return f"{start.isoformat()}_to_{end.isoformat()}"
-
-
 def report_period(
     spec: FilterSpec, *, data_range: tuple[dt.date, dt.date] | None
 ) -> str:
@@ -218,7 +68,7 @@ def report_period(
     start, end = spec.start or first, spec.end or last
     if start is None or end is None:
         return ""
-    return period_label(start, end)
+    return period_name(start, end)
 
 
 def report_filename(period: str) -> str:

@@ -16,7 +16,7 @@ from exams.analysis.targets import (
     describe_rule,
     example_targets,
 )
-from exams.charts import dashboard as charts
+from exams.presentation.formats import format_minutes
 
 INTERVAL_NAMES = {
     **fields.INTERVAL_LABELS,
@@ -64,7 +64,7 @@ def example_rows(frame, targets: Targets) -> list[dict]:
             rule = found["rule"]
             cells.append(
                 {
-                    "text": charts.format_minutes(found["minutes"]),
+                    "text": format_minutes(found["minutes"]),
                     "source": f"rule {rule}" if rule else "default",
                 }
             )

@@ -1,7 +1,7 @@
 """Turn a query string into a typed, immutable filter spec, and back.
 
 One unit, like Datasette's ``filters.py``: ``parse_query`` validates every
-parameter the API and dashboard share (CONTRACT §4) and raises
+parameter the API and dashboard share (docs/API.md) and raises
 ``FilterError`` naming the parameter, the bad value and the allowed values;
 ``to_query_string`` rebuilds the canonical query for links and bookmarks.
 

@@ -5,8 +5,15 @@ import functools
 from django.http import HttpResponse, JsonResponse
 
 from exams.analysis.shifts import SettingsError
+from exams.query import views as query_views
 from exams.query.filters import FilterError
-from exams.storage import store
+from exams.storage import preferences, store
+
+
+def parse_request(request, view: str) -> query_views.ViewQuery:
+    """Return the checked query of ``view`` (its shifts as configured)."""
+    names = [s.name for s in preferences.get_shifts()]
+    return query_views.parse(request.GET, view=view, shift_names=names)
 
 
 def json_error(message: str, *, status: int = 400, **extra) -> JsonResponse:

@@ -1,4 +1,4 @@
-"""The numbers: options, series, summary, exam list and settings (CONTRACT §4).
+"""The numbers: options, series, summary, exam list and settings (docs/API.md).
 
 Each view parses the query into a ``FilterSpec``, calls one analysis
 function on the session's prepared frame and answers JSON (or CSV with
@@ -12,16 +12,10 @@ from django.http import JsonResponse
 
 from exams import analysis
 from exams.analysis.shifts import SettingsError
-from exams.query import filters
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
-from exams.views._common import api_errors, csv_response, json_error
+from exams.views._common import api_errors, csv_response, json_error, parse_request
 from exams.views.errors import require_GET, require_http_methods
-
-
-def _spec(request) -> filters.FilterSpec:
-    names = [s.name for s in preferences.get_shifts()]
-    return filters.parse_query(request.GET, shift_names=names)
 
 
 @require_GET
@@ -32,35 +26,35 @@ def options(request):
     return JsonResponse(analysis.options(frame, shifts=preferences.get_shifts()))
 
 
+def _numbers(request, view: str, build, to_csv):
+    """Answer ``build(frame, spec=, targets=)`` as JSON, or CSV with format=csv."""
+    spec = parse_request(request, view).spec
+    frame = frame_in_time(request)
+    result = build(frame, spec=spec, targets=preferences.get_targets())
+    if spec.format == "csv":
+        return csv_response(to_csv(result), filename=f"tatviz-{view}.csv")
+    return JsonResponse(result)
+
+
 @require_GET
 @api_errors
 def series(request):
     """Return the chart series for the filters, period, metric, stat and split."""
-    spec = _spec(request)
-    frame = frame_in_time(request)
-    result = analysis.build_series(frame, spec=spec, targets=preferences.get_targets())
-    if spec.format == "csv":
-        return csv_response(analysis.series_csv(result), filename="tatviz-series.csv")
-    return JsonResponse(result)
+    return _numbers(request, "series", analysis.build_series, analysis.series_csv)
 
 
 @require_GET
 @api_errors
 def summary(request):
     """Return exams and interval statistics per group (``by``) and in total."""
-    spec = _spec(request)
-    frame = frame_in_time(request)
-    result = analysis.build_summary(frame, spec=spec, targets=preferences.get_targets())
-    if spec.format == "csv":
-        return csv_response(analysis.summary_csv(result), filename="tatviz-summary.csv")
-    return JsonResponse(result)
+    return _numbers(request, "summary", analysis.build_summary, analysis.summary_csv)
 
 
 @require_GET
 @api_errors
 def exam_list(request):
     """Return one page of the filtered exams; CSV gives all of them."""
-    spec = _spec(request)
+    spec = parse_request(request, "exams").spec
     frame = frame_in_time(request)
     if spec.format == "csv":
         selected = analysis.apply_filters(frame, spec=spec)

@@ -9,7 +9,6 @@ import functools
 
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 
 from exams import fields
 from exams.analysis import apply_filters
@@ -20,7 +19,7 @@ from exams.analysis.targets import exam_targets
 from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation import presenters
-from exams.presentation.insight_pages import TABS
+from exams.presentation.links import analysis_paths
 from exams.query.chain import ChainQuery, parse_chain, parse_time
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import measured, preferences, store
@@ -39,21 +38,6 @@ def _metrics() -> dict[str, str]:
 def _query(request) -> ChainQuery:
     names = [s.name for s in preferences.get_shifts()]
     return parse_chain(request.GET, shift_names=names, metrics=tuple(_metrics()))
-
-
-def _paths() -> dict:
-    pages = {name: f"exams-insights-{name}" for name, _ in TABS}
-    pages["overview"] = "exams-overview"
-    pages.update(segments="exams-insights-segments", control="exams-insights-control")
-    return {
-        "exams": reverse("exams-list"),
-        "dashboard": reverse("exams-dashboard"),
-        "pages": {name: reverse(url) for name, url in pages.items()},
-        "api": {
-            "segments": reverse("exams-api-segments"),
-            "control": reverse("exams-api-control"),
-        },
-    }
 
 
 def _segments(request, query: ChainQuery) -> dict:
@@ -104,7 +88,7 @@ def control_api(request):
         result = _control(request, query)
     except ControlError as exc:
         return json_error(exc.message, status=exc.status)
-    result = presentation.link_signals(result, query, paths=_paths())
+    result = presentation.link_signals(result, query, paths=analysis_paths())
     if query.spec.format == "csv":
         return csv_response(
             presentation.control_csv(result), filename="tatviz-control.csv"
@@ -142,7 +126,7 @@ def _page(view: str, own):
         @functools.wraps(make)
         def wrapper(request):
             query = _query(request)
-            paths = _paths()
+            paths = analysis_paths()
             context = presentation.common_context(
                 view, query, paths=paths, own=own(query)
             )

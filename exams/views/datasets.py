@@ -1,6 +1,7 @@
-"""Data-set views: upload, mapping, current summary, switch, delete (CONTRACT §4)."""
+"""Data-set views: upload, mapping, current summary, switch, delete (docs/API.md)."""
 
 import json
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -14,18 +15,36 @@ from exams.views.errors import require_GET, require_http_methods, require_POST
 DATE_ORDERS = ("auto", "mdy", "dmy")
 
 
-def _uploads(request) -> list | JsonResponse:
-    """Return the uploaded files, or an error response saying what is wrong."""
+@dataclass(frozen=True)
+class Received:
+    """What an upload came to: the JSON body and its HTTP status."""
+
+    body: dict
+    status: int
+
+    def response(self) -> JsonResponse:
+        """Return the answer as the API sends it."""
+        return JsonResponse(self.body, status=self.status)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _uploads(request) -> list:
+    """Return the uploaded files; raise _Refused saying what is wrong."""
     files = request.FILES.getlist("file")
     if not files:
-        return json_error(
+        raise _Refused(
             "No file received: send the export as a multipart form field "
             "named 'file' (CSV or .xlsx)."
         )
     limit = settings.TATVIZ_MAX_UPLOAD_MB * 1024 * 1024
     for upload in files:
         if upload.size > limit:
-            return json_error(
+            raise _Refused(
                 f"'{uploads.clean_filename(upload.name)}' is "
                 f"{upload.size / 1048576:.1f} MB; the limit is "
                 f"{settings.TATVIZ_MAX_UPLOAD_MB} MB (setting TATVIZ_MAX_UPLOAD_MB).",
@@ -34,7 +53,7 @@ def _uploads(request) -> list | JsonResponse:
     total = sum(upload.size for upload in files)
     if total > limit:
         # The server refuses requests over the limit too: say it plainly here.
-        return json_error(
+        raise _Refused(
             f"These {len(files)} files are {total / 1048576:.1f} MB together; one "
             f"upload may hold at most {settings.TATVIZ_MAX_UPLOAD_MB} MB (setting "
             "TATVIZ_MAX_UPLOAD_MB). Upload them in several goes: add the rest "
@@ -44,8 +63,8 @@ def _uploads(request) -> list | JsonResponse:
     return files
 
 
-def _pending_response(pending: ingest.IngestError) -> JsonResponse:
-    """Return the 422 that asks for a column mapping or a date order."""
+def _pending_body(pending: ingest.IngestError) -> dict:
+    """Return the 422's body that asks for a column mapping or a date order."""
     body = {
         "id": getattr(pending, "dataset_id", None),
         "filename": getattr(pending, "filename", ""),
@@ -58,7 +77,12 @@ def _pending_response(pending: ingest.IngestError) -> JsonResponse:
         body.update(
             needs_date_order=True, columns=pending.columns, choices=["mdy", "dmy"]
         )
-    return json_error(pending.message, status=pending.status, **body)
+    return {"error": pending.message, **body}
+
+
+def _pending_response(pending: ingest.IngestError) -> JsonResponse:
+    """Return the 422 that asks for a column mapping or a date order."""
+    return JsonResponse(_pending_body(pending), status=pending.status)
 
 
 def _loaded(request, dataset, *, status: int) -> JsonResponse:
@@ -74,39 +98,43 @@ def datasets_collection(request):
     return list_datasets(request)
 
 
+def receive_upload(request, *, adding: bool) -> Received:
+    """Load the uploaded export(s): a new current data set, or added files.
+
+    The answer is the data set's summary (201 new, 200 added) or the error;
+    the upload page without JavaScript words the same answer.
+    """
+    try:
+        files = _uploads(request)
+        answer = _form_answer(request)
+        if adding:
+            dataset = store.current_dataset(request)
+            dataset = store.add_files(
+                dataset, uploads.save_uploads(files), answer=answer
+            )
+        else:
+            dataset = store.create_dataset(uploads.save_uploads(files), answer=answer)
+    except (_Refused, store.NoDataset) as exc:
+        status = 404 if isinstance(exc, store.NoDataset) else exc.status
+        return Received({"error": exc.message}, status)
+    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
+        # Adding keeps nothing ("id": null): send the files again with the answer.
+        return Received(_pending_body(pending), pending.status)
+    except ingest.IngestError as exc:
+        return Received({"error": exc.message}, exc.status)
+    store.set_current(request, dataset)
+    return Received(dataset.summary, 200 if adding else 201)
+
+
 def create_dataset(request):
     """Make the uploaded export(s) the session's current data set."""
-    files = _uploads(request)
-    if isinstance(files, JsonResponse):
-        return files
-    try:
-        answer = _form_answer(request)
-        dataset = store.create_dataset(uploads.save_uploads(files), answer=answer)
-    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
-        return _pending_response(pending)
-    except ingest.IngestError as exc:
-        return json_error(exc.message, status=exc.status)
-    return _loaded(request, dataset, status=201)
+    return receive_upload(request, adding=False).response()
 
 
 @require_POST
 def add_files(request):
     """Add export(s) to the current data set (monthly exports of one year)."""
-    files = _uploads(request)
-    if isinstance(files, JsonResponse):
-        return files
-    try:
-        answer = _form_answer(request)
-        dataset = store.current_dataset(request)
-        dataset = store.add_files(dataset, uploads.save_uploads(files), answer=answer)
-    except store.NoDataset as exc:
-        return json_error(exc.message, status=404)
-    except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
-        # Nothing was kept ("id": null): send the files again with the answer.
-        return _pending_response(pending)
-    except ingest.IngestError as exc:
-        return json_error(exc.message, status=exc.status)
-    return _loaded(request, dataset, status=200)
+    return receive_upload(request, adding=True).response()
 
 
 def _form_answer(request) -> Answer | None:

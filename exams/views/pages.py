@@ -1,6 +1,6 @@
 """Pages: upload, dashboard, exam list, data sets and settings (HTML).
 
-Each view parses the query once (``exams.query.filters``), asks ``exams.analysis``
+Each view parses the query once (``exams.query``), asks ``exams.analysis``
 for the numbers and lets ``presenters`` word them. A bad link shows the
 FilterError's message with status 400; with no data set yet, pages send the
 user to the upload page.
@@ -16,11 +16,12 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from exams import analysis, fields
-from exams.analysis.quality import QUALITY_KINDS, select_quality
-from exams.charts import dashboard as charts
+from exams.analysis.quality import select_quality
+from exams.charts.series import series_figure
 from exams.ingest.chain import CHAIN, parse_pair
 from exams.presentation import (
     list_presenters,
@@ -28,39 +29,14 @@ from exams.presentation import (
     quality_text,
     settings_presenters,
 )
+from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
-from exams.views._common import api_errors, csv_response
+from exams.views._common import api_errors, csv_response, parse_request
 from exams.views.errors import require_GET, require_http_methods, require_POST
-
-# Exam-list columns, in the order a radiology manager scans them.
-LIST_COLUMNS = (
-    fields.ACCESSION,
-    fields.EXAM_NAME,
-    fields.MODALITY,
-    fields.PRIORITY,
-    fields.PATIENT_CLASS,
-    fields.ORDERING_PHYSICIAN,
-    fields.ORDERED_AT,
-    fields.COMPLETED_AT,
-    fields.FINALIZED_AT,
-    *fields.INTERVALS,
-    fields.SHIFT,
-)
-# What each canonical field holds, for the column-mapping form.
-MAPPING_LABELS = {
-    **fields.FIELD_LABELS,
-    fields.COMPLETED_AT: "Exam completed (date/time)",
-    fields.EXAM_NAME: "Exam / procedure name",
-    fields.ORDERED_AT: "Ordered (date/time)",
-    fields.STARTED_AT: "Exam started (date/time)",
-    fields.PRELIMINARY_AT: "Preliminary report (date/time)",
-    fields.FINALIZED_AT: "Final report signed (date/time)",
-    fields.ACCESSION: "Accession number",
-}
 
 
 def page_errors(view):
@@ -102,11 +78,6 @@ def _base(request, active: str) -> dict:
     }
 
 
-def _spec(request) -> filters.FilterSpec:
-    names = [s.name for s in preferences.get_shifts()]
-    return filters.parse_query(request.GET, shift_names=names)
-
-
 def _date_range(options: dict) -> tuple[dt.date, dt.date] | None:
     span = options.get("date_range") or {}
     if not span.get("start"):
@@ -127,22 +98,28 @@ def _report(request, dataset, *, just_loaded: bool) -> dict:
 
 @require_GET
 @ensure_csrf_cookie
+@page_errors
 def home(request):
     """Show the dashboard once a data set is loaded, else the upload page."""
     if _current(request) is not None:
         return redirect("exams-dashboard")
-    return upload(request)
+    return _upload_page(request)
 
 
 @require_http_methods(["GET", "POST"])
 @ensure_csrf_cookie
+@page_errors
 def upload(request):
     """Load exports: drag and drop with progress (JS), or a plain form post."""
     if request.method == "POST":
         return _upload_without_js(request)
+    return _upload_page(request)
+
+
+def _upload_page(request):
     context = _upload_context(request)
     dataset = context["current_dataset"]
-    if dataset is not None and request.GET.get("loaded"):
+    if dataset is not None and parse_request(request, "upload").loaded is not None:
         context["report"] = _report(request, dataset, just_loaded=True)
     return render(request, "exams/upload.html", context)
 
@@ -150,22 +127,21 @@ def upload(request):
 def _upload_without_js(request):
     """Hand the form to the upload API; show its error, or the report."""
     adding = request.POST.get("mode") == "add"
-    view = datasets.add_files if adding else datasets.create_dataset
-    response = view(request)
-    if response.status_code in (200, 201):
-        return redirect("/upload?loaded=1")
-    error = json.loads(response.content).get("error", "The export could not be read.")
-    if response.status_code == 422:
+    received = datasets.receive_upload(request, adding=adding)
+    if received.status in (200, 201):
+        return redirect(f"{reverse('exams-upload')}?loaded=1")
+    error = received.body.get("error", "The export could not be read.")
+    if received.status == 422:
         error += " Answering this question needs JavaScript turned on in the browser."
     context = _upload_context(request, error=error)
-    return render(request, "exams/upload.html", context, status=response.status_code)
+    return render(request, "exams/upload.html", context, status=received.status)
 
 
 def _upload_context(request, **extra) -> dict:
     # upload.js checks each file against the limit before sending it.
     return {
         **_base(request, "data"),
-        "field_labels": MAPPING_LABELS,
+        "field_labels": list_presenters.MAPPING_LABELS,
         "max_upload_mb": settings.TATVIZ_MAX_UPLOAD_MB,
         **extra,
     }
@@ -183,7 +159,7 @@ def load_sample(request):
 @page_errors
 def dashboard(request):
     """Render the filters, chart and tables for the query string."""
-    spec = _spec(request)
+    spec = parse_request(request, "dashboard").spec
     results, figure = _results(request, spec)
     options = analysis.options(
         store.current_frame(request), shifts=preferences.get_shifts()
@@ -209,7 +185,7 @@ def dashboard(request):
 @api_errors
 def dashboard_data(request):
     """Return the chart and the tables of a query as JSON, for the page's JS."""
-    spec = _spec(request)
+    spec = parse_request(request, "dashboard").spec
     results, figure = _results(request, spec)
     context = {"results": results}
     return JsonResponse(
@@ -229,61 +205,34 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
     """Return what the dashboard shows for ``spec``, and the figure's JSON."""
     frame = frame_in_time(request)
     targets = preferences.get_targets()
-    by = spec.split if spec.split != "none" else "modality"
+    by = presenters.summary_by(spec)
     series = analysis.build_series(frame, spec=spec, targets=targets)
     summary = analysis.build_summary(
         frame, spec=dataclasses.replace(spec, by=by), targets=targets
     )
-    empty = summary["total"]["exams"] == 0
-    results = {
-        "empty": empty,
-        "chart_title": presenters.chart_title(spec),
-        "filter_summary": presenters.describe_filters(spec),
-        "headline": presenters.headline(summary["total"], spec=spec),
-        "excluded": presenters.excluded_note(series),
-        "series_note": presenters.series_note(series, spec=spec),
-        "chart_note": presenters.chart_note(spec),
-        "summary": presenters.summary_table(summary, spec=spec, by=by),
-        "table": presenters.chart_table(series, spec=spec),
-        "exams_url": presenters.url_for("/exams", spec, page=1),
-        "slowest_url": presenters.url_for(
-            "/exams", spec, page=1, sort=f"-{presenters.headline_interval(spec)}"
-        ),
-        "csv_url": _csv_url(spec),
-    }
-    if empty:
+    results = presenters.dashboard_results(series, summary, spec=spec, by=by)
+    if results["empty"]:
         return results, None
-    figure = charts.series_figure(series, target=spec.target)
+    figure = series_figure(series, target=spec.target)
     # Plotly's encoder handles numpy values; json_script then escapes < > &.
     return results, json.loads(pio.to_json(figure, validate=False))
-
-
-def _csv_url(spec: filters.FilterSpec) -> str:
-    return presenters.url_for("/api/exams", spec, page=1, format="csv")
 
 
 @require_GET
 @page_errors
 def drill(request):
     """Redirect a clicked bar or point to the exam list of its bucket."""
-    spec = _spec(request)
-    bucket = request.GET.get("bucket", "").strip()
-    if not bucket:
-        raise filters.FilterError("bucket", "", "a bucket label from the chart")
-    chosen = presenters.drill_spec(
-        spec, bucket=bucket, series=request.GET.get("series")
-    )
-    return redirect(presenters.url_for("/exams", chosen))
+    query = parse_request(request, "drill")
+    chosen = presenters.drill_spec(query.spec, bucket=query.bucket, series=query.series)
+    return redirect(url_for("exams-list", chosen))
 
 
 @require_GET
 @page_errors
 def exam_list(request):
     """List the filtered exams: sortable columns, pages, CSV download."""
-    spec = _spec(request)
-    quality = request.GET.get("quality") or None
-    if quality is not None and quality not in QUALITY_KINDS:
-        raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
+    query = parse_request(request, "exam_list")
+    spec, quality = query.spec, query.quality
     selected = analysis.apply_filters(frame_in_time(request), spec=spec)
     if quality:
         selected = _select_quality(request, selected, kind=quality, spec=spec)
@@ -308,14 +257,15 @@ def exam_list(request):
 
 def _list_columns(pair: str) -> tuple[str, ...]:
     """Return the list's columns, with both times of an out-of-order pair."""
+    columns = list_presenters.LIST_COLUMNS
     ends = parse_pair(pair) or ()
-    if all(f in LIST_COLUMNS for f in ends):
-        return LIST_COLUMNS
-    times = [f for f in CHAIN if f in LIST_COLUMNS or f in ends]
+    if all(f in columns for f in ends):
+        return columns
+    times = [f for f in CHAIN if f in columns or f in ends]
     # The list's times are one run, ordered → completed → final.
-    first = LIST_COLUMNS.index(fields.ORDERED_AT)
-    last = LIST_COLUMNS.index(fields.FINALIZED_AT)
-    return (*LIST_COLUMNS[:first], *times, *LIST_COLUMNS[last + 1 :])
+    first = columns.index(fields.ORDERED_AT)
+    last = columns.index(fields.FINALIZED_AT)
+    return (*columns[:first], *times, *columns[last + 1 :])
 
 
 def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):

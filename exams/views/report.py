@@ -6,47 +6,36 @@ and its own Content-Security-Policy (as a header, and as a ``<meta>`` for
 when it is opened from disk) allows only its two scripts and no request.
 """
 
-import datetime as dt
-
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from exams import fields
-from exams.charts import dashboard as charts
-from exams.charts.insights import distribution_figure, heatmap_figure
-from exams.insights.build import data_days
-from exams.presentation import list_presenters, presenters, quality_text, report
-from exams.query import filters
+from exams.presentation import presenters, report
+from exams.presentation.report_page import report_context
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
+from exams.views._common import parse_request
 from exams.views.chain import report_sections
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
-
-_YES, _NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-# The slowest-exams table, in the order the dashboard's exam list has them.
-_EXAM_COLUMNS = (
-    "accession",
-    "exam_name",
-    "modality",
-    "priority",
-    "patient_class",
-    "ordering_physician",
-    "completed_at",
-    "finalized_at",
-)
 
 
 @require_GET
 @page_errors
 def download_report(request):
     """Return the dashboard view of the query string as a self-contained file."""
-    names = [s.name for s in preferences.get_shifts()]
-    spec = filters.parse_query(request.GET, shift_names=names)
-    anonymize = _anonymize(request.GET.get("anonymize", "").strip().lower())
+    query = parse_request(request, "report")
+    spec, anonymize = query.spec, query.anonymize
     dataset = store.current_dataset(request)
-    context = _context(dataset, frame_in_time(request), spec, anonymize)
-    sections = report_sections(request, spec, interval=context["interval"])
+    context = report_context(
+        dataset,
+        frame_in_time(request),
+        spec=spec,
+        anonymize=anonymize,
+        shifts=preferences.get_shifts(),
+        targets=preferences.get_targets(),
+    )
+    interval = presenters.headline_interval(spec)
+    sections = report_sections(request, spec, interval=interval)
     context["chain_report"] = sections["chain_report"]
     if not context["empty"]:
         for name, figure in sections["chain_figures"].items():
@@ -56,134 +45,3 @@ def download_report(request):
     response["Content-Disposition"] = f'attachment; filename="{context["filename"]}"'
     response["Content-Security-Policy"] = report.content_security_policy()
     return response
-
-
-def _anonymize(raw: str) -> bool:
-    if raw not in _YES + _NO:
-        raise filters.FilterError("anonymize", raw, "1 (leave out names) or 0")
-    return raw in _YES
-
-
-def _context(dataset, frame, spec: filters.FilterSpec, anonymize: bool) -> dict:
-    by = spec.split if spec.split != "none" else "modality"
-    interval = presenters.headline_interval(spec)
-    numbers = report.gather_report(
-        frame,
-        spec=spec,
-        by=by,
-        interval=interval,
-        targets=preferences.get_targets(),
-        anonymize=anonymize,
-    )
-    shown = report.pseudonymize_spec(spec, numbers.pseudonyms) if anonymize else spec
-    days = data_days(frame)
-    period = report.report_period(spec, data_range=days)
-    empty = numbers.summary["total"]["exams"] == 0
-    figures = {
-        "chart": charts.series_figure(numbers.series, target=spec.target),
-        "distribution": distribution_figure(numbers.distribution),
-        "heatmap": heatmap_figure(numbers.heatmap),
-    }
-    return {
-        "interval": interval,
-        "dataset_name": dataset.name,
-        "rows_loaded": presenters.number(dataset.summary.get("rows_loaded")),
-        "data_range": days,
-        "generated": dt.datetime.now(),
-        "period": period,
-        "filename": report.report_filename(period),
-        "anonymized": anonymize,
-        "empty": empty,
-        "filter_summary": presenters.describe_filters(shown),
-        "choices": _choices(spec),
-        "headline": presenters.headline(numbers.summary["total"], spec=spec),
-        "chart_title": presenters.chart_title(spec),
-        "notes": [
-            presenters.excluded_note(numbers.series),
-            presenters.series_note(numbers.series, spec=spec),
-        ],
-        "summary": presenters.summary_table(numbers.summary, spec=spec, by=by),
-        "table": presenters.chart_table(numbers.series, spec=spec),
-        "distribution": _distribution(numbers.distribution),
-        "heatmap_title": _heatmap_title(numbers.heatmap),
-        "slowest": _slowest(numbers.slowest, interval=interval, anonymize=anonymize),
-        "quality": _quality(dataset.summary, days),
-        "definitions": report.definitions(
-            shifts=preferences.get_shifts(),
-            targets=preferences.get_targets(),
-            target=spec.target,
-        ),
-        "figures": {}
-        if empty
-        else {k: report.figure_json(f) for k, f in figures.items()},
-        "plotly_js": report.plotly_js(),
-        "init_js": report.INIT_JS,
-        "csp": report.content_security_policy(meta=True),
-    }
-
-
-def _choices(spec: filters.FilterSpec) -> list[tuple[str, str]]:
-    rows = [("Metric", fields.METRIC_LABELS[spec.metric])]
-    if spec.metric in fields.INTERVALS:
-        rows.append(("Statistic", fields.STAT_LABELS[spec.stat]))
-    rows += [
-        ("Per", presenters.PERIOD_LABELS[spec.period]),
-        ("Split by", presenters.SPLIT_LABELS[spec.split]),
-        (
-            "Target",
-            f"{spec.target:g} minutes" if spec.target else "each exam's own target",
-        ),
-    ]
-    return rows
-
-
-def _distribution(result: dict) -> dict:
-    rows = [
-        {
-            "label": b["label"],
-            "count": presenters.number(b["count"]),
-            "share": "—" if b["share"] is None else f"{b['share'] * 100:.1f}%",
-        }
-        for b in result["buckets"]
-    ]
-    label = fields.INTERVAL_LABELS[result["metric"]]
-    return {"title": f"How long exams take: {label}", "rows": rows}
-
-
-def _heatmap_title(result: dict) -> str:
-    if result["metric"] == "volume":
-        return "When exams are completed: exams per weekday and hour"
-    label = fields.INTERVAL_LABELS[result["metric"]]
-    stat = fields.STAT_LABELS[result["stat"]]
-    return f"{stat} {label[0].lower()}{label[1:]} by weekday and hour of completion"
-
-
-def _slowest(rows: list[dict], *, interval: str, anonymize: bool) -> dict:
-    columns = [c for c in _EXAM_COLUMNS if not (anonymize and c == "accession")]
-    labels = [fields.FIELD_LABELS[c] for c in columns]
-    label = fields.INTERVAL_LABELS[interval]
-    return {
-        "title": f"The slowest exams: {label}",
-        "headers": [*labels, label],
-        "rows": [
-            [
-                *(_cell(row.get(c), c) for c in columns),
-                charts.format_minutes(row[interval]),
-            ]
-            for row in rows
-        ],
-    }
-
-
-def _cell(value, column: str) -> str:
-    if value is None:
-        return "—"
-    if column in fields.TIME_FIELDS:
-        return str(value).replace("T", " ")[:16]
-    return str(value)
-
-
-def _quality(summary: dict, days) -> dict:
-    # The template shows no links: the file has no app behind it.
-    items = quality_text.quality_items(summary)
-    return list_presenters.quality_report(summary, items, date_range=days)

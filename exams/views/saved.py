@@ -4,6 +4,7 @@ import json
 from urllib.parse import parse_qsl, urlencode
 
 from django.http import JsonResponse
+from django.urls import reverse
 
 from exams.models import SavedView
 from exams.views._common import json_error
@@ -13,11 +14,12 @@ MAX_NAME = 120
 
 
 def _as_json(view: SavedView) -> dict:
+    path = reverse("exams-dashboard")
     return {
         "id": view.pk,
         "name": view.name,
         "query": view.query,
-        "url": f"/dashboard?{view.query}" if view.query else "/dashboard",
+        "url": f"{path}?{view.query}" if view.query else path,
     }
 
 

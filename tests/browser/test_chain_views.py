@@ -51,11 +51,15 @@ def test_segments_and_control_chart_from_the_sample(visit):
     page = show(visit, "insights/segments", "chart-segments", "segments")
     order_to_complete = (exams["completed"] - exams["ordered"]).dt.total_seconds()
     order_to_complete = order_to_complete[order_to_complete >= 0] / 60
-    report = exams["report_tat"][exams["report_tat"] >= 0]
+    # The sample has preliminary reports: complete → preliminary is the
+    # second link, over the exams that have both times.
+    prelim = (exams["preliminary"] - exams["completed"]).dt.total_seconds() / 60
+    prelim = prelim[prelim >= 0]
     first_row = cells(page, "#segments-table")[0]
     assert first_row[0] == "All"
     assert first_row[1].startswith(minutes_text(order_to_complete.median()))
-    assert first_row[2].startswith(minutes_text(report.median()))
+    assert first_row[2].startswith(minutes_text(prelim.median()))
+    assert f"(n = {prelim.size:,})" in first_row[2]
 
     page = show(
         visit,

@@ -61,6 +61,7 @@ def sample() -> pd.DataFrame:
             "ordered": when("Exam Order Date/Time"),
             "completed": when("Exam Complete Date/Tm"),
             "final": when("Final Date/Tm"),
+            "preliminary": when("Prelim Date/Tm"),
         }
     )
     exams["report_tat"] = (exams["final"] - exams["completed"]).dt.total_seconds() / 60

@@ -1,0 +1,160 @@
+"""Query + prepared frame → the answer of each analysis view (pure, no request).
+
+The view passes the whole prepared frame: dates that belong to the data set
+(its last day, the pending list's ``as_of``) come from all of it, the numbers
+from the exams that pass the filters.
+"""
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from exams import fields
+from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.errors import AnalysisError
+from exams.analysis.filtering import apply_filters
+from exams.analysis.groups import group_column
+from exams.analysis.targets import Targets, interval_targets
+from exams.query.views import ViewQuery
+
+
+def exam_limits(
+    frame: pd.DataFrame,
+    *,
+    target: float | None,
+    targets: Targets,
+    metric: str = "complete_to_final",
+) -> pd.Series:
+    """Return each exam's target for ``metric``: ``target`` if given, else its own.
+
+    Pending exams are judged against their report-turnaround target (the default).
+    """
+    return interval_targets(frame, target=target, targets=targets, metric=metric)
+
+
+def interval_limits(
+    frame: pd.DataFrame, *, target: float | None, targets: Targets
+) -> dict[str, pd.Series]:
+    """Return ``exam_limits`` for every interval, by metric."""
+    return {
+        metric: exam_limits(frame, target=target, targets=targets, metric=metric)
+        for metric in fields.INTERVALS
+    }
+
+
+def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last completion dates of the data set."""
+    times = frame[fields.COMPLETED_AT]
+    if times.notna().sum() == 0:
+        return None
+    return times.min().date(), times.max().date()
+
+
+def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
+    """Return the buckets of the chosen interval and the box plots by group."""
+    selected = apply_filters(frame, spec=query.spec)
+    result = distribution.distribution(
+        selected, metric=query.metric, by_column=group_column(query.by)
+    )
+    return {**result, "by": query.by}
+
+
+def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
+    """Return the weekday × hour grid of volume or an interval statistic."""
+    selected = apply_filters(frame, spec=query.spec)
+    limits = exam_limits(
+        selected, target=query.spec.target, targets=targets, metric=query.metric
+    )
+    result = heatmap.heatmap(
+        selected, metric=query.metric, stat=query.spec.stat, targets=limits
+    )
+    return {**result, "target": query.spec.target}
+
+
+def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
+    """Return the exams passing every filter but the dates (ranges choose)."""
+    spec = dataclasses.replace(query.spec, start=None, end=None)
+    return apply_filters(frame, spec=spec)
+
+
+def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
+    """Return the filtered range against the previous range or last year."""
+    days = data_days(frame)
+    if days is None:
+        raise AnalysisError("The data set has no completion dates.")
+    current, default = compare.resolve_range(
+        start=query.spec.start,
+        end=query.spec.end,
+        first_day=days[0],
+        last_day=days[1],
+    )
+    selected = _undated(frame, query)
+    limits = interval_limits(selected, target=query.spec.target, targets=targets)
+    return compare.compare(
+        selected,
+        current=current,
+        against=query.against,
+        targets=limits,
+        default_range=default,
+    )
+
+
+def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
+    """Return the last 7 and 28 days of the data set against the days before."""
+    days = data_days(frame)
+    if days is None:
+        raise AnalysisError("The data set has no completion dates.")
+    selected = _undated(frame, query)
+    limits = interval_limits(selected, target=query.spec.target, targets=targets)
+    return compare.overview(selected, last_day=days[1], targets=limits)
+
+
+def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
+    """Return exams per exam type, physician or modality, largest first."""
+    return pareto.pareto(apply_filters(frame, spec=query.spec), by=query.by)
+
+
+def build_top_exams(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
+    """Return the most frequent exam types per week, month or quarter."""
+    selected = apply_filters(frame, spec=query.spec)
+    return pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
+
+
+def pending_frame(
+    frame: pd.DataFrame, *, query: ViewQuery, targets: Targets
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Return every pending exam passing the filters (oldest first) and as_of."""
+    as_of = pending.latest_timestamp(frame)
+    selected = apply_filters(frame, spec=query.spec)
+    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    if as_of is None:
+        return selected.iloc[0:0], None
+    return pending.pending_exams(selected, as_of=as_of, targets=limits), as_of
+
+
+def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
+    """Return one page of the pending list with its age bands."""
+    selected = apply_filters(frame, spec=query.spec)
+    return pending.pending_list(
+        selected,
+        as_of=pending.latest_timestamp(frame),
+        targets=exam_limits(selected, target=query.spec.target, targets=targets),
+        page=query.spec.page,
+        page_size=query.spec.page_size,
+    )
+
+
+def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
+    """Return the volume forecast after the data set's last day (or ``end``)."""
+    days = data_days(frame)
+    if days is None:
+        raise AnalysisError("The data set has no completion dates.")
+    last_day = min(days[1], query.spec.end) if query.spec.end else days[1]
+    return forecast.forecast(
+        apply_filters(frame, spec=query.spec),
+        last_day=last_day,
+        horizon_weeks=query.horizon_weeks,
+        split=query.split,
+        period=query.period,
+    )
