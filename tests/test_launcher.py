@@ -192,7 +192,17 @@ def test_sample_flag_makes_the_sample_the_current_data_set(launch, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TATVIZ_DEBUG", "maybe"), ("TATVIZ_MAX_UPLOAD_MB", "lots")],
+    [
+        ("TATVIZ_DEBUG", "maybe"),
+        ("TATVIZ_MAX_UPLOAD_MB", "lots"),
+        ("TATVIZ_MAX_UPLOAD_MB", "²"),
+        ("TATVIZ_MAX_UPLOAD_MB", "99999999999999999999"),
+        ("TATVIZ_RETENTION_DAYS", "999999"),
+        ("TATVIZ_RETENTION_DAYS", "abc"),
+        ("TATVIZ_RETENTION_DAYS", "-1"),
+        ("TATVIZ_RETENTION_DAYS", "1.5"),
+        ("TATVIZ_REQUIRE_TOKEN", "maybe"),
+    ],
 )
 def test_bad_environment_value_stops_with_a_message(tmp_path, name, value):
     result = subprocess.run(
@@ -204,7 +214,9 @@ def test_bad_environment_value_stops_with_a_message(tmp_path, name, value):
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert f"TATviz cannot start: {name}=" in result.stderr
+    # One line saying what is wrong and what is right; no traceback.
+    assert result.stderr.startswith(f"TATviz cannot start: {name}=")
+    assert result.stderr.count("\n") == 1, result.stderr
 
 
 def test_bad_port_is_refused():

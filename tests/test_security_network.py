@@ -250,3 +250,44 @@ def test_launcher_token_mode_end_to_end(launch, tmp_path):
         assert late.get("/api/datasets").status == 200
     finally:
         assert app.stop() == 0
+
+
+# ---- static files and HEAD -----------------------------------------------------------
+
+
+def test_static_files_only_for_loopback_names_and_without_wildcard_cors(db):
+    from django.templatetags.static import static
+
+    script = static("exams/js/common.js")
+    served = Client(HTTP_HOST="127.0.0.1:8000").get(script)
+    assert served.status_code == 200
+    assert "Access-Control-Allow-Origin" not in served.headers
+    for host in ("evil.example", "127.0.0.1.evil.example:8000"):
+        refused = Client(HTTP_HOST=host).get(script)
+        assert refused.status_code == 400, host
+        assert "Access-Control-Allow-Origin" not in refused.headers
+        assert b"only answers on 127.0.0.1" in refused.content
+
+
+def test_head_is_answered_wherever_get_is(payload):
+    client, summary, view = payload
+    assert client.head("/healthz").status_code == 200
+    checked = 0
+    for pattern in url_patterns():
+        url = concrete_url(pattern, dataset_id=summary["id"], view_id=view.pk)
+        got = client.get(url)
+        if got.status_code == 405:
+            continue  # GET not allowed: HEAD need not be either
+        head = client.head(url)
+        assert head.status_code == got.status_code, url
+        assert head.content == b"", url
+        if not got.streaming and got.status_code == 200:
+            assert head["Content-Length"] == str(len(got.content)), url
+        checked += 1
+    assert checked > 20
+
+
+def test_head_healthz_on_the_running_server(running):
+    answer = running.session().request("HEAD", "/healthz")
+    assert (answer.status, answer.body) == (200, b"")
+    assert answer.header("Content-Length") == "2"

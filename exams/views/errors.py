@@ -128,6 +128,8 @@ def require_http_methods(methods: list[str]):
     def decorator(view):
         @functools.wraps(view)
         def inner(request, *args, **kwargs):
+            if request.method == "HEAD" and "GET" in methods:
+                return _head(view, request, *args, **kwargs)
             if request.method not in methods:
                 return method_not_allowed(request, methods)
             return view(request, *args, **kwargs)
@@ -135,6 +137,21 @@ def require_http_methods(methods: list[str]):
         return inner
 
     return decorator
+
+
+def _head(view, request, *args, **kwargs):
+    """Answer HEAD as GET would, headers only (RFC 9110: HEAD goes with GET)."""
+    # The views branch on the method; they see GET and never write for HEAD.
+    request.method = "GET"
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        request.method = "HEAD"
+    if not response.streaming:
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
+    return response
 
 
 def method_not_allowed(request, methods: list[str]):
