@@ -24,7 +24,9 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise EnvError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1
+) -> int:
     """Return an integer variable between ``minimum`` and ``maximum``."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
