@@ -21,7 +21,7 @@ import threading
 import time
 import webbrowser
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.request import url2pathname
 
 from exams import lifecycle
 from tatviz.process import keep_output_printable, share_malloc_arena
@@ -145,19 +145,55 @@ def open_browser(url: str) -> None:
         webbrowser.open(url)
 
 
-def _with_access_token(url: str) -> str:
-    """Add a new one-time token when the app only admits the launcher's browser.
+def issue_access(url: str, *, browser: bool) -> str:
+    """Return what the browser opens: ``url``, or in token mode a launch file.
 
-    Issued even without a browser: the token file in the data dir is then
-    the way in. The printed line never carries it.
+    Token mode issues a new one-time token even without a browser (the token
+    file in the data dir is then the way in). With a browser, the token goes
+    into a launch file (0600, in the data dir) that the browser opens by its
+    path: neither the printed line nor any process's command line carries it.
     """
     from django.conf import settings
 
     if not settings.TATVIZ_REQUIRE_TOKEN:
         return url
-    from exams.access import TOKEN_PARAM, issue_token
+    from exams import access
 
-    return f"{url}?{urlencode({TOKEN_PARAM: issue_token()})}"
+    token = access.issue_token()
+    if not browser:
+        return url
+    return access.write_launch_file(url, token).as_uri()
+
+
+def launch_file_of(entry: str) -> Path | None:
+    """Return the launch file ``entry`` points at (None for a plain URL)."""
+    if not entry.startswith("file:"):
+        return None
+    from urllib.parse import urlparse
+
+    return Path(url2pathname(urlparse(entry).path))
+
+
+def expire_launch_file(entry: str, *, wait: bool) -> None:
+    """Delete the launch file after ``LAUNCH_FILE_SECONDS`` if still unused.
+
+    The app deletes it as soon as its token is used. ``wait``: block until
+    then (a second launch, which exits next); else a timer does it.
+    """
+    from exams.access import LAUNCH_FILE_SECONDS
+
+    path = launch_file_of(entry)
+    if path is None:
+        return
+    if wait:
+        wait_for(lambda: not path.exists(), LAUNCH_FILE_SECONDS)
+        path.unlink(missing_ok=True)
+        return
+    timer = threading.Timer(
+        LAUNCH_FILE_SECONDS, path.unlink, kwargs={"missing_ok": True}
+    )
+    timer.daemon = True
+    timer.start()
 
 
 def join_running_instance(data_dir: Path, *, browser: bool) -> int:
@@ -177,10 +213,11 @@ def join_running_instance(data_dir: Path, *, browser: bool) -> int:
         )
         return 1
     url = app_url(port)
-    entry = _with_access_token(url)
+    entry = issue_access(url, browser=browser)
     say(f"TATviz already running at {url}")
     if browser:
         open_browser(entry)
+        expire_launch_file(entry, wait=True)
     return 0
 
 
@@ -285,11 +322,12 @@ def announce_when_ready(server: Server, *, browser: bool) -> None:
             say("TATviz did not start in time; see tatviz.log.", sys.stderr)
             server.stop_soon(exit_code=1, delay=0)
         return
-    entry = _with_access_token(url)
+    entry = issue_access(url, browser=browser)
     log.info("Ready at %s", url)
     say(f"TATviz running at {url}")
     if browser:
         open_browser(entry)
+        expire_launch_file(entry, wait=False)
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> int:

@@ -92,6 +92,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cookies are not separated by port, so the names are app-specific.
 SESSION_COOKIE_NAME = "tatviz_sessionid"
+# Keyed by a hash of the cookie: reading the database gives no way in.
+SESSION_ENGINE = "tatviz.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_NAME = "tatviz_csrftoken"
@@ -103,6 +105,8 @@ X_FRAME_OPTIONS = "DENY"
 # Uploads spill to the data dir, never to a shared temp folder.
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Request limits (Django's defaults, stated): form fields, files per upload,
 # and 2.5 MB for a form or JSON body (exports come as files, not counted).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
