@@ -105,6 +105,10 @@ X_FRAME_OPTIONS = "DENY"
 # Uploads spill to the data dir, never to a shared temp folder.
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "exams.storage.uploads.PrivateSpoolHandler",
+]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Request limits (Django's defaults, stated): form fields, files per upload,

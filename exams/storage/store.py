@@ -22,13 +22,21 @@ from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
+from django.db import DatabaseError, transaction
 
 from exams import analysis, ingest
 from exams.models import Dataset, DatasetFile, Preference
-from exams.storage import preferences
+from exams.storage import faults, preferences, uploads
 from exams.storage.answers import Answer, read_files
 from exams.storage.framecache import FrameCache
-from exams.storage.uploads import PARTIAL_SUFFIX, SavedFile, remove_files, save_path
+from exams.storage.journal import Change
+from exams.storage.uploads import (
+    PARTIAL_SUFFIX,
+    SavedFile,
+    save_path,
+    save_uploads,
+    upload_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,56 @@ class NoDataset(Exception):
     def __init__(self, message: str | None = None):
         if message:
             self.message = message
+        super().__init__(self.message)
+
+
+class Damaged(NoDataset):
+    """A data set whose cache and saved exports cannot be read (files gone)."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset_id = str(dataset.pk)
+        missing = missing_exports(dataset)
+        lost = (
+            f"its saved export{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing"
+            if missing
+            else "its saved exports cannot be read"
+        )
+        super().__init__(
+            f"The data set '{dataset.name}' cannot be opened: {lost} (deleted or "
+            "moved outside TATviz) and its cache cannot stand in for it. Delete "
+            "it on the Data page and load the export again."
+        )
+
+
+def missing_exports(dataset: Dataset) -> list[str]:
+    """Return the names of a data set's saved exports that are not on disk."""
+    return [
+        f.filename
+        for f in dataset.files.all()
+        if not upload_path(f.stored_name).is_file()
+    ]
+
+
+def is_damaged(dataset: Dataset) -> bool:
+    """Return True when a data set's cache is gone and an export with it."""
+    if _frames.get(dataset.pk) is not None:
+        return False
+    cache_ok = bool(dataset.cache_name) and _cache_path(dataset).is_file()
+    return not cache_ok and bool(missing_exports(dataset))
+
+
+class DatasetGone(Exception):
+    """The data set was deleted while a change to it was being made (409)."""
+
+    status = 409
+
+    def __init__(self, name: str):
+        self.message = (
+            f"The data set '{name}' was deleted while this change was being made, "
+            "so nothing was changed. Load the export again or choose another "
+            "data set on the Data page."
+        )
         super().__init__(self.message)
 
 
@@ -111,23 +169,60 @@ def _write_cache(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
+def _new_cache(dataset: Dataset, change: Change) -> Path:
+    """Name a new cache file for ``dataset`` (a change never overwrites one)."""
+    name = f"{dataset.pk.hex}-{uuid.uuid4().hex[:12]}.parquet"
+    change.cache(name)
+    # The one it replaces goes once the switch commits (listed to be settled).
+    change.cache(dataset.cache_name)
+    return Path(settings.CACHE_DIR) / name
+
+
+def _commit(dataset: Dataset, new_files: Iterable[DatasetFile] = ()) -> None:
+    """Switch the catalogue to the new summary, cache and files in one step."""
+    try:
+        with transaction.atomic():
+            # An update, never an insert: a deleted data set stays deleted.
+            dataset.save(force_update=True)
+            for f in new_files:
+                f.save(force_insert=True)
+    except DatabaseError:
+        if not Dataset.objects.filter(pk=dataset.pk).exists():
+            raise DatasetGone(dataset.name) from None
+        raise
+
+
 def _finish(
-    dataset: Dataset, files: list[DatasetFile], *, answer: Answer | None = None
+    dataset: Dataset,
+    files: list[DatasetFile],
+    *,
+    change: Change,
+    kind: str,
+    answer: Answer | None = None,
+    new_files: tuple[DatasetFile, ...] = (),
 ) -> Dataset:
-    """Build a data set's frame from its files, cache it and store its summary."""
+    """Build a data set's frame from its files, cache it and store its summary.
+
+    The cache is written under a new name and the catalogue switched to it
+    (with ``new_files``) in one transaction: a crash at any point leaves the
+    data set as it was or as it is now, never half (`exams.storage.journal`).
+    """
     frame, summary = _build(files, answer=answer)
-    dataset.cache_name = dataset.cache_name or f"{dataset.pk.hex}.parquet"
+    path = _new_cache(dataset, change)
     shifts = preferences.get_shifts()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache") as pool:
-        writing = pool.submit(_write_cache, frame, _cache_path(dataset))
+        writing = pool.submit(_write_cache, frame, path)
         # The dashboard opened next needs the prepared frame: make it while
         # pyarrow writes the cache (it releases the GIL), on the other core.
         prepared = analysis.prepare_frame(frame, shifts=shifts)
         writing.result()
+    faults.point(kind, "cache-written")
+    dataset.cache_name = path.name
     dataset.summary = {"id": str(dataset.pk), **summary}
     dataset.name = summary["filename"]
     dataset.pending_mapping = False
-    dataset.save()
+    _commit(dataset, new_files)
+    faults.point(kind, "committed")
     # Frames prepared under other shifts hold the old rows: never reuse them.
     _frames.drop(dataset.pk)
     _prepared.drop(dataset.pk)
@@ -136,8 +231,17 @@ def _finish(
     return dataset
 
 
-def create_dataset(saved: list[SavedFile], *, answer: Answer | None = None) -> Dataset:
-    """Create a data set from saved files.
+def _gone(dataset: Dataset, exc: Exception) -> DatasetGone | None:
+    """Return DatasetGone when ``exc`` came of ``dataset`` being deleted meanwhile."""
+    if isinstance(exc, DatasetGone | ingest.NeedsMapping | ingest.AmbiguousDates):
+        return None
+    if Dataset.objects.filter(pk=dataset.pk).exists():
+        return None
+    return DatasetGone(dataset.name)
+
+
+def create_dataset(uploaded, *, answer: Answer | None = None) -> Dataset:
+    """Save uploads (or `SavedFile`s already saved) as a new data set.
 
     Raise ``ingest.NeedsMapping`` (with ``.dataset_id`` set, the files kept)
     when columns need the user's mapping; on any other ``IngestError`` the
@@ -145,39 +249,48 @@ def create_dataset(saved: list[SavedFile], *, answer: Answer | None = None) -> D
     names the file (``.filename``); the files read so far keep the mapping
     and date order they were read with, so each answer settles one question.
     """
-    dataset = None
-    try:
-        dataset = Dataset.objects.create(name=saved[0].filename, pending_mapping=True)
-        files = [
-            DatasetFile.objects.create(
-                dataset=dataset,
-                filename=s.filename,
-                stored_name=s.stored_name,
-                position=i,
+    with Change() as change:
+        saved = _saved(uploaded, change)
+        faults.point("create", "uploads-saved")
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                name=saved[0].filename, pending_mapping=True
             )
-            for i, s in enumerate(saved)
-        ]
-    except Exception:
-        # The database is full or locked: keep no saved file without an owner.
-        remove_files(s.stored_name for s in saved)
-        if dataset is not None:
-            dataset.delete()
-        raise
-    return _finish_or_hold(dataset, files, answer=answer)
+            files = [
+                DatasetFile.objects.create(
+                    dataset=dataset,
+                    filename=s.filename,
+                    stored_name=s.stored_name,
+                    position=i,
+                )
+                for i, s in enumerate(saved)
+            ]
+        return _finish_or_hold(dataset, files, change=change, answer=answer)
+
+
+def _saved(uploaded, change: Change) -> list[SavedFile]:
+    uploaded = list(uploaded)
+    if all(isinstance(u, Path) for u in uploaded):
+        return [save_path(p, change) for p in uploaded]
+    return save_uploads(uploaded, change)
 
 
 def _finish_or_hold(
-    dataset: Dataset, files: list[DatasetFile], *, answer: Answer | None = None
+    dataset: Dataset,
+    files: list[DatasetFile],
+    *,
+    change: Change,
+    answer: Answer | None = None,
 ) -> Dataset:
     try:
-        return _finish(dataset, files, answer=answer)
+        return _finish(dataset, files, change=change, kind="create", answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         # Keep the files: the user's answer completes this data set.
         _hold(dataset, pending)
         raise
     except Exception:
         # Refused, disk full or a bug: leave no half-made data set behind.
-        discard_dataset(dataset)
+        _forget(dataset, change)
         raise
 
 
@@ -190,17 +303,12 @@ def _hold(dataset: Dataset, pending: ingest.IngestError) -> None:
         "filename": getattr(pending, "filename", ""),
         "file_id": getattr(pending, "file_id", None),
     }
-    dataset.save()
+    _commit(dataset)
 
 
 def discard_dataset(dataset: Dataset) -> None:
     """Remove a data set that never finished loading, with its files."""
-    remove_files(f.stored_name for f in dataset.files.all())
-    if dataset.cache_name:
-        _cache_path(dataset).unlink(missing_ok=True)
-    _frames.drop(dataset.pk)
-    _prepared.drop(dataset.pk)
-    dataset.delete()
+    delete_dataset(dataset)
 
 
 def apply_mapping(
@@ -217,59 +325,83 @@ def apply_mapping(
         date_order=date_order,
         file_id=dataset.summary.get("file_id"),
     )
-    return _finish_or_hold(dataset, list(dataset.files.all()), answer=answer)
+    with Change() as change:
+        files = list(dataset.files.all())
+        return _finish_or_hold(dataset, files, change=change, answer=answer)
 
 
-def add_files(
-    dataset: Dataset, saved: list[SavedFile], *, answer: Answer | None = None
-) -> Dataset:
-    """Add saved files to a data set; on failure the data set is unchanged.
+def add_files(dataset: Dataset, uploaded, *, answer: Answer | None = None) -> Dataset:
+    """Add uploads to a data set, all or nothing; on failure it is unchanged.
 
     A new file whose columns or dates need the user raises `NeedsMapping` /
     `AmbiguousDates` naming it; nothing is kept, and sending the files again
-    with the ``answer`` completes the addition.
+    with the ``answer`` completes the addition. Raise `DatasetGone` when the
+    data set was deleted meanwhile (its files stay deleted).
     """
-    start = dataset.files.count()
-    new: list[DatasetFile] = []
-    try:
-        for i, s in enumerate(saved):
-            new.append(
-                DatasetFile.objects.create(
+    with Change() as change:
+        try:
+            saved = _saved(uploaded, change)
+            faults.point("add", "uploads-saved")
+            files = list(dataset.files.all())
+            start = max((f.position for f in files), default=-1) + 1
+            # Not in the catalogue until the switch commits.
+            new = tuple(
+                DatasetFile(
                     dataset=dataset,
                     filename=s.filename,
                     stored_name=s.stored_name,
                     position=start + i,
                 )
+                for i, s in enumerate(saved)
             )
-        return _finish(dataset, list(dataset.files.all()), answer=answer)
-    except Exception as exc:
-        for f in new:
-            f.delete()
-        remove_files(s.stored_name for s in saved)
-        if not isinstance(exc, ingest.IngestError):
-            # It may have failed after the cache was replaced (disk full at
-            # the database): the saved exports rebuild it when next needed.
-            _cache_path(dataset).unlink(missing_ok=True)
-        raise
+            return _finish(
+                dataset,
+                files + list(new),
+                change=change,
+                kind="add",
+                answer=answer,
+                new_files=new,
+            )
+        except Exception as exc:
+            gone = _gone(dataset, exc)
+            if gone is None:
+                raise
+            raise gone from exc
 
 
 def delete_dataset(dataset: Dataset) -> None:
-    """Delete a data set, its saved exports and its cache."""
-    names = [f.stored_name for f in dataset.files.all()]
-    if dataset.cache_name:
-        _cache_path(dataset).unlink(missing_ok=True)
+    """Delete a data set, its saved exports and its cache, all or nothing."""
+    with Change() as change:
+        with transaction.atomic():
+            # Listed inside the transaction: a change that committed just
+            # before (a new cache, added files) is seen and deleted too.
+            stored = DatasetFile.objects.filter(dataset_id=dataset.pk)
+            for name in stored.values_list("stored_name", flat=True):
+                change.upload(name)
+            caches = Dataset.objects.filter(pk=dataset.pk)
+            for name in caches.values_list("cache_name", flat=True):
+                change.cache(name)
+            faults.point("delete", "files-listed")
+            _forget(dataset, change=None)
+            Dataset.objects.filter(pk=dataset.pk).delete()
+        faults.point("delete", "committed")
+
+
+def _forget(dataset: Dataset, change: Change | None) -> None:
+    """Drop a data set's frames and default; with ``change``, delete it too."""
     _frames.drop(dataset.pk)
     _prepared.drop(dataset.pk)
-    default = Preference.objects.filter(key=DEFAULT_DATASET_KEY).first()
-    if default and default.value.get("id") == str(dataset.pk):
-        default.delete()
-    dataset.delete()
-    remove_files(names)
+    Preference.objects.filter(
+        key=DEFAULT_DATASET_KEY, value__id=str(dataset.pk)
+    ).delete()
+    if change is not None:
+        change.cache(dataset.cache_name)
+        Dataset.objects.filter(pk=dataset.pk).delete()
 
 
 def load_paths(paths: list[Path]) -> Dataset:
     """Load export files from disk as a new data set and make it the default."""
-    dataset = create_dataset([save_path(p) for p in paths])
+    dataset = create_dataset(list(paths))
     set_default(dataset)
     return dataset
 
@@ -308,6 +440,8 @@ def current_dataset(request) -> Dataset:
     dataset = _ready_dataset(dataset_id)
     if dataset is None:
         raise NoDataset()
+    if is_damaged(dataset):
+        raise Damaged(dataset)
     return _up_to_date(dataset)
 
 
@@ -339,7 +473,15 @@ def _up_to_date(dataset: Dataset) -> Dataset:
             return dataset
         log.info("Reading data set %s again: cancelled statuses changed", dataset.pk)
         try:
-            return _finish(dataset, list(dataset.files.all()))
+            with Change() as change:
+                files = list(dataset.files.all())
+                return _finish(dataset, files, change=change, kind="reread")
+        except DatasetGone as exc:
+            raise NoDataset(exc.message) from exc
+        except OSError as exc:
+            if uploads.is_disk_full(exc):
+                raise
+            raise Damaged(dataset) from exc
         except ingest.IngestError as exc:
             raise NoDataset(
                 f"{dataset.name} could not be read again with the new cancelled "
@@ -365,18 +507,38 @@ def load_frame(dataset: Dataset) -> pd.DataFrame:
     frame = _frames.get(dataset.pk)
     if frame is not None:
         return frame
-    path = _cache_path(dataset)
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(_cache_path(dataset))
     except (OSError, ValueError) as exc:
         # Missing or corrupt cache: the saved exports are the source of truth.
         log.warning(
             "Rebuilding cache for data set %s (%s)", dataset.pk, type(exc).__name__
         )
-        frame, _ = _build(list(dataset.files.all()))
-        _write_cache(frame, path)
+        frame = _rebuild_cache(dataset)
     _frames.put(dataset.pk, frame)
     return frame
+
+
+def _rebuild_cache(dataset: Dataset) -> pd.DataFrame:
+    """Read a data set's exports again into its cache (same rows, same name).
+
+    The cache is listed in a change first: if the data set is deleted
+    meanwhile, the file written for it goes at once (or at the next start).
+    Raise `Damaged` when its exports are missing or unreadable too.
+    """
+    with Change() as change:
+        change.cache(dataset.cache_name)
+        try:
+            frame, _ = _build(list(dataset.files.all()))
+        except (OSError, ingest.IngestError) as exc:
+            if not Dataset.objects.filter(pk=dataset.pk).exists():
+                raise NoDataset(DatasetGone(dataset.name).message) from exc
+            if isinstance(exc, OSError) and uploads.is_disk_full(exc):
+                raise
+            raise Damaged(dataset) from exc
+        _write_cache(frame, _cache_path(dataset))
+        faults.point("rebuild", "cache-written")
+        return frame
 
 
 def current_frame(request) -> pd.DataFrame:

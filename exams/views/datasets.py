@@ -81,7 +81,7 @@ def create_dataset(request):
         return files
     try:
         answer = _form_answer(request)
-        dataset = store.create_dataset(uploads.save_uploads(files), answer=answer)
+        dataset = store.create_dataset(files, answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         return _pending_response(pending)
     except ingest.IngestError as exc:
@@ -95,10 +95,16 @@ def add_files(request):
     files = _uploads(request)
     if isinstance(files, JsonResponse):
         return files
+    named = request.session.get(store.SESSION_ID_KEY)
+    if named and store.get_dataset(named) is None:
+        # Deleted (in another tab): never add to whatever is the default now.
+        return json_error(store.DatasetGone("you were adding to").message, status=409)
     try:
         answer = _form_answer(request)
         dataset = store.current_dataset(request)
-        dataset = store.add_files(dataset, uploads.save_uploads(files), answer=answer)
+        dataset = store.add_files(dataset, files, answer=answer)
+    except store.DatasetGone as exc:
+        return json_error(exc.message, status=exc.status)
     except store.NoDataset as exc:
         return json_error(exc.message, status=404)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
