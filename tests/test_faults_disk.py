@@ -195,3 +195,72 @@ def test_a_full_disk_when_adding_files_keeps_the_data_set(db, monkeypatch):
     monkeypatch.undo()
     clear_memory()
     assert numbers_of(session) == before
+
+
+# ---- a data set whose files are gone ------------------------------------------------
+
+PAGES = (
+    "/",
+    "/dashboard",
+    "/data",
+    "/exams",
+    "/upload",
+    "/settings",
+    "/api/series",
+    "/api/summary",
+    "/api/options",
+    "/api/datasets",
+    "/api/datasets/current",
+)
+
+
+def break_files(dataset, damage: str) -> None:
+    """Take away a data set's files as a cleaner or a sync tool would."""
+    cache = Path(settings.CACHE_DIR) / dataset.cache_name
+    for f in dataset.files.all():
+        export = Path(settings.UPLOAD_DIR) / f.stored_name
+        if damage == "export garbage, cache gone":
+            export.write_bytes(b"\x00\x01\x02 not an export \xff" * 50)
+        else:
+            export.unlink()
+    if damage == "export gone, cache garbage":
+        cache.write_bytes(b"PAR1 not parquet")
+    else:
+        cache.unlink()
+    clear_memory()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "export and cache gone",
+        "export gone, cache garbage",
+        "export garbage, cache gone",
+    ],
+)
+def test_a_data_set_without_its_files_breaks_no_page(db, damage):
+    session = DjangoSession(raise_errors=False)
+    other = session.upload([("other.csv", export_of(range(5)))]).json()
+    broken = session.upload([("broken.csv", GOOD_CSV)]).json()
+    break_files(store.get_dataset(broken["id"]), damage)
+
+    for path in PAGES:
+        answer = session.get(path)
+        assert answer.status < 500, (path, answer.status)
+        if path.startswith("/api/") and answer.status >= 400:
+            assert "broken.csv" in answer.json()["error"], path
+    # The Data page names it and says what to do; the others fall back to none.
+    data = session.get("/data").body.decode()
+    assert "broken.csv" in data and "cannot be opened" in data
+    assert "Delete it on the Data page" in data
+    assert session.get("/dashboard").status == 302
+    current = session.get("/api/datasets/current")
+    assert current.status == 404
+    assert "cannot be opened" in current.json()["error"]
+    # The other data set still works, and the broken one can be deleted.
+    assert session.post_json(f"/api/datasets/{other['id']}/select", {}).status == 200
+    assert session.get("/api/datasets/current").json()["rows_loaded"] == 5
+    assert session.get("/dashboard").status == 200
+    deleted = session.request("DELETE", f"/api/datasets/{broken['id']}")
+    assert deleted.status == 200
+    assert store.get_dataset(broken["id"]) is None

@@ -96,6 +96,18 @@ def is_damaged(dataset: Dataset) -> bool:
     return not cache_ok and bool(missing_exports(dataset))
 
 
+def damage(dataset: Dataset) -> str:
+    """Return what is wrong with a data set's files, or "" when it can open.
+
+    Known without reading: a missing cache with a missing export. A cache
+    that is there but unreadable shows when it is read (then ``Damaged``
+    is remembered here until the process ends or the data set goes).
+    """
+    if dataset.pk in _damaged or is_damaged(dataset):
+        return Damaged(dataset).message
+    return ""
+
+
 class DatasetGone(Exception):
     """The data set was deleted while a change to it was being made (409)."""
 
@@ -391,6 +403,7 @@ def _forget(dataset: Dataset, change: Change | None) -> None:
     """Drop a data set's frames and default; with ``change``, delete it too."""
     _frames.drop(dataset.pk)
     _prepared.drop(dataset.pk)
+    _damaged.discard(dataset.pk)
     Preference.objects.filter(
         key=DEFAULT_DATASET_KEY, value__id=str(dataset.pk)
     ).delete()
@@ -440,7 +453,7 @@ def current_dataset(request) -> Dataset:
     dataset = _ready_dataset(dataset_id)
     if dataset is None:
         raise NoDataset()
-    if is_damaged(dataset):
+    if dataset.pk in _damaged or is_damaged(dataset):
         raise Damaged(dataset)
     return _up_to_date(dataset)
 
@@ -535,6 +548,7 @@ def _rebuild_cache(dataset: Dataset) -> pd.DataFrame:
                 raise NoDataset(DatasetGone(dataset.name).message) from exc
             if isinstance(exc, OSError) and uploads.is_disk_full(exc):
                 raise
+            _damaged.add(dataset.pk)
             raise Damaged(dataset) from exc
         _write_cache(frame, _cache_path(dataset))
         faults.point("rebuild", "cache-written")
@@ -561,3 +575,5 @@ def forget_prepared() -> None:
 _frames = FrameCache(_CACHE_SIZE)
 _prepared = FrameCache(_CACHE_SIZE)
 _rebuilding = threading.Lock()
+# Data sets found unreadable while running (their cache was there but bad).
+_damaged: set = set()
