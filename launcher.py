@@ -370,6 +370,8 @@ def load_sample() -> None:
 def run_app(args: argparse.Namespace) -> int:
     from django.conf import settings
 
+    from tatviz import catalogue, paths
+
     data_dir = Path(settings.DATA_DIR)
     lock = lifecycle.InstanceLock(data_dir)
     if not lock.acquire():
@@ -378,6 +380,13 @@ def run_app(args: argparse.Namespace) -> int:
         # A crashed run's file could send a second launch to a port some
         # other program holds now.
         lifecycle.remove_instance(data_dir)
+        try:
+            catalogue.check_writable(data_dir, paths.SUB_FOLDERS)
+            catalogue.check_catalogue(Path(settings.DATABASES["default"]["NAME"]))
+        except catalogue.StartError as err:
+            say(f"TATviz cannot start: {err}", sys.stderr)
+            log.error("Cannot start: %s", err)
+            return err.exit_code
         prepare_database_and_app()
         from exams.storage import housekeeping
 
@@ -405,6 +414,20 @@ def run_self_test() -> int:
         lock.release()
 
 
+def _folder_problem(err: Exception) -> str:
+    """Say which folder could not be made or written, and what to do."""
+    from tatviz import paths
+
+    where = getattr(err, "filename", None) or os.environ.get(
+        paths.DATA_DIR_ENV, paths.default_data_dir()
+    )
+    why = getattr(err, "strerror", None) or str(err)
+    return (
+        f"the data folder {where} cannot be used ({why}). Fix its permissions "
+        "or free space, or start TATviz with --data-dir <another folder>."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     share_malloc_arena()
     args = parse_args(argv)
@@ -426,8 +449,11 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             setup_django()
-        except (EnvError, OSError) as err:
+        except EnvError as err:
             say(f"TATviz cannot start: {err}", sys.stderr)
+            return 2
+        except (OSError, ValueError) as err:
+            say(f"TATviz cannot start: {_folder_problem(err)}", sys.stderr)
             return 2
         return run_self_test() if args.self_test else run_app(args)
 

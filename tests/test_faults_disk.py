@@ -264,3 +264,57 @@ def test_a_data_set_without_its_files_breaks_no_page(db, damage):
     deleted = session.request("DELETE", f"/api/datasets/{broken['id']}")
     assert deleted.status == 200
     assert store.get_dataset(broken["id"]) is None
+
+
+# ---- a failed upload's partial files go at once -----------------------------------
+
+
+def test_a_full_disk_while_spooling_removes_the_partial_file_at_once(
+    db, settings, tmp_path, monkeypatch
+):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(spool)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes through tmp/
+    real = TemporaryFileUploadHandler.receive_data_chunk
+    written = []
+
+    def half_then_full(self, raw_data, start):
+        real(self, raw_data[: len(raw_data) // 2], start)
+        self.file.flush()
+        written.append(Path(self.file.temporary_file_path()).stat().st_size)
+        disk_full()
+
+    monkeypatch.setattr(
+        TemporaryFileUploadHandler, "receive_data_chunk", half_then_full
+    )
+    session = DjangoSession(raise_errors=False)
+    answer = session.upload([("big.csv", GOOD_CSV * 50)])
+
+    assert answer.status == 507
+    assert written and written[0] > 0  # a partial file was there
+    assert list(spool.iterdir()) == []  # and went with the answer, no gc needed
+    monkeypatch.undo()
+    assert session.upload([("retry.csv", GOOD_CSV)]).status == 201
+
+
+def test_an_unwritable_data_folder_is_named_in_the_answer(db, monkeypatch):
+    session = DjangoSession(raise_errors=False)
+    first = session.upload([("first.csv", GOOD_CSV)]).json()
+
+    def refuse(path, mode="r", *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(uploads, "open", refuse, raising=False)
+    answer = session.upload([("second.csv", GOOD_CSV)])
+    page = session.upload([("second.csv", GOOD_CSV)], url="/upload")
+    forget_captured_logs()
+
+    assert answer.status == 507
+    error = answer.json()["error"]
+    assert error.startswith(
+        f"TATviz cannot write in its data folder {settings.DATA_DIR}"
+    )
+    assert page.status == 507 and str(settings.DATA_DIR).encode() in page.body
+    monkeypatch.undo()
+    assert session.get("/api/datasets/current").json()["id"] == first["id"]
