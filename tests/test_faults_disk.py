@@ -252,7 +252,7 @@ def test_a_data_set_without_its_files_breaks_no_page(db, damage):
     # The Data page names it and says what to do; the others fall back to none.
     data = session.get("/data").body.decode()
     assert "broken.csv" in data and "cannot be opened" in data
-    assert "Delete it on the Data page" in data
+    assert "On the Data page, reload it from the exports still there, or delete" in data
     assert session.get("/dashboard").status == 302
     current = session.get("/api/datasets/current")
     assert current.status == 404
@@ -318,3 +318,28 @@ def test_an_unwritable_data_folder_is_named_in_the_answer(db, monkeypatch):
     assert page.status == 507 and str(settings.DATA_DIR).encode() in page.body
     monkeypatch.undo()
     assert session.get("/api/datasets/current").json()["id"] == first["id"]
+
+
+def test_a_data_set_missing_one_export_reloads_from_the_others(db):
+    session = DjangoSession(raise_errors=False)
+    both = session.upload(
+        [("lost.csv", GOOD_CSV), ("kept.csv", export_of(range(7)))]
+    ).json()
+    dataset = store.get_dataset(both["id"])
+    lost = dataset.files.get(filename="lost.csv")
+    (Path(settings.UPLOAD_DIR) / lost.stored_name).unlink()
+    (Path(settings.CACHE_DIR) / dataset.cache_name).unlink()
+    clear_memory()
+    page = session.get("/data").body.decode()
+    assert "its saved export lost.csv is missing" in page
+    assert "Reload from the exports still there" in page
+
+    reloaded = session.request("POST", f"/data/{both['id']}/reload")
+
+    assert reloaded.status == 302 and reloaded.header("Location") == "/data"
+    current = session.get("/api/datasets/current").json()
+    # kept.csv alone: its 7 exams (export_of: one exam per accession).
+    assert (current["id"], current["rows_loaded"]) == (both["id"], 7)
+    assert [f["filename"] for f in current["files"]] == ["kept.csv"]
+    assert session.get("/dashboard").status == 200
+    assert "cannot be opened" not in session.get("/data").body.decode()

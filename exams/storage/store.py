@@ -74,8 +74,9 @@ class Damaged(NoDataset):
         )
         super().__init__(
             f"The data set '{dataset.name}' cannot be opened: {lost} (deleted or "
-            "moved outside TATviz) and its cache cannot stand in for it. Delete "
-            "it on the Data page and load the export again."
+            "moved outside TATviz) and its cache cannot stand in for it. On the "
+            "Data page, reload it from the exports still there, or delete it "
+            "and load the export again."
         )
 
 
@@ -94,6 +95,11 @@ def is_damaged(dataset: Dataset) -> bool:
         return False
     cache_ok = bool(dataset.cache_name) and _cache_path(dataset).is_file()
     return not cache_ok and bool(missing_exports(dataset))
+
+
+def reloadable(dataset: Dataset) -> bool:
+    """Return True when some of a data set's exports are still on disk."""
+    return len(missing_exports(dataset)) < dataset.files.count()
 
 
 def damage(dataset: Dataset) -> str:
@@ -190,7 +196,11 @@ def _new_cache(dataset: Dataset, change: Change) -> Path:
     return Path(settings.CACHE_DIR) / name
 
 
-def _commit(dataset: Dataset, new_files: Iterable[DatasetFile] = ()) -> None:
+def _commit(
+    dataset: Dataset,
+    new_files: Iterable[DatasetFile] = (),
+    dropped: Iterable[DatasetFile] = (),
+) -> None:
     """Switch the catalogue to the new summary, cache and files in one step."""
     try:
         with transaction.atomic():
@@ -198,6 +208,7 @@ def _commit(dataset: Dataset, new_files: Iterable[DatasetFile] = ()) -> None:
             dataset.save(force_update=True)
             for f in new_files:
                 f.save(force_insert=True)
+            DatasetFile.objects.filter(pk__in=[f.pk for f in dropped]).delete()
     except DatabaseError:
         if not Dataset.objects.filter(pk=dataset.pk).exists():
             raise DatasetGone(dataset.name) from None
@@ -212,6 +223,7 @@ def _finish(
     kind: str,
     answer: Answer | None = None,
     new_files: tuple[DatasetFile, ...] = (),
+    dropped: tuple[DatasetFile, ...] = (),
 ) -> Dataset:
     """Build a data set's frame from its files, cache it and store its summary.
 
@@ -233,7 +245,7 @@ def _finish(
     dataset.summary = {"id": str(dataset.pk), **summary}
     dataset.name = summary["filename"]
     dataset.pending_mapping = False
-    _commit(dataset, new_files)
+    _commit(dataset, new_files, dropped)
     faults.point(kind, "committed")
     # Frames prepared under other shifts hold the old rows: never reuse them.
     _frames.drop(dataset.pk)
@@ -379,6 +391,28 @@ def add_files(dataset: Dataset, uploaded, *, answer: Answer | None = None) -> Da
             if gone is None:
                 raise
             raise gone from exc
+
+
+def reload_from_exports(dataset: Dataset) -> Dataset:
+    """Read a damaged data set again from the exports still on disk.
+
+    The files whose exports are gone leave the data set; raise `Damaged`
+    when none is left or what is left cannot be read.
+    """
+    files = list(dataset.files.all())
+    kept = [f for f in files if upload_path(f.stored_name).is_file()]
+    if not kept:
+        raise Damaged(dataset)
+    dropped = tuple(f for f in files if f not in kept)
+    try:
+        with Change() as change:
+            _finish(dataset, kept, change=change, kind="reload", dropped=dropped)
+    except (OSError, ingest.IngestError) as exc:
+        if isinstance(exc, OSError) and uploads.is_disk_full(exc):
+            raise
+        raise Damaged(dataset) from exc
+    _damaged.discard(dataset.pk)
+    return dataset
 
 
 def delete_dataset(dataset: Dataset) -> None:

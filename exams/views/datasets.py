@@ -1,9 +1,11 @@
 """Data-set views: upload, mapping, current summary, switch, delete (CONTRACT §4)."""
 
+import contextlib
 import json
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import redirect
 
 from exams import ingest
 from exams.storage import store, uploads
@@ -223,3 +225,14 @@ def delete_dataset(request, dataset_id):
         request.session.pop(store.SESSION_ID_KEY, None)
         request.session.pop(store.SESSION_PATH_KEY, None)
     return JsonResponse({"deleted": str(dataset_id)})
+
+
+@require_POST
+def reload_dataset(request, dataset_id):
+    """Read a damaged data set again from its remaining exports (Data page form)."""
+    dataset = store.get_dataset(dataset_id)
+    # Still damaged: the Data page goes on marking it, with what to do.
+    with contextlib.suppress(store.Damaged):
+        if dataset is not None:
+            store.set_current(request, store.reload_from_exports(dataset))
+    return redirect("exams-data")

@@ -318,6 +318,7 @@ def data_page(request):
     # A data set whose files are gone is marked, with what to do about it.
     for row, loaded_dataset in zip(context["datasets"], loaded, strict=True):
         row["damaged"] = store.damage(loaded_dataset)
+        row["reloadable"] = bool(row["damaged"]) and store.reloadable(loaded_dataset)
     # Uploads still waiting for a column or date-order answer hold files too:
     # the user must see them to delete them.
     context["held"] = list_presenters.dataset_rows(
