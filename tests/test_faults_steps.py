@@ -198,7 +198,7 @@ def files_holding(data_dir: Path, needle: bytes) -> list[Path]:
 
 @pytest.mark.parametrize("moment", ["before it reads", "before it switches"])
 def test_a_delete_during_an_add_wins_and_the_add_gets_409(db, monkeypatch, moment):
-    from exams.storage import store
+    from exams.storage import changes, store
     from tests.app_sessions import DjangoSession
 
     # Accessions no other test uses: the in-process data dir is shared.
@@ -206,7 +206,7 @@ def test_a_delete_during_an_add_wins_and_the_add_gets_409(db, monkeypatch, momen
     tab = DjangoSession(raise_errors=False)
     first = tab.upload([("first.csv", export(f"A{mark}", ["Final"] * 3))]).json()
     data_dir = tab.data_dir
-    real_build = store._build
+    real_build = changes._build
 
     def delete_meanwhile(files, **kwargs):
         # The other tab's delete lands while this add is under way.
@@ -217,7 +217,7 @@ def test_a_delete_during_an_add_wins_and_the_add_gets_409(db, monkeypatch, momen
         store.delete_dataset(store.get_dataset(first["id"]))
         return built
 
-    monkeypatch.setattr(store, "_build", delete_meanwhile)
+    monkeypatch.setattr(changes, "_build", delete_meanwhile)
     more = export(f"B{mark}", ["Final"] * 2)
     answer = tab.upload([("more.csv", more)], url="/api/datasets/current/files")
     monkeypatch.undo()
