@@ -155,14 +155,19 @@ class RequireTokenMiddleware:
     def __call__(self, request):
         if not settings.TATVIZ_REQUIRE_TOKEN or request.path in OPEN_PATHS:
             return self.get_response(request)
-        if request.session.get(SESSION_KEY):
-            return self.get_response(request)
+        admitted = request.session.get(SESSION_KEY)
         offered = _offered(request)
-        if offered and _consume(offered):
-            # A new session id: one fixed before the token was shown is useless.
-            request.session.cycle_key()
-            request.session[SESSION_KEY] = True
+        # A browser already let in may bring a second launch's token: use it
+        # up (and its launch file) and move on, rather than a 405 for the POST.
+        if offered and (_consume(offered) or admitted):
+            if not admitted:
+                # A new session id: one fixed before the token was shown is
+                # useless.
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = True
             return _admitted(request)
+        if admitted:
+            return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse({"error": REFUSAL}, status=403)
         return HttpResponseForbidden(REFUSAL, content_type="text/plain; charset=utf-8")

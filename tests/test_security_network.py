@@ -327,6 +327,14 @@ def test_browser_opens_a_private_launch_file_not_the_token(token_mode, monkeypat
     assert not launch_file.exists()
     assert browser.get("/upload").status_code == 200
     assert Client().post("/", {"token": token}).status_code == 403
+    # A second launch opens the same browser on a new launch file.
+    again = launcher.launch_file_of(
+        launcher.issue_access("http://127.0.0.1:8123/", browser=True)
+    )
+    second = (Path(settings.DATA_DIR) / access.TOKEN_FILE).read_text()
+    assert browser.post("/", {"token": second}).status_code == 200
+    assert not again.exists()
+    assert not (Path(settings.DATA_DIR) / access.TOKEN_FILE).exists()
 
 
 def test_an_unused_launch_file_expires(token_mode, monkeypatch):
