@@ -66,7 +66,7 @@ def data_dir() -> Path:
 
 
 # Sub-folders TATviz keeps, and the names of its own files at the top.
-SUB_FOLDERS = ("uploads", "cache", "tmp", "orphaned")
+SUB_FOLDERS = ("uploads", "cache", "tmp", "journal", "orphaned")
 OWN_FILE_PREFIXES = (
     "tatviz.",
     "instance.",
