@@ -91,7 +91,14 @@ class Change:
 
     def __exit__(self, *exc) -> None:
         # Committed or not, the unused files go; a crash leaves it to recover().
-        if _settle(self.names):
+        try:
+            settled = _settle(self.names)
+        except Exception:
+            # The database is locked or full: never hide the change's own
+            # error behind this one; the next start settles the journal.
+            log.exception("Could not settle journal %s now", self.path.name)
+            return
+        if settled:
             self.path.unlink(missing_ok=True)
 
 
