@@ -251,3 +251,43 @@ def test_adding_to_a_data_set_deleted_in_another_tab_is_409(db):
     # Not added to whichever data set is the default now.
     assert store.get_dataset(second["id"]).files.count() == 1
     assert other.get("/api/datasets/current").json()["rows_loaded"] == 3
+
+
+# ---- the journal itself ------------------------------------------------------------
+
+
+def test_recovery_deletes_only_unused_files_a_journal_names(db, tmp_path, settings):
+    import json
+
+    from exams.storage import journal, store
+    from tests.app_sessions import DjangoSession
+
+    used = DjangoSession().upload([("used.csv", FIRST)]).json()
+    dataset = store.get_dataset(used["id"])
+    in_use = dataset.files.get().stored_name
+    uploads_dir = Path(settings.UPLOAD_DIR)
+    unused = uploads_dir / f"{uuid.uuid4().hex}.csv"
+    unused.write_bytes(b"left by a change that never committed")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not TATviz's")
+    unlisted = uploads_dir / f"{uuid.uuid4().hex}.csv"
+    unlisted.write_bytes(b"no journal names it")
+    names = [
+        f"uploads/{in_use}",
+        f"uploads/{unused.name}",
+        f"cache/{dataset.cache_name}",
+        f"uploads/../../{outside.name}",
+        str(outside),
+    ]
+    folder = Path(settings.DATA_DIR) / journal.JOURNAL_DIR
+    left = folder / f"{uuid.uuid4().hex}.json"
+    left.write_text(json.dumps(names))
+
+    assert journal.recover() >= 1
+
+    assert not unused.exists()
+    assert (uploads_dir / in_use).exists()
+    assert (Path(settings.CACHE_DIR) / dataset.cache_name).exists()
+    assert outside.exists() and unlisted.exists()  # never deleted for being unknown
+    assert not left.exists()
+    unlisted.unlink()
