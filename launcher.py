@@ -21,7 +21,6 @@ import threading
 import time
 import webbrowser
 from pathlib import Path
-from urllib.request import url2pathname
 
 from exams import lifecycle
 from tatviz.process import keep_output_printable, share_malloc_arena
@@ -145,57 +144,6 @@ def open_browser(url: str) -> None:
         webbrowser.open(url)
 
 
-def issue_access(url: str, *, browser: bool) -> str:
-    """Return what the browser opens: ``url``, or in token mode a launch file.
-
-    Token mode issues a new one-time token even without a browser (the token
-    file in the data dir is then the way in). With a browser, the token goes
-    into a launch file (0600, in the data dir) that the browser opens by its
-    path: neither the printed line nor any process's command line carries it.
-    """
-    from django.conf import settings
-
-    if not settings.TATVIZ_REQUIRE_TOKEN:
-        return url
-    from exams import access
-
-    token = access.issue_token()
-    if not browser:
-        return url
-    return access.write_launch_file(url, token).as_uri()
-
-
-def launch_file_of(entry: str) -> Path | None:
-    """Return the launch file ``entry`` points at (None for a plain URL)."""
-    if not entry.startswith("file:"):
-        return None
-    from urllib.parse import urlparse
-
-    return Path(url2pathname(urlparse(entry).path))
-
-
-def expire_launch_file(entry: str, *, wait: bool) -> None:
-    """Delete the launch file after ``LAUNCH_FILE_SECONDS`` if still unused.
-
-    The app deletes it as soon as its token is used. ``wait``: block until
-    then (a second launch, which exits next); else a timer does it.
-    """
-    from exams.access import LAUNCH_FILE_SECONDS
-
-    path = launch_file_of(entry)
-    if path is None:
-        return
-    if wait:
-        wait_for(lambda: not path.exists(), LAUNCH_FILE_SECONDS)
-        path.unlink(missing_ok=True)
-        return
-    timer = threading.Timer(
-        LAUNCH_FILE_SECONDS, path.unlink, kwargs={"missing_ok": True}
-    )
-    timer.daemon = True
-    timer.start()
-
-
 def join_running_instance(data_dir: Path, *, browser: bool) -> int:
     """Point the user at the instance that holds the data dir's lock."""
 
@@ -212,12 +160,14 @@ def join_running_instance(data_dir: Path, *, browser: bool) -> int:
             sys.stderr,
         )
         return 1
+    from exams import access
+
     url = app_url(port)
-    entry = issue_access(url, browser=browser)
+    entry = access.browser_entry(url, browser=browser)
     say(f"TATviz already running at {url}")
     if browser:
         open_browser(entry)
-        expire_launch_file(entry, wait=True)
+        access.expire_launch_file(entry, wait=True)
     return 0
 
 
@@ -322,12 +272,14 @@ def announce_when_ready(server: Server, *, browser: bool) -> None:
             say("TATviz did not start in time; see tatviz.log.", sys.stderr)
             server.stop_soon(exit_code=1, delay=0)
         return
-    entry = issue_access(url, browser=browser)
+    from exams import access
+
+    entry = access.browser_entry(url, browser=browser)
     log.info("Ready at %s", url)
     say(f"TATviz running at {url}")
     if browser:
         open_browser(entry)
-        expire_launch_file(entry, wait=False)
+        access.expire_launch_file(entry, wait=False)
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> int:
@@ -414,20 +366,6 @@ def run_self_test() -> int:
         lock.release()
 
 
-def _folder_problem(err: Exception) -> str:
-    """Say which folder could not be made or written, and what to do."""
-    from tatviz import paths
-
-    where = getattr(err, "filename", None) or os.environ.get(
-        paths.DATA_DIR_ENV, paths.default_data_dir()
-    )
-    why = getattr(err, "strerror", None) or str(err)
-    return (
-        f"the data folder {where} cannot be used ({why}). Fix its permissions "
-        "or free space, or start TATviz with --data-dir <another folder>."
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     share_malloc_arena()
     args = parse_args(argv)
@@ -453,7 +391,9 @@ def main(argv: list[str] | None = None) -> int:
             say(f"TATviz cannot start: {err}", sys.stderr)
             return 2
         except (OSError, ValueError) as err:
-            say(f"TATviz cannot start: {_folder_problem(err)}", sys.stderr)
+            from tatviz.catalogue import folder_problem
+
+            say(f"TATviz cannot start: {folder_problem(err)}", sys.stderr)
             return 2
         return run_self_test() if args.self_test else run_app(args)
 

@@ -17,8 +17,11 @@ import hmac
 import html
 import os
 import secrets
+import threading
+import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.http import (
@@ -80,6 +83,49 @@ def write_launch_file(url: str, token: str) -> Path:
     )
     _write_private(path, page)
     return path
+
+
+def browser_entry(url: str, *, browser: bool) -> str:
+    """Return what the browser opens: ``url``, or in token mode a launch file.
+
+    Token mode issues a new one-time token even without a browser (the token
+    file in the data dir is then the way in). With a browser, the token goes
+    into a launch file that the browser opens by its path: neither the
+    printed line nor any process's command line carries it.
+    """
+    if not settings.TATVIZ_REQUIRE_TOKEN:
+        return url
+    token = issue_token()
+    return write_launch_file(url, token).as_uri() if browser else url
+
+
+def launch_file_of(entry: str) -> Path | None:
+    """Return the launch file ``entry`` points at (None for a plain URL)."""
+    if not entry.startswith("file:"):
+        return None
+    return Path(url2pathname(urlparse(entry).path))
+
+
+def expire_launch_file(entry: str, *, wait: bool) -> None:
+    """Delete the launch file after ``LAUNCH_FILE_SECONDS`` if still unused.
+
+    The app deletes it as soon as its token is used. ``wait``: block until
+    then (a second launch, which exits next); else a timer does it.
+    """
+    path = launch_file_of(entry)
+    if path is None:
+        return
+    if not wait:
+        timer = threading.Timer(
+            LAUNCH_FILE_SECONDS, path.unlink, kwargs={"missing_ok": True}
+        )
+        timer.daemon = True
+        timer.start()
+        return
+    deadline = time.monotonic() + LAUNCH_FILE_SECONDS
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    path.unlink(missing_ok=True)
 
 
 def remove_launch_files(keep: Path | None = None) -> None:

@@ -98,3 +98,17 @@ def _damaged(path: Path, detail: str, aside: str) -> StartError:
     return StartError(
         f"the catalogue {path} is damaged ({detail}). {aside}", EXIT_CATALOGUE
     )
+
+
+def folder_problem(err: Exception) -> str:
+    """Say which folder could not be made or written, and what to do."""
+    from tatviz import paths
+
+    where = getattr(err, "filename", None) or os.environ.get(
+        paths.DATA_DIR_ENV, paths.default_data_dir()
+    )
+    why = getattr(err, "strerror", None) or str(err)
+    return (
+        f"the data folder {where} cannot be used ({why}). Fix its permissions "
+        "or free space, or start TATviz with --data-dir <another folder>."
+    )

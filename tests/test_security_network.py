@@ -305,13 +305,13 @@ def test_browser_opens_a_private_launch_file_not_the_token(token_mode, monkeypat
 
     opened = []
     monkeypatch.setattr(launcher.webbrowser, "open", opened.append)
-    entry = launcher.issue_access("http://127.0.0.1:8123/", browser=True)
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
     launcher.open_browser(entry)
 
     token = (Path(settings.DATA_DIR) / access.TOKEN_FILE).read_text()
     assert opened == [entry]
     assert token not in entry and entry.startswith("file:")
-    launch_file = launcher.launch_file_of(entry)
+    launch_file = access.launch_file_of(entry)
     assert launch_file.parent == Path(settings.DATA_DIR)
     if os.name == "posix":
         assert stat.S_IMODE(launch_file.stat().st_mode) == 0o600
@@ -328,8 +328,8 @@ def test_browser_opens_a_private_launch_file_not_the_token(token_mode, monkeypat
     assert browser.get("/upload").status_code == 200
     assert Client().post("/", {"token": token}).status_code == 403
     # A second launch opens the same browser on a new launch file.
-    again = launcher.launch_file_of(
-        launcher.issue_access("http://127.0.0.1:8123/", browser=True)
+    again = access.launch_file_of(
+        access.browser_entry("http://127.0.0.1:8123/", browser=True)
     )
     second = (Path(settings.DATA_DIR) / access.TOKEN_FILE).read_text()
     assert browser.post("/", {"token": second}).status_code == 200
@@ -338,16 +338,23 @@ def test_browser_opens_a_private_launch_file_not_the_token(token_mode, monkeypat
 
 
 def test_an_unused_launch_file_expires(token_mode, monkeypatch):
-    import launcher
-
     monkeypatch.setattr(access, "LAUNCH_FILE_SECONDS", 0.3)
-    entry = launcher.issue_access("http://127.0.0.1:8123/", browser=True)
-    launch_file = launcher.launch_file_of(entry)
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    launch_file = access.launch_file_of(entry)
     assert launch_file.exists()
-    launcher.expire_launch_file(entry, wait=True)
+    access.expire_launch_file(entry, wait=True)
+    assert not launch_file.exists()
+    # The running server's way: a timer, so serving goes on meanwhile.
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    launch_file = access.launch_file_of(entry)
+    access.expire_launch_file(entry, wait=False)
+    assert launch_file.exists()
+    deadline = time.monotonic() + 5
+    while launch_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not launch_file.exists()
     # Without a browser the launch file is not written; the token file is.
-    assert launcher.issue_access("http://127.0.0.1:8123/", browser=False) == (
+    assert access.browser_entry("http://127.0.0.1:8123/", browser=False) == (
         "http://127.0.0.1:8123/"
     )
     assert list(Path(settings.DATA_DIR).glob("launch-*.html")) == []
