@@ -21,7 +21,6 @@ import threading
 import time
 import webbrowser
 from pathlib import Path
-from urllib.parse import urlencode
 
 from exams import lifecycle
 from tatviz.process import keep_output_printable, share_malloc_arena
@@ -145,21 +144,6 @@ def open_browser(url: str) -> None:
         webbrowser.open(url)
 
 
-def _with_access_token(url: str) -> str:
-    """Add a new one-time token when the app only admits the launcher's browser.
-
-    Issued even without a browser: the token file in the data dir is then
-    the way in. The printed line never carries it.
-    """
-    from django.conf import settings
-
-    if not settings.TATVIZ_REQUIRE_TOKEN:
-        return url
-    from exams.access import TOKEN_PARAM, issue_token
-
-    return f"{url}?{urlencode({TOKEN_PARAM: issue_token()})}"
-
-
 def join_running_instance(data_dir: Path, *, browser: bool) -> int:
     """Point the user at the instance that holds the data dir's lock."""
 
@@ -176,11 +160,14 @@ def join_running_instance(data_dir: Path, *, browser: bool) -> int:
             sys.stderr,
         )
         return 1
+    from exams import access
+
     url = app_url(port)
-    entry = _with_access_token(url)
+    entry = access.browser_entry(url, browser=browser)
     say(f"TATviz already running at {url}")
     if browser:
         open_browser(entry)
+        access.expire_launch_file(entry, wait=True)
     return 0
 
 
@@ -285,11 +272,14 @@ def announce_when_ready(server: Server, *, browser: bool) -> None:
             say("TATviz did not start in time; see tatviz.log.", sys.stderr)
             server.stop_soon(exit_code=1, delay=0)
         return
-    entry = _with_access_token(url)
+    from exams import access
+
+    entry = access.browser_entry(url, browser=browser)
     log.info("Ready at %s", url)
     say(f"TATviz running at {url}")
     if browser:
         open_browser(entry)
+        access.expire_launch_file(entry, wait=False)
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> int:
@@ -332,6 +322,8 @@ def load_sample() -> None:
 def run_app(args: argparse.Namespace) -> int:
     from django.conf import settings
 
+    from tatviz import catalogue, paths
+
     data_dir = Path(settings.DATA_DIR)
     lock = lifecycle.InstanceLock(data_dir)
     if not lock.acquire():
@@ -340,6 +332,13 @@ def run_app(args: argparse.Namespace) -> int:
         # A crashed run's file could send a second launch to a port some
         # other program holds now.
         lifecycle.remove_instance(data_dir)
+        try:
+            catalogue.check_writable(data_dir, paths.SUB_FOLDERS)
+            catalogue.check_catalogue(Path(settings.DATABASES["default"]["NAME"]))
+        except catalogue.StartError as err:
+            say(f"TATviz cannot start: {err}", sys.stderr)
+            log.error("Cannot start: %s", err)
+            return err.exit_code
         prepare_database_and_app()
         from exams.storage import housekeeping
 
@@ -388,8 +387,13 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             setup_django()
-        except (EnvError, OSError) as err:
+        except EnvError as err:
             say(f"TATviz cannot start: {err}", sys.stderr)
+            return 2
+        except (OSError, ValueError) as err:
+            from tatviz.catalogue import folder_problem
+
+            say(f"TATviz cannot start: {folder_problem(err)}", sys.stderr)
             return 2
         return run_self_test() if args.self_test else run_app(args)
 

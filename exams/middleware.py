@@ -49,6 +49,23 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class LoopbackHostMiddleware:
+    """Refuse a foreign Host name before anything answers, static files too.
+
+    WhiteNoise answers before Django checks ``ALLOWED_HOSTS`` (which happens
+    when a view or CSRF first asks for the host), so a page on another name
+    pointed at 127.0.0.1 could read our scripts. ``get_host`` raises
+    DisallowedHost, which Django turns into the 400 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.get_host()
+        return self.get_response(request)
+
+
 class RedactRequestPath(logging.Filter):
     """Log a failed request by its route, not its path.
 

@@ -58,6 +58,11 @@ urlpatterns = [
     path("exams", pages.exam_list, name="exams-list"),
     path("exams/drill", pages.drill, name="exams-drill"),
     path("data", pages.data_page, name="exams-data"),
+    path(
+        "data/<uuid:dataset_id>/reload",
+        datasets.reload_dataset,
+        name="exams-dataset-reload",
+    ),
     path("settings", pages.settings_page, name="exams-settings-page"),
 ]
 

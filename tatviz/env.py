@@ -24,15 +24,22 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise EnvError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no.")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
-    """Return an integer variable of at least ``minimum``."""
+def env_int(
+    name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1
+) -> int:
+    """Return an integer variable between ``minimum`` and ``maximum``."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise EnvError(f"{name}={raw!r} is not a whole number.") from None
-    if value < minimum:
-        raise EnvError(f"{name}={value} is below the minimum {minimum}.")
+    text = raw.strip()
+    # int() reads other scripts' digits ("٣", "３") and "1_000": accept the
+    # plain spelling only, as a person would type it.
+    if not (text.isascii() and text.lstrip("+-").isdigit()):
+        raise EnvError(f"{name}={raw!r} is not a whole number.")
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise EnvError(
+            f"{name}={value} is out of range: the minimum is {minimum}, "
+            f"the maximum {maximum}."
+        )
     return value

@@ -65,24 +65,52 @@ def data_dir() -> Path:
     return Path(configured).expanduser().resolve() if configured else default_data_dir()
 
 
+# Sub-folders TATviz keeps, and the names of its own files at the top.
+SUB_FOLDERS = ("uploads", "cache", "tmp", "journal", "orphaned")
+OWN_FILE_PREFIXES = (
+    "tatviz.",
+    "instance.",
+    "secret_key",
+    "access_token",
+    "launch-",
+)
+
+
 def ensure_data_dir(path: Path) -> Path:
     """Create the data dir and its sub-folders, readable by the user only.
 
-    The data dir itself is narrowed to 0700 only when it is new, empty or
-    already TATviz's: pointing ``--data-dir`` at a shared folder (``/tmp``)
-    must not change that folder's mode. The sub-folders holding exports are
-    always private.
+    From here on this process creates every file 0600 and folder 0700
+    (umask 077): the database and its journal, the log, uploads, caches.
+    What an older version or another umask left is narrowed too. The data
+    dir itself is narrowed to 0700 only when it is new, empty or already
+    TATviz's: pointing ``--data-dir`` at a shared folder (``/tmp``) must not
+    change that folder's mode; the files in it are private either way.
     """
+    os.umask(0o077)
     ours = not path.exists() or not any(path.iterdir())
     ours = ours or (path / "secret_key.txt").exists()
     path.mkdir(parents=True, exist_ok=True)
     if os.name == "posix" and ours:
         path.chmod(0o700)
-    for sub in ("uploads", "cache", "tmp"):
+    for sub in SUB_FOLDERS:
         (path / sub).mkdir(exist_ok=True)
-        if os.name == "posix":
-            (path / sub).chmod(0o700)
+    if os.name == "posix":
+        _narrow(path)
     return path
+
+
+def _narrow(path: Path) -> None:
+    """Make TATviz's existing files 0600 and its folders 0700."""
+    for entry in path.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.is_dir() and entry.name in SUB_FOLDERS:
+            entry.chmod(0o700)
+            for inner in entry.iterdir():
+                if not inner.is_symlink():
+                    inner.chmod(0o700 if inner.is_dir() else 0o600)
+        elif entry.is_file() and entry.name.startswith(OWN_FILE_PREFIXES):
+            entry.chmod(0o600)
 
 
 def sample_export() -> Path:

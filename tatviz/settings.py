@@ -52,6 +52,7 @@ MIDDLEWARE = [
     # a refused Host and the token check answer before the inner ones run).
     "exams.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "exams.middleware.LoopbackHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "exams.access.RequireTokenMiddleware",
@@ -91,6 +92,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cookies are not separated by port, so the names are app-specific.
 SESSION_COOKIE_NAME = "tatviz_sessionid"
+# Keyed by a hash of the cookie: reading the database gives no way in.
+SESSION_ENGINE = "tatviz.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
 SESSION_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_NAME = "tatviz_csrftoken"
@@ -102,13 +105,22 @@ X_FRAME_OPTIONS = "DENY"
 # Uploads spill to the data dir, never to a shared temp folder.
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "exams.storage.uploads.PrivateSpoolHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Request limits (Django's defaults, stated): form fields, files per upload,
 # and 2.5 MB for a form or JSON body (exports come as files, not counted).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-TATVIZ_MAX_UPLOAD_MB = env_int("TATVIZ_MAX_UPLOAD_MB", 1024, minimum=1)
-TATVIZ_RETENTION_DAYS = env_int("TATVIZ_RETENTION_DAYS", 0, minimum=0)
+# Upper bounds keep date arithmetic and waitress's body limit in range.
+TATVIZ_MAX_UPLOAD_MB = env_int(
+    "TATVIZ_MAX_UPLOAD_MB", 1024, minimum=1, maximum=1024 * 1024
+)
+TATVIZ_RETENTION_DAYS = env_int("TATVIZ_RETENTION_DAYS", 0, minimum=0, maximum=36_500)
 TATVIZ_REQUIRE_TOKEN = env_bool("TATVIZ_REQUIRE_TOKEN", default=False)
 
 LANGUAGE_CODE = "en-us"
@@ -135,6 +147,9 @@ WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 # Templates only ever name hashed files; serving the originals too would ship
 # a second copy of plotly.min.js in the exe.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+# WhiteNoise's default "Access-Control-Allow-Origin: *" would let any web page
+# read our files; only our own pages need them.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 LOGGING = {
     "version": 1,

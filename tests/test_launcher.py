@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -22,7 +23,8 @@ import launcher
 from exams import lifecycle, selftest
 from scripts import smoke_exe
 from tatviz import paths, process
-from tests.app_sessions import launcher_argv
+from tests.app_sessions import RunningApp, launcher_argv, multipart, saved_files
+from tests.export_files import GOOD_CSV
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = re.compile(r"^TATviz running at http://127\.0\.0\.1:(\d+)/$")
@@ -192,7 +194,17 @@ def test_sample_flag_makes_the_sample_the_current_data_set(launch, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TATVIZ_DEBUG", "maybe"), ("TATVIZ_MAX_UPLOAD_MB", "lots")],
+    [
+        ("TATVIZ_DEBUG", "maybe"),
+        ("TATVIZ_MAX_UPLOAD_MB", "lots"),
+        ("TATVIZ_MAX_UPLOAD_MB", "²"),
+        ("TATVIZ_MAX_UPLOAD_MB", "99999999999999999999"),
+        ("TATVIZ_RETENTION_DAYS", "999999"),
+        ("TATVIZ_RETENTION_DAYS", "abc"),
+        ("TATVIZ_RETENTION_DAYS", "-1"),
+        ("TATVIZ_RETENTION_DAYS", "1.5"),
+        ("TATVIZ_REQUIRE_TOKEN", "maybe"),
+    ],
 )
 def test_bad_environment_value_stops_with_a_message(tmp_path, name, value):
     result = subprocess.run(
@@ -204,7 +216,9 @@ def test_bad_environment_value_stops_with_a_message(tmp_path, name, value):
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert f"TATviz cannot start: {name}=" in result.stderr
+    # One line saying what is wrong and what is right; no traceback.
+    assert result.stderr.startswith(f"TATviz cannot start: {name}=")
+    assert result.stderr.count("\n") == 1, result.stderr
 
 
 def test_bad_port_is_refused():
@@ -380,3 +394,128 @@ def test_one_malloc_arena_only_with_glibc(monkeypatch, system, libc, expected):
     monkeypatch.setattr(process.ctypes, "CDLL", lambda name: _Libc(calls))
     process.share_malloc_arena()
     assert calls == expected
+
+
+# ---- a catalogue that cannot be opened, a folder that cannot be written -------------
+
+
+def start_once(data_dir: Path, timeout: float = START_TIMEOUT):
+    return subprocess.run(
+        launcher_argv(data_dir, "--port", "0"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def load_one_export(data_dir: Path) -> set[str]:
+    """Start, load one export, stop; return the saved files (uploads, cache)."""
+    app = RunningApp(data_dir)
+    try:
+        body, content_type = multipart([("kept.csv", GOOD_CSV)])
+        answer = app.session().request("POST", "/api/datasets", body, content_type)
+        assert answer.status == 201
+    finally:
+        assert app.stop() == 0
+    return saved_files(data_dir)
+
+
+def truncate_half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (lambda p: p.write_bytes(b"this is not a database " * 400), "is damaged"),
+        (truncate_half, "is damaged"),
+        (lambda p: p.write_bytes(b""), "is empty (0 bytes)"),
+    ],
+    ids=["garbage", "truncated", "zero-length"],
+)
+def test_a_damaged_catalogue_stops_with_one_line_and_keeps_the_exports(
+    tmp_path, damage, words
+):
+    saved = load_one_export(tmp_path)
+    catalogue = tmp_path / "tatviz.sqlite3"
+    damage(catalogue)
+    damaged = catalogue.read_bytes()
+
+    result = start_once(tmp_path)
+
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"TATviz cannot start: the catalogue {catalogue}")
+    assert words in result.stderr
+    assert "Restore it from a backup, or rename it" in result.stderr
+    # Nothing deleted or rewritten because the catalogue could not say.
+    assert saved_files(tmp_path) == saved
+    assert catalogue.read_bytes() == damaged
+
+
+def test_a_locked_catalogue_stops_with_one_line(tmp_path):
+    load_one_export(tmp_path)
+    holder = sqlite3.connect(tmp_path / "tatviz.sqlite3")
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        result = start_once(tmp_path)
+    finally:
+        holder.close()
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "is locked by another program" in result.stderr
+
+
+def test_a_lost_catalogue_keeps_the_exports_aside(tmp_path):
+    saved = load_one_export(tmp_path)
+    (tmp_path / "tatviz.sqlite3").rename(tmp_path / "moved-aside.sqlite3")
+
+    app = RunningApp(tmp_path)
+    try:
+        assert app.session().get("/api/datasets").json() == {"datasets": []}
+    finally:
+        assert app.stop() == 0
+    kept = {
+        str(p.relative_to(tmp_path / "orphaned"))
+        for p in (tmp_path / "orphaned").rglob("*.*")
+    }
+    assert kept == saved
+    assert saved_files(tmp_path) == set()
+
+
+def test_an_empty_catalogue_without_exports_is_a_first_start(tmp_path):
+    (tmp_path / "tatviz.sqlite3").write_bytes(b"")
+    app = RunningApp(tmp_path)
+    assert app.stop() == 0
+
+
+def test_a_data_folder_that_cannot_be_made_is_named(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    result = start_once(blocker / "data")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"the data folder {blocker / 'data'} cannot be used" in result.stderr
+    assert "--data-dir" in result.stderr
+
+
+def test_a_data_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    from tatviz import catalogue
+
+    paths.ensure_data_dir(tmp_path)
+    real = Path.write_bytes
+
+    def refuse(self, data):
+        if self.parent.name == "cache":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    with pytest.raises(catalogue.StartError) as refused:
+        catalogue.check_writable(tmp_path, paths.SUB_FOLDERS)
+    assert refused.value.exit_code == 2
+    assert str(refused.value).startswith(
+        f"the data folder {tmp_path / 'cache'} cannot be written (Permission denied)"
+    )

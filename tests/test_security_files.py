@@ -229,3 +229,68 @@ def test_launcher_applies_retention_at_start(launch, tmp_path):
         assert len(list((tmp_path / "uploads").iterdir())) == uploads_before - 1
     finally:
         assert app.stop() == 0
+
+
+# ---- every file private, whatever the folder or umask -------------------------------
+
+
+def modes_of(folder: Path, *, skip: set[str]) -> dict[str, int]:
+    return {
+        str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode)
+        for p in folder.rglob("*")
+        if p.name not in skip
+    }
+
+
+OLD_KEY = "x" * 60
+
+
+@pytest.mark.parametrize("before", ["empty", "older version", "shared"])
+def test_every_file_tatviz_makes_is_private_in_an_open_folder(launch, tmp_path, before):
+    if os.name != "posix":
+        return  # Windows: %LOCALAPPDATA% is per-user (SECURITY.md).
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(0o755)
+    foreign = before == "shared"
+    if foreign:
+        (folder / "notes.txt").write_text("someone else's")
+        (folder / "notes.txt").chmod(0o644)
+    if before == "older version":
+        # What an older version (or another umask) left: readable by all.
+        for name, text in (("tatviz.log", "old\n"), ("secret_key.txt", OLD_KEY)):
+            (folder / name).write_text(text)
+            (folder / name).chmod(0o644)
+    saved = os.umask(0o022)
+    try:
+        app = launch(folder)
+    finally:
+        os.umask(saved)
+    try:
+        session = app.session()
+        body, content_type = multipart([("a.csv", GOOD_CSV)])
+        assert (
+            session.request("POST", "/api/datasets", body, content_type).status == 201
+        )
+        body, content_type = multipart([("b.csv", GOOD_CSV)])
+        added = session.request(
+            "POST", "/api/datasets/current/files", body, content_type
+        )
+        assert added.status == 200
+        running = modes_of(folder, skip={"notes.txt"})
+    finally:
+        assert app.stop() == 0
+    stopped = modes_of(folder, skip={"notes.txt"})
+    for modes in (running, stopped):
+        assert {"tatviz.sqlite3", "tatviz.log", "secret_key.txt"} <= set(modes)
+        assert any(name.startswith("uploads/") for name in modes)
+        assert any(name.startswith("cache/") for name in modes)
+        wrong = {
+            name: oct(mode)
+            for name, mode in modes.items()
+            if mode != (0o700 if (folder / name).is_dir() else 0o600)
+        }
+        assert wrong == {}
+    # A shared folder keeps its own mode; a folder of TATviz's own is 0700.
+    assert stat.S_IMODE(folder.stat().st_mode) == (0o755 if foreign else 0o700)
+    assert (folder / "notes.txt").exists() == foreign

@@ -1,9 +1,13 @@
 """Who can reach the app: loopback, Host names, CSRF, cookies, one-time token."""
 
 import contextlib
+import http.client
+import json
 import os
 import socket
 import stat
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ from django.test import Client
 from exams import access
 from exams.models import Dataset
 from scripts import smoke_exe
-from tests.app_sessions import launcher_argv, multipart
+from tests.app_sessions import HttpSession, launcher_argv, multipart
 from tests.export_files import GOOD_CSV
 from tests.security_payload import (
     assert_security_headers,
@@ -244,3 +248,185 @@ def test_launcher_token_mode_end_to_end(launch, tmp_path):
         assert late.get("/api/datasets").status == 200
     finally:
         assert app.stop() == 0
+
+
+# ---- static files and HEAD -----------------------------------------------------------
+
+
+def test_static_files_only_for_loopback_names_and_without_wildcard_cors(db):
+    from django.templatetags.static import static
+
+    script = static("exams/js/common.js")
+    served = Client(HTTP_HOST="127.0.0.1:8000").get(script)
+    assert served.status_code == 200
+    assert "Access-Control-Allow-Origin" not in served.headers
+    for host in ("evil.example", "127.0.0.1.evil.example:8000"):
+        refused = Client(HTTP_HOST=host).get(script)
+        assert refused.status_code == 400, host
+        assert "Access-Control-Allow-Origin" not in refused.headers
+        assert b"only answers on 127.0.0.1" in refused.content
+
+
+def test_head_is_answered_wherever_get_is(payload):
+    client, summary, view = payload
+    assert client.head("/healthz").status_code == 200
+    checked = 0
+    for pattern in url_patterns():
+        url = concrete_url(pattern, dataset_id=summary["id"], view_id=view.pk)
+        got = client.get(url)
+        if got.status_code == 405:
+            continue  # GET not allowed: HEAD need not be either
+        head = client.head(url)
+        assert head.status_code == got.status_code, url
+        assert head.content == b"", url
+        if not got.streaming and got.status_code == 200:
+            assert head["Content-Length"] == str(len(got.content)), url
+        checked += 1
+    assert checked > 20
+
+
+def test_head_healthz_on_the_running_server(running):
+    answer = running.session().request("HEAD", "/healthz")
+    assert (answer.status, answer.body) == (200, b"")
+    assert answer.header("Content-Length") == "2"
+
+
+# ---- the one-time token never on a command line --------------------------------------
+
+
+def test_browser_opens_a_private_launch_file_not_the_token(token_mode, monkeypatch):
+    import launcher
+
+    opened = []
+    monkeypatch.setattr(launcher.webbrowser, "open", opened.append)
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    launcher.open_browser(entry)
+
+    token = (Path(settings.DATA_DIR) / access.TOKEN_FILE).read_text()
+    assert opened == [entry]
+    assert token not in entry and entry.startswith("file:")
+    launch_file = access.launch_file_of(entry)
+    assert launch_file.parent == Path(settings.DATA_DIR)
+    if os.name == "posix":
+        assert stat.S_IMODE(launch_file.stat().st_mode) == 0o600
+    page = launch_file.read_text()
+    assert 'method="post" action="http://127.0.0.1:8123/"' in page
+    assert f'name="token" value="{token}"' in page
+
+    # What the page sends (from file://, so without a CSRF token).
+    browser = Client(enforce_csrf_checks=True)
+    entered = browser.post("/", {"token": token})
+    assert entered.status_code == 200
+    assert b'<meta http-equiv="refresh" content="0;url=/">' in entered.content
+    assert not launch_file.exists()
+    assert browser.get("/upload").status_code == 200
+    assert Client().post("/", {"token": token}).status_code == 403
+    # A second launch opens the same browser on a new launch file.
+    again = access.launch_file_of(
+        access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    )
+    second = (Path(settings.DATA_DIR) / access.TOKEN_FILE).read_text()
+    assert browser.post("/", {"token": second}).status_code == 200
+    assert not again.exists()
+    assert not (Path(settings.DATA_DIR) / access.TOKEN_FILE).exists()
+
+
+def test_an_unused_launch_file_expires(token_mode, monkeypatch):
+    monkeypatch.setattr(access, "LAUNCH_FILE_SECONDS", 0.3)
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    launch_file = access.launch_file_of(entry)
+    assert launch_file.exists()
+    access.expire_launch_file(entry, wait=True)
+    assert not launch_file.exists()
+    # The running server's way: a timer, so serving goes on meanwhile.
+    entry = access.browser_entry("http://127.0.0.1:8123/", browser=True)
+    launch_file = access.launch_file_of(entry)
+    access.expire_launch_file(entry, wait=False)
+    assert launch_file.exists()
+    deadline = time.monotonic() + 5
+    while launch_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not launch_file.exists()
+    # Without a browser the launch file is not written; the token file is.
+    assert access.browser_entry("http://127.0.0.1:8123/", browser=False) == (
+        "http://127.0.0.1:8123/"
+    )
+    assert list(Path(settings.DATA_DIR).glob("launch-*.html")) == []
+    assert (Path(settings.DATA_DIR) / access.TOKEN_FILE).exists()
+
+
+def post_form(port: int, path: str, fields: dict) -> tuple[int, bytes, dict]:
+    """POST a form as a page on file:// would: no cookie, no CSRF token."""
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=urlencode(fields),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": "null",
+            },
+        )
+        response = conn.getresponse()
+        cookies = {}
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.read(), cookies
+    finally:
+        conn.close()
+
+
+def test_the_token_reaches_the_browser_on_no_command_line(tmp_path, monkeypatch):
+    """The real launcher opens a stand-in browser that looks at every process."""
+    record = tmp_path / "browser.json"
+    fake = Path(__file__).resolve().parent / "fake_browser.py"
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {fake} %s")
+    monkeypatch.setenv("TATVIZ_FAKE_BROWSER_RECORD", str(record))
+    data = tmp_path / "data"
+    argv = launcher_argv(data, "--port", "0", "--require-token")
+    argv.remove("--no-browser")
+    app = smoke_exe.App(argv)
+    try:
+        port = int(app.next_line(60).rsplit(":", 1)[1].rstrip("/"))
+        deadline = time.monotonic() + 30
+        while not record.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen = json.loads(record.read_text())
+        token = seen["token"]
+        assert len(token) >= 40
+        assert token not in " ".join(seen["argv"])
+        assert seen["command_lines"] == []  # no process, the launcher included
+        assert seen["mode"] == 0o600
+        assert Path(seen["launch_file"]).parent == data
+
+        status, body, cookies = post_form(port, "/", {"token": token})
+        assert status == 200 and b'http-equiv="refresh"' in body
+        assert not Path(seen["launch_file"]).exists()
+        assert not (data / access.TOKEN_FILE).exists()
+        browser = HttpSession(port, data)
+        browser.cookies = cookies
+        assert browser.get("/upload").status == 200
+        assert post_form(port, "/", {"token": token})[0] == 403
+    finally:
+        app.proc.terminate()
+        app.wait()
+
+
+def test_a_session_id_read_from_the_database_gives_no_way_in(token_mode):
+    from django.contrib.sessions.models import Session
+
+    browser = Client()
+    assert browser.get(f"/?token={access.issue_token()}").status_code == 302
+    cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert browser.get("/upload").status_code == 200
+    stored = list(Session.objects.values_list("session_key", flat=True))
+    assert stored and cookie not in stored
+    for key in stored:
+        thief = Client()
+        thief.cookies[settings.SESSION_COOKIE_NAME] = key
+        assert thief.get("/upload").status_code == 403
+        assert thief.get("/api/datasets").status_code == 403

@@ -95,7 +95,9 @@ def read_file(
         )
     if (mapping or {}) != f.mapping or date_order != f.date_order:
         f.mapping, f.date_order = dict(mapping or {}), date_order
-        f.save(update_fields=["mapping", "date_order"])
+        # A file being added is saved whole when its data set takes it.
+        if f.pk is not None:
+            f.save(update_fields=["mapping", "date_order"])
     return result
 
 

@@ -42,3 +42,10 @@ class FrameCache:
 
 def _key_dataset(key):
     return key[0] if isinstance(key, tuple) else key
+
+
+# The frames of the data sets in use (canonical, and prepared per shifts).
+frames = FrameCache(2)
+prepared = FrameCache(2)
+# Data sets found unreadable while running (their cache was there but bad).
+damaged: set = set()

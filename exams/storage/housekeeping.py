@@ -6,6 +6,7 @@ then once a day when ``TATVIZ_RETENTION_DAYS`` is set.
 
 import datetime as dt
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -13,25 +14,31 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from exams import access
 from exams.models import Dataset, DatasetFile
-from exams.storage import store
+from exams.storage import journal, store
 from exams.storage.uploads import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
 
 RETENTION_INTERVAL = 24 * 60 * 60
+ORPHANED = "orphaned"
 _stop_housekeeping = threading.Event()
 
 
 def remove_leftovers() -> int:
-    """Remove what an interrupted run left behind; return how many things went.
+    """Settle what an interrupted run left; return how many things it touched.
 
-    That is ``*.part`` files (a write cut short), Django's upload spills in
-    ``tmp/``, data sets whose first read never finished, and saved exports or
-    caches that no data set uses. Call it at start, before serving: an upload
-    in progress has such files too.
+    Changes a crash interrupted are completed or undone (their journals name
+    their files); ``*.part`` files (a write cut short), Django's upload spools
+    in ``tmp/``, stale launch files and data sets whose first read never
+    finished go. Saved exports and caches that the catalogue does not know
+    are never deleted for that: they are moved to ``orphaned/`` (a damaged or
+    replaced catalogue must not cost the exports). Call it at start, before
+    serving: an upload in progress has such files too.
     """
-    removed = 0
+    removed = journal.recover()
+    access.remove_launch_files()
     # Held data sets (awaiting a mapping) have a summary; one without was
     # being read when the process stopped.
     for dataset in Dataset.objects.filter(pending_mapping=True):
@@ -43,23 +50,34 @@ def remove_leftovers() -> int:
         for path in folder.glob(f"*{PARTIAL_SUFFIX}"):
             path.unlink(missing_ok=True)
             removed += 1
-    used = _used_names()
-    stray = [
-        path
-        for folder in (
-            settings.UPLOAD_DIR,
-            settings.CACHE_DIR,
-            settings.FILE_UPLOAD_TEMP_DIR,
-        )
-        for path in Path(folder).iterdir()
-        if path.is_file() and path.name not in used
-    ]
-    for path in stray:
-        path.unlink(missing_ok=True)
-    removed += len(stray)
+    for path in Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir():
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    removed += keep_aside_unknown()
     if removed:
-        log.info("Removed %d leftover(s) of an interrupted run", removed)
+        log.info("Settled %d leftover(s) of an interrupted run", removed)
     return removed
+
+
+def keep_aside_unknown() -> int:
+    """Move exports and caches the catalogue does not know to ``orphaned/``."""
+    used = _used_names()
+    moved = 0
+    for folder in (Path(settings.UPLOAD_DIR), Path(settings.CACHE_DIR)):
+        aside = Path(settings.DATA_DIR) / ORPHANED / folder.name
+        for path in folder.iterdir():
+            if path.is_file() and path.name not in used:
+                aside.mkdir(parents=True, exist_ok=True)
+                os.replace(path, aside / path.name)
+                moved += 1
+    if moved:
+        log.warning(
+            "Kept aside %d file(s) the catalogue does not know in %s",
+            moved,
+            ORPHANED,
+        )
+    return moved
 
 
 def _used_names() -> set[str]:

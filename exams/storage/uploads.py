@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 ALLOWED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx"}
 PARTIAL_SUFFIX = ".part"
@@ -47,10 +48,15 @@ def _stored_name(filename: str) -> str:
     return f"{uuid.uuid4().hex}{suffix if suffix in ALLOWED_SUFFIXES else '.csv'}"
 
 
-def save_upload(upload: UploadedFile) -> SavedFile:
-    """Save an uploaded file under a generated name, atomically."""
+def save_upload(upload: UploadedFile, change) -> SavedFile:
+    """Save an uploaded file under a generated name, atomically.
+
+    The name goes into ``change`` (an `exams.storage.journal.Change`) first,
+    so a crash before the data set takes the file leaves nothing.
+    """
     filename = clean_filename(upload.name)
     stored_name = _stored_name(filename)
+    change.upload(stored_name)
     target = upload_path(stored_name)
     if _move_spooled(upload, target):
         return SavedFile(filename=filename, stored_name=stored_name)
@@ -85,26 +91,46 @@ def _move_spooled(upload: UploadedFile, target: Path) -> bool:
     return True
 
 
-def save_uploads(uploads: Iterable[UploadedFile]) -> list[SavedFile]:
+def save_uploads(uploads: Iterable[UploadedFile], change) -> list[SavedFile]:
     """Save several uploads; if one fails (disk full), keep none of them."""
     saved: list[SavedFile] = []
     try:
         for upload in uploads:
-            saved.append(save_upload(upload))
+            saved.append(save_upload(upload, change))
     except BaseException:
         remove_files(s.stored_name for s in saved)
         raise
     return saved
 
 
-def save_path(path: Path) -> SavedFile:
+def save_path(path: Path, change) -> SavedFile:
     """Copy a file from disk (CLI, sample) into the data dir."""
     stored_name = _stored_name(path.name)
+    change.upload(stored_name)
     target = upload_path(stored_name)
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
-    shutil.copyfile(path, partial)
-    os.replace(partial, target)
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return SavedFile(filename=clean_filename(path.name), stored_name=stored_name)
+
+
+class PrivateSpoolHandler(TemporaryFileUploadHandler):
+    """Django's spool to tmp/, which drops its file at once when writing fails.
+
+    Otherwise a full disk keeps the partial spool until the request is
+    garbage-collected, and a retry that would fit fails too.
+    """
+
+    def receive_data_chunk(self, raw_data, start):
+        try:
+            return super().receive_data_chunk(raw_data, start)
+        except BaseException:
+            self.file.close()  # a NamedTemporaryFile: closing deletes it
+            raise
 
 
 def remove_files(names: Iterable[str]) -> None:

@@ -1,10 +1,12 @@
 """Data-set views: upload, mapping, current summary, switch, delete (docs/API.md)."""
 
+import contextlib
 import json
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import redirect
 
 from exams import ingest
 from exams.storage import store, uploads
@@ -108,15 +110,18 @@ def receive_upload(request, *, adding: bool) -> Received:
         files = _uploads(request)
         answer = _form_answer(request)
         if adding:
+            named = request.session.get(store.SESSION_ID_KEY)
+            if named and store.get_dataset(named) is None:
+                # Deleted (in another tab): never add to whatever is the default.
+                raise store.DatasetGone("you were adding to")
             dataset = store.current_dataset(request)
-            dataset = store.add_files(
-                dataset, uploads.save_uploads(files), answer=answer
-            )
+            dataset = store.add_files(dataset, files, answer=answer)
         else:
-            dataset = store.create_dataset(uploads.save_uploads(files), answer=answer)
-    except (_Refused, store.NoDataset) as exc:
-        status = 404 if isinstance(exc, store.NoDataset) else exc.status
-        return Received({"error": exc.message}, status)
+            dataset = store.create_dataset(files, answer=answer)
+    except (_Refused, store.DatasetGone) as exc:
+        return Received({"error": exc.message}, exc.status)
+    except store.NoDataset as exc:
+        return Received({"error": exc.message}, 404)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         # Adding keeps nothing ("id": null): send the files again with the answer.
         return Received(_pending_body(pending), pending.status)
@@ -245,3 +250,14 @@ def delete_dataset(request, dataset_id):
         request.session.pop(store.SESSION_ID_KEY, None)
         request.session.pop(store.SESSION_PATH_KEY, None)
     return JsonResponse({"deleted": str(dataset_id)})
+
+
+@require_POST
+def reload_dataset(request, dataset_id):
+    """Read a damaged data set again from its remaining exports (Data page form)."""
+    dataset = store.get_dataset(dataset_id)
+    # Still damaged: the Data page goes on marking it, with what to do.
+    with contextlib.suppress(store.Damaged):
+        if dataset is not None:
+            store.set_current(request, store.reload_from_exports(dataset))
+    return redirect("exams-data")

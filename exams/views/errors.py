@@ -1,5 +1,6 @@
 """Error pages: JSON under /api/, a plain page elsewhere; never a traceback."""
 
+import errno
 import functools
 import sys
 
@@ -22,6 +23,14 @@ DISK_FULL = (
     "on the drive that holds the TATviz data folder, then try again. Nothing was "
     "changed; the data set that was current is still current."
 )
+
+
+UNWRITABLE = (
+    "TATviz cannot write in its data folder {folder}: check that the folder "
+    "(and uploads, cache and tmp in it) may be written by you, then try again. "
+    "Nothing was changed; the data set that was current is still current."
+)
+UNWRITABLE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def _wants_json(request) -> bool:
@@ -50,14 +59,25 @@ def _disk_full(exc: BaseException | None) -> bool:
     return exc is not None and uploads.is_disk_full(exc)
 
 
+def _unwritable(exc: BaseException | None) -> bool:
+    if isinstance(exc, OperationalError):
+        return "readonly" in str(exc).lower()  # "attempt to write a readonly database"
+    return isinstance(exc, OSError) and exc.errno in UNWRITABLE_ERRNOS
+
+
 def server_error(request):
     """Answer 500 without details (they are in the log file in the data dir).
 
-    A full disk is not a bug: it gets 507 and a message saying what to do.
+    A full disk is not a bug: it gets 507 and a message saying what to do;
+    so does a data folder TATviz may no longer write in, named.
     """
     # Django calls this while handling the exception.
-    if _disk_full(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if _disk_full(exc):
         return _answer(request, "Disk full", DISK_FULL, status=507)
+    if _unwritable(exc):
+        message = UNWRITABLE.format(folder=settings.DATA_DIR)
+        return _answer(request, "Data folder not writable", message, status=507)
     message = (
         "Something went wrong inside TATviz. "
         "The details are in the log file in the data folder."
@@ -128,6 +148,8 @@ def require_http_methods(methods: list[str]):
     def decorator(view):
         @functools.wraps(view)
         def inner(request, *args, **kwargs):
+            if request.method == "HEAD" and "GET" in methods:
+                return _head(view, request, *args, **kwargs)
             if request.method not in methods:
                 return method_not_allowed(request, methods)
             return view(request, *args, **kwargs)
@@ -135,6 +157,21 @@ def require_http_methods(methods: list[str]):
         return inner
 
     return decorator
+
+
+def _head(view, request, *args, **kwargs):
+    """Answer HEAD as GET would, headers only (RFC 9110: HEAD goes with GET)."""
+    # The views branch on the method; they see GET and never write for HEAD.
+    request.method = "GET"
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        request.method = "HEAD"
+    if not response.streaming:
+        length = len(response.content)
+        response.content = b""
+        response["Content-Length"] = str(length)
+    return response
 
 
 def method_not_allowed(request, methods: list[str]):

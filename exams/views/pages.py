@@ -46,6 +46,9 @@ def page_errors(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
+        except store.Damaged:
+            # The Data page says what is wrong with it and offers to delete it.
+            return redirect("exams-data")
         except store.NoDataset:
             return redirect("exams-upload")
         except filters.FilterError as exc:
@@ -101,9 +104,13 @@ def _report(request, dataset, *, just_loaded: bool) -> dict:
 @page_errors
 def home(request):
     """Show the dashboard once a data set is loaded, else the upload page."""
-    if _current(request) is not None:
-        return redirect("exams-dashboard")
-    return _upload_page(request)
+    try:
+        store.current_dataset(request)
+    except store.Damaged:
+        return redirect("exams-data")
+    except store.NoDataset:
+        return _upload_page(request)
+    return redirect("exams-dashboard")
 
 
 @require_http_methods(["GET", "POST"])
@@ -290,16 +297,22 @@ def data_page(request):
     """List the loaded data sets: switch, delete, add files."""
     context = _base(request, "data")
     dataset = context["current_dataset"]
-    context["datasets"] = list_presenters.dataset_rows(
-        store.list_datasets(), current=dataset
-    )
+    loaded = store.list_datasets()
+    context["datasets"] = list_presenters.dataset_rows(loaded, current=dataset)
+    if dataset is not None:
+        try:
+            context["report"] = _report(request, dataset, just_loaded=False)
+        except store.Damaged:
+            dataset = context["current_dataset"] = None
+    # A data set whose files are gone is marked, with what to do about it.
+    for row, loaded_dataset in zip(context["datasets"], loaded, strict=True):
+        row["damaged"] = store.damage(loaded_dataset)
+        row["reloadable"] = bool(row["damaged"]) and store.reloadable(loaded_dataset)
     # Uploads still waiting for a column or date-order answer hold files too:
     # the user must see them to delete them.
     context["held"] = list_presenters.dataset_rows(
         store.list_datasets(held=True), current=None
     )
-    if dataset is not None:
-        context["report"] = _report(request, dataset, just_loaded=False)
     return render(request, "exams/data.html", context)
 
 
