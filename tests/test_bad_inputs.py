@@ -32,6 +32,7 @@ from tests.export_files import (
     xlsx,
     zip_bomb,
 )
+from tests.hostile_workbooks import absurd_row, shared_string_bomb
 
 # "Within seconds": generous for a loaded 2-core CI runner.
 ANSWER_SECONDS = 10.0
@@ -197,6 +198,20 @@ CORPUS = [
         lambda _: [("bomb.xlsx", zip_bomb())],
         400,
         "would unpack to",
+        "Save the data as CSV",
+    ),
+    Bad(
+        ".xlsx with a cell in Excel's last row",
+        lambda _: [("absurd.xlsx", absurd_row())],
+        400,
+        "27,262,976 cells",
+        "Save the data as CSV",
+    ),
+    Bad(
+        ".xlsx repeating an 8 MB shared string",
+        lambda _: [("strings.xlsx", shared_string_bomb())],
+        400,
+        "GB of text",
         "Save the data as CSV",
     ),
     Bad(

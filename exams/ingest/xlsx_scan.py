@@ -37,6 +37,7 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 # A cell tag without its reference right after the name ("<c>", "<c/>",
 # "<c s=\"1\" r=…>"); "<col", "<cfRule" and the like are not cells.
 _NO_REFERENCE = re.compile(rb'<c(?:[>/]|\s(?!r="))')
+_ANY_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
 _SHARED_INDEX = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')
 _AGAIN = "Save the data as CSV (or save the workbook again in Excel) and upload that."
 
@@ -118,14 +119,18 @@ def _fast_size(archive: zipfile.ZipFile, name: str) -> SheetSize | None:
         if b":sheetData" in block:
             return None  # prefixed XML: the byte patterns below would miss it
         last = block.rfind(b'<c r="')
-        found = _CELL_REF.match(block, last) if last >= 0 else None
-        if found is None:
+        if last < 0:
             if _NO_REFERENCE.search(block):
                 return None
             continue
+        found = _CELL_REF.match(block, last)
+        if found is None:
+            return None  # a reference past any sheet ("A50000000"): measured exactly
         if not widest:
             head = _CELL_REF.findall(block, 0, _HEAD_SEARCH)
-            widest = max(column_number(m[0]) for m in head)
+            widest = max(
+                (column_number(m[0]) for m in head), default=column_number(found[1])
+            )
         letters, digits = len(_letters(widest)), len(found[2])
         usual = re.compile(
             rb'<c(?![ ]r="[A-Z]{1,%d}[0-9]{1,%d}"|[\w:.-])' % (letters, digits)
@@ -172,21 +177,20 @@ def _exact_size(archive: zipfile.ZipFile, name: str) -> SheetSize:
             row = int(attrs["r"]) if attrs.get("r", "").isdigit() else row + 1
             column = 0
         elif tag == "c":
-            found = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,7})", attrs.get("r", ""))
+            found = _ANY_REF.fullmatch(attrs.get("r", ""))
             if found:
                 column, row = column_number(found[1]), int(found[2])
             else:
                 column += 1
             size.cells += 1
-            if row > size.rows or column > size.columns:
-                size.rows, size.columns = max(size.rows, row), max(size.columns, column)
-                _check_grid(size)  # as it reads: a hostile file stops early
+            size.rows, size.columns = max(size.rows, row), max(size.columns, column)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     try:
         for block in _blocks(archive, name):
             parser.Parse(block, False)
+            _check_grid(size)  # block by block: a hostile file stops early
         parser.Parse(b"", True)
     except expat.ExpatError:
         raise IngestError(
@@ -275,10 +279,10 @@ def check_sheets(archive: zipfile.ZipFile) -> None:
     text = _expanded_text(archive, sheets, shared)
     if text > MAX_TEXT_BYTES:
         raise IngestError(
-            f"This workbook's cells repeat its shared text to more than "
-            f"{MAX_TEXT_BYTES / 1024**3:.0f} GB (limit "
-            f"{MAX_TEXT_BYTES / 1024**3:.0f} GB of cell text); it is damaged or "
-            f"not a real export. {_AGAIN}"
+            "This workbook's cells would expand to more than "
+            f"{MAX_TEXT_BYTES / 1024**3:.0f} GB of text (the limit) once each "
+            "shared string is copied into the cells that use it; it is damaged "
+            f"or not a real export. {_AGAIN}"
         )
 
 
