@@ -36,7 +36,8 @@ def read_batches(
 
     Return how many malformed lines (not the header's number of fields) were
     skipped. Raise `NotUtf8` for bytes that are not UTF-8 (the caller starts
-    again as Windows-1252) and `IngestError` for a body pyarrow cannot split.
+    again, decoding by the whole file's evidence) and `IngestError` for a
+    body pyarrow cannot split.
     """
     malformed = 0
 

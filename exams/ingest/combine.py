@@ -126,5 +126,6 @@ def combine_exports(
         + incoming_rows
         - len(combined),
         cancelled=sum(r.quality["cancelled"] for r in results),
+        undecodable_bytes=sum(r.quality.get("undecodable_bytes", 0) for r in results),
     )
     return combined, files, quality

@@ -21,7 +21,7 @@ from exams.ingest.modality import fill_modality
 from exams.ingest.quality import quality_report
 from exams.ingest.reading import (
     RawTable,
-    open_cp1252,
+    open_not_utf8,
     open_text,
     read_source,
     refuse_binary,
@@ -279,11 +279,12 @@ def read_export(
             found, mapping=mapping, block_size=block_size
         )
     except NotUtf8:
-        found = open_cp1252(source)
+        found = open_not_utf8(source)
         collected, columns, notes = _collect(
             found, mapping=mapping, block_size=block_size
         )
     headers, n = found.headers, collected.rows
+    undecodable = getattr(found, "undecodable", 0)
     del found  # a workbook's string table
     text = collected.columns()
     seconds, present, formats, date_notes = _read_times(
@@ -321,6 +322,7 @@ def read_export(
         unparseable=unparseable,
         duplicates=n - int(cancelled.sum()) - len(frame),
         cancelled=int(cancelled.sum()),
+        undecodable_bytes=undecodable,
     )
     return IngestResult(
         frame=frame,

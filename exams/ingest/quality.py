@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.ingest.clean import IMPLAUSIBLE_MINUTES
+
+_NAT = np.iinfo(np.int64).min
 
 
 def quality_report(
@@ -15,6 +18,7 @@ def quality_report(
     unparseable: pd.DataFrame | None = None,
     duplicates: int = 0,
     cancelled: int = 0,
+    undecodable_bytes: int = 0,
 ) -> dict:
     """Return ``{"duplicates", "cancelled", "unparseable", "missing", "negative"}``.
 
@@ -23,7 +27,9 @@ def quality_report(
     also under ``unparseable``. ``unparseable`` is a boolean frame aligned
     with ``frame`` marking values that were present but not a date; they
     are NaT in the frame but are not counted as missing. ``negative`` always
-    lists the three intervals.
+    lists the three intervals. ``implausible`` (metric → intervals over a
+    year) and ``undecodable_bytes`` (bytes that were not UTF-8 in a UTF-8
+    file) appear only when not zero.
     """
     mapped = set(mapped)
     present = [f for f in fields.CANONICAL_FIELDS if f in mapped]
@@ -42,10 +48,32 @@ def quality_report(
         else:
             values = (frame[end] - frame[start]).dt.total_seconds().to_numpy()
         negative[metric] = int(np.sum(values < 0))
-    return {
+    report = {
         "duplicates": int(duplicates),
         "cancelled": int(cancelled),
         "unparseable": unreadable,
         "missing": missing,
         "negative": negative,
     }
+    # Only when there are any: a clean file's report stays as it was.
+    implausible = _implausible(frame)
+    if any(implausible.values()):
+        report["implausible"] = implausible
+    if undecodable_bytes:
+        report["undecodable_bytes"] = int(undecodable_bytes)
+    return report
+
+
+def _implausible(frame: pd.DataFrame) -> dict[str, int]:
+    """Return metric → intervals longer than `clean.IMPLAUSIBLE_MINUTES`.
+
+    Counted from the times: the frame's interval is NaN for them.
+    """
+    out = {}
+    for metric, (start, end) in fields.INTERVALS.items():
+        begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        both = (begin != _NAT) & (finish != _NAT)
+        minutes = (finish[both] - begin[both]) / 60e9
+        out[metric] = int(np.sum(minutes > IMPLAUSIBLE_MINUTES))
+    return out
