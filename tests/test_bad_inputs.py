@@ -84,6 +84,20 @@ CORPUS = [
         "export again",
     ),
     Bad(
+        "every exam cancelled",
+        lambda _: [
+            (
+                "cancelled.csv",
+                b"Accession,Exam Name,Complete Time,Status\n"
+                b"C1,CT HEAD,01/13/2025 10:30,Cancelled\n"
+                b"C2,XR CHEST,01/13/2025 11:30,CANCELED\n",
+            )
+        ],
+        400,
+        "All 2 exams in this file are cancelled",
+        "export the completed exams",
+    ),
+    Bad(
         "PNG renamed .csv",
         lambda _: [("picture.csv", PNG)],
         400,
