@@ -124,3 +124,14 @@ def test_plausible_data_has_no_new_keys():
     )
     assert "implausible" not in result.quality
     assert "undecodable_bytes" not in result.quality
+
+
+def test_quality_text_names_the_new_findings():
+    from exams.quality_text import quality_items
+
+    quality = {"implausible": {"order_to_final": 2}, "undecodable_bytes": 1}
+    items = {i["kind"]: i for i in quality_items({"quality": quality})}
+    assert items["implausible"]["count"] == 2
+    assert "more than a year" in items["implausible"]["text"]
+    assert items["undecodable"]["count"] == 1
+    assert "1 byte was not UTF-8" in items["undecodable"]["text"]
