@@ -45,7 +45,11 @@ def good_rows() -> str:
 
 
 def workbook(
-    rows: str, *, dimension: str = "", shared: list[str] | None = None
+    rows: str,
+    *,
+    dimension: str = "",
+    shared: list[str] | None = None,
+    sheet_path: str = "worksheets/sheet1.xml",
 ) -> bytes:
     """Return a one-sheet workbook whose sheetData is ``rows`` (XML text)."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
@@ -60,7 +64,7 @@ def workbook(
     rels = f'<?xml version="1.0"?><Relationships xmlns="{_RELS}">'
     book_rels = (
         rels + f'<Relationship Id="rId1" Type="{_DOC}/worksheet" '
-        'Target="worksheets/sheet1.xml"/>'
+        f'Target="{sheet_path}"/>'
     )
     if shared is not None:
         book_rels += f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" '
@@ -75,7 +79,7 @@ def workbook(
         )
         archive.writestr("xl/workbook.xml", book)
         archive.writestr("xl/_rels/workbook.xml.rels", book_rels + "</Relationships>")
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        archive.writestr(f"xl/{sheet_path}", sheet)
         if shared is not None:
             items = "".join(f"<si><t>{escape(s)}</t></si>" for s in shared)
             archive.writestr(
@@ -99,6 +103,12 @@ def beyond_excel_row() -> bytes:
 def far_corner() -> bytes:
     """Two exams and one cell at XFD1048576: a 17-billion-cell grid."""
     return workbook(good_rows() + f'<row r="1048576">{cell("XFD1048576", "x")}</row>')
+
+
+def hidden_far_corner() -> bytes:
+    """`far_corner`, its sheet stored as "xl/data.bin" (named only in the rels)."""
+    rows = good_rows() + f'<row r="1048576">{cell("XFD1048576", "x")}</row>'
+    return workbook(rows, sheet_path="data.bin")
 
 
 def absurd_dimension() -> bytes:

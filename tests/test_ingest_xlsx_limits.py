@@ -27,6 +27,7 @@ REFUSED = {
     "out_of_order_row": ("27,262,976 cells", "CSV"),
     "beyond_excel_row": ("1,048,576 rows", "CSV"),
     "far_corner": ("16,384 columns", "fewer columns"),
+    "hidden_far_corner": ("16,384 columns", "fewer columns"),
     "unreferenced_cells": ("20,000 columns", "fewer columns"),
     "shared_string_bomb": ("GB of text", "CSV"),
 }

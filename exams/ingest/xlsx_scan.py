@@ -15,6 +15,7 @@ order, prefixed XML) is measured exactly by an XML parser: slower, but
 still bounded by the file's real size.
 """
 
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 # A cell tag without its reference right after the name ("<c>", "<c/>",
 # "<c s=\"1\" r=…>"); "<col", "<cfRule" and the like are not cells.
 _NO_REFERENCE = re.compile(rb'<c(?:[>/]|\s(?!r="))')
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_TARGET = re.compile(rb'Target="([^"]+)"')
 _ANY_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
 _SHARED_INDEX = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')
 _AGAIN = "Save the data as CSV (or save the workbook again in Excel) and upload that."
@@ -258,20 +261,29 @@ def _expanded_text(
     return total
 
 
-def check_sheets(archive: zipfile.ZipFile) -> None:
-    """Raise `IngestError` when a sheet is beyond the limits; read each once.
+def _sheet_names(archive: zipfile.ZipFile) -> list[str]:
+    """Return every member a reader could load as a sheet.
 
-    Every XML member with cells is measured (not only those the workbook
-    lists): a reader must never meet a sheet that was not.
+    Every XML member (those without cells cost one search per block), and
+    whatever the workbook's relationships point at, whatever its name.
     """
+    names = [m.filename for m in archive.infolist()]
+    targets = set()
+    if _WORKBOOK_RELS in names and archive.getinfo(_WORKBOOK_RELS).file_size < 1024**2:
+        for target in _TARGET.findall(archive.read(_WORKBOOK_RELS)):
+            target = target.decode("utf-8", errors="replace")
+            path = target[1:] if target.startswith("/") else f"xl/{target}"
+            targets.add(posixpath.normpath(path))
+    return [n for n in names if n.lower().endswith(".xml") or n in targets]
+
+
+def check_sheets(archive: zipfile.ZipFile) -> None:
+    """Raise `IngestError` when a sheet is beyond the limits; read each once."""
     sheets: dict[str, SheetSize] = {}
     shared = None
-    for member in archive.infolist():
-        name = member.filename
+    for name in _sheet_names(archive):
         if name.lower().endswith("sharedstrings.xml"):
             shared = name
-        if not name.lower().endswith(".xml") or "worksheets/" not in name.lower():
-            continue
         size = _fast_size(archive, name)
         if size is None:
             size = _exact_size(archive, name)
