@@ -91,3 +91,22 @@ def test_undecodable_bytes_add_up_across_files():
     )
     _, _, quality = combine_exports([first, second])
     assert quality["undecodable_bytes"] == 2
+
+
+@pytest.mark.parametrize("source", ["bytes", "file"])
+def test_stray_byte_in_the_last_of_several_1mb_blocks(tmp_path, source):
+    # About 2.6 MB: the ingest's own 1 MB blocks, the stray byte in the third.
+    count = 40_000
+    data = HEADER.encode() + b"".join(line(i).encode() for i in range(count - 1))
+    data += line(count - 1, "TRÈS, ANNE MD").encode("cp1252")
+    assert len(data) > 2 * 1024 * 1024
+    if source == "file":
+        path = tmp_path / "export.csv"
+        path.write_bytes(data)
+        data = path
+    result = read_export(data, filename="export.csv")
+    names = result.frame["ordering_physician"].astype(str)
+    assert names.iloc[0] == NAMES[0] and names.iloc[1] == NAMES[1]
+    assert names.iloc[-1] == "TRÈS, ANNE MD"
+    assert (names.iloc[:-1] == [NAMES[i % 4] for i in range(count - 1)]).all()
+    assert result.quality["undecodable_bytes"] == 1
