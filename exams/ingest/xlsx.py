@@ -10,7 +10,9 @@ The reader is calamine (Rust, through python-calamine): about 30× faster
 than openpyxl. It is imported only when a workbook is read.
 """
 
+import contextlib
 import datetime as dt
+import gc
 import io
 import itertools
 import zipfile
@@ -151,7 +153,13 @@ def column_text(values: tuple | list) -> pa.Array:
         stamps = pc.add(stamps, pa.scalar(dt.timedelta(microseconds=500_000)))
         seconds = pc.floor_temporal(stamps, unit="second").cast(pa.timestamp("s"))
         out = pc.coalesce(out, seconds.cast(pa.string()))
-    other = kinds - {str, stamp, type(None)}
+    if dt.date in kinds:
+        # A date-time at midnight comes back from the reader as a date.
+        days = pa.array(
+            [v if type(v) is dt.date else None for v in values], pa.date32()
+        )
+        out = pc.coalesce(out, days.cast(pa.string()))
+    other = kinds - {str, stamp, dt.date, type(None)}
     if other:
         plain = [cell_text(v) if type(v) in other else None for v in values]
         out = pc.coalesce(out, pa.array(plain, pa.string()))
@@ -241,8 +249,29 @@ def _blank_mask(table: pa.Table) -> pa.ChunkedArray:
     return blank
 
 
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """Pause Python's cycle collector while millions of cell values are made.
+
+    They hold no cycles, but each allocation counts toward a collection
+    that walks every one of them: reading a 400k-row sheet took 3× longer.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _first_sheet(data: bytes):
     """Return the first sheet with any value, read as in `_sheet_table`."""
+    with _without_cycle_collection():
+        return _read_first_sheet(data)
+
+
+def _read_first_sheet(data: bytes):
     from python_calamine import CalamineError, CalamineWorkbook
 
     damaged = (CalamineError, *_DAMAGED)
