@@ -111,3 +111,13 @@ def test_limit_is_checked_against_the_real_extent(monkeypatch):
     monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 11)
     with pytest.raises(IngestError, match="3 rows × 4 columns = 12 cells"):
         read_export(hostile.absurd_dimension(), filename="over.xlsx")
+
+
+def test_a_zip_of_thousands_of_members_is_refused(monkeypatch):
+    from exams.ingest import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_MEMBERS", 5)  # the hand-built workbook has 5
+    assert read_export(hostile.absurd_dimension(), filename="ok.xlsx").rows_read == 2
+    monkeypatch.setattr(xlsx, "MAX_MEMBERS", 4)
+    with pytest.raises(IngestError, match="holds 5 files inside its zip"):
+        read_export(hostile.absurd_dimension(), filename="many.xlsx")

@@ -37,6 +37,8 @@ from exams.ingest.xlsx_scan import check_sheets
 MAX_UNPACKED_BYTES = 2 * 1024**3
 # Real workbooks compress 5–30×; far beyond that is a crafted archive.
 MAX_RATIO = 200
+# Sheets, styles, images…: a few dozen; each one is measured before reading.
+MAX_MEMBERS = 10_000
 _RATIO_FLOOR = 16 * 1024**2  # small members may compress extremely well
 _HEADER_SEARCH = 30
 # What a damaged workbook raises from the reader (besides its own errors)
@@ -88,6 +90,12 @@ def check_zip(data: bytes) -> None:
             raise IngestError(
                 "This workbook is encrypted. Save a copy without a password "
                 "(or as CSV) and upload that."
+            )
+        if len(members) > MAX_MEMBERS:
+            raise IngestError(
+                f"This workbook holds {len(members):,} files inside its zip; a real "
+                f"one holds a few dozen (limit {MAX_MEMBERS:,}). Save the data as "
+                "CSV and upload that."
             )
         unpacked = sum(m.file_size for m in members)
         bomb = any(
