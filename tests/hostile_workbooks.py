@@ -95,6 +95,12 @@ def absurd_row() -> bytes:
     return workbook(good_rows() + f'<row r="1048576">{cell("AA1048576", "x")}</row>')
 
 
+def stray_far_cell() -> bytes:
+    """Two exams and one cell at Z1048576: inside every limit of Excel's, but
+    a 27-million-cell grid around 13 real cells."""
+    return workbook(good_rows() + f'<row r="1048576">{cell("Z1048576", "x")}</row>')
+
+
 def beyond_excel_row() -> bytes:
     """Two exams, then one cell in row 50,000,000 (past any sheet)."""
     return workbook(good_rows() + f'<row r="50000000">{cell("A50000000", "x")}</row>')

@@ -26,6 +26,7 @@ REFUSED = {
     "absurd_row": ("27,262,976 cells", "CSV"),
     "out_of_order_row": ("27,262,976 cells", "CSV"),
     "beyond_excel_row": ("1,048,576 rows", "CSV"),
+    "stray_far_cell": ("holds only 13 cells", "Delete the rows and columns"),
     "far_corner": ("16,384 columns", "fewer columns"),
     "hidden_far_corner": ("16,384 columns", "fewer columns"),
     "unreferenced_cells": ("20,000 columns", "fewer columns"),
@@ -100,6 +101,15 @@ def test_cells_without_references_are_measured_exactly_and_read():
     result = read_export(hostile.without_references(), filename="plain.xlsx")
     assert result.frame["accession"].tolist() == ["H1", "H2"]
     assert result.frame["complete_to_final"].tolist() == [30.0, 60.0]
+
+
+def test_a_sparse_grid_is_read_up_to_its_floor():
+    # Three real rows and a cell at Z38000: 988,000 cells of grid, under the
+    # floor of a million, so read (the stray cell is right of the header).
+    rows = hostile.good_rows()
+    rows += f'<row r="38000">{hostile.cell("Z38000", "x")}</row>'
+    result = read_export(hostile.workbook(rows), filename="sparse.xlsx")
+    assert result.frame["accession"].tolist() == ["H1", "H2"]
 
 
 def test_limit_is_checked_against_the_real_extent(monkeypatch):

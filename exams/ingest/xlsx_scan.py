@@ -30,6 +30,11 @@ MAX_ROWS = 1_048_576
 # The grid a reader builds: a full-height sheet of columns A–Z (~32 bytes a
 # cell in the reader, less than a GB).
 MAX_CELLS = MAX_ROWS * 26
+# A grid may be this many times the cells a sheet holds (empty cells are
+# not written), beyond a floor: past it, a stray far cell (one at Z1048576
+# under three real rows) would cost a reader the whole grid.
+SPARSE_RATIO = 64
+SPARSE_FLOOR = 1_000_000
 # Text the cells expand to once each shared string is copied into its cells.
 MAX_TEXT_BYTES = 1024**3
 _BLOCK = 8 * 1024**2
@@ -106,15 +111,18 @@ def _blocks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
         yield carry
 
 
-def _fast_size(archive: zipfile.ZipFile, name: str) -> SheetSize | None:
+def _fast_size(
+    archive: zipfile.ZipFile, name: str, *, precise: bool = False
+) -> SheetSize | None:
     """Return the sheet's size, or None when it needs the exact measure.
 
     Per block, one search finds any cell without a reference, or whose
     reference has more letters than the first block's widest column or
     more digits than the block's last row. The grid is then at most as big
     as those lengths allow (999,999 rows × 26 columns for a 400k-row export
-    of columns A–Z); when that bound is over a limit, a second search looks
-    for references beyond the widest column and the last row themselves.
+    of columns A–Z); when that bound is over a limit, or ``precise``, a
+    second search looks for references beyond the widest column and the
+    last row themselves, and the size is the sheet's own.
     """
     size = SheetSize()
     widest = 0
@@ -141,7 +149,7 @@ def _fast_size(archive: zipfile.ZipFile, name: str) -> SheetSize | None:
         if usual.search(block):
             return None
         bound = SheetSize(10**digits - 1, column_number("Z" * letters))
-        if not _within(bound):
+        if precise or not _within(bound):
             row = int(found[2])
             beyond = re.compile(
                 rb'<c r="(?:(?:'
@@ -201,6 +209,22 @@ def _exact_size(archive: zipfile.ZipFile, name: str) -> SheetSize:
             "XML is damaged). Open it in Excel and save it again as .xlsx or CSV."
         ) from None
     return size
+
+
+def _dense(size: SheetSize) -> bool:
+    """Return True when the grid is not far bigger than the cells it holds."""
+    return size.rows * size.columns <= max(SPARSE_FLOOR, SPARSE_RATIO * size.cells)
+
+
+def _refuse_sparse(size: SheetSize) -> None:
+    raise IngestError(
+        f"This workbook's sheet spans {size.rows:,} rows × {size.columns:,} "
+        f"columns but holds only {size.cells:,} cells: a cell far below or right "
+        "of the data makes a reader build the whole grid (TATviz reads a grid "
+        f"of at most {SPARSE_RATIO} times the cells a sheet holds). Delete the "
+        f"rows and columns outside the exams in Excel, or {_AGAIN[0].lower()}"
+        f"{_AGAIN[1:]}"
+    )
 
 
 def _check_grid(size: SheetSize) -> None:
@@ -285,8 +309,12 @@ def check_sheets(archive: zipfile.ZipFile) -> None:
         if name.lower().endswith("sharedstrings.xml"):
             shared = name
         size = _fast_size(archive, name)
+        if size is not None and not _dense(size):
+            size = _fast_size(archive, name, precise=True)
         if size is None:
             size = _exact_size(archive, name)
+        if not _dense(size):
+            _refuse_sparse(size)
         sheets[name] = size
     text = _expanded_text(archive, sheets, shared)
     if text > MAX_TEXT_BYTES:
