@@ -132,7 +132,9 @@ def unreferenced_cells(count: int = 20_000) -> bytes:
     return workbook(good_rows() + '<row r="4">' + "<c><v>1</v></c>" * count + "</row>")
 
 
-def shared_string_bomb(*, megabytes: int = 8, cells: int = 2000) -> bytes:
+def shared_string_bomb(
+    *, megabytes: int = 8, cells: int = 2000, formula: bool = False
+) -> bytes:
     """``cells`` cells that all name one ``megabytes`` MB shared string.
 
     Under the zip checks (the string member is small enough to pass the
@@ -140,7 +142,8 @@ def shared_string_bomb(*, megabytes: int = 8, cells: int = 2000) -> bytes:
     build ``megabytes × cells`` MB.
     """
     refs = "".join(
-        f'<row r="{r}"><c r="E{r}" t="s"><v>0</v></c></row>'
+        f'<row r="{r}"><c r="E{r}" t="s">{"<f>A1</f>" if formula else ""}'
+        "<v>0</v></c></row>"
         for r in range(4, 4 + cells)
     )
     return workbook(good_rows() + refs, shared=["x" * (megabytes * 1024 * 1024)])
@@ -153,3 +156,8 @@ def without_references() -> bytes:
         for values in (HEADER, *ROWS)
     )
     return workbook(rows)
+
+
+def shared_string_bomb_with_formulas() -> bytes:
+    """`shared_string_bomb` whose cells hold a formula before their value."""
+    return shared_string_bomb(formula=True)

@@ -31,6 +31,7 @@ REFUSED = {
     "hidden_far_corner": ("16,384 columns", "fewer columns"),
     "unreferenced_cells": ("20,000 columns", "fewer columns"),
     "shared_string_bomb": ("GB of text", "CSV"),
+    "shared_string_bomb_with_formulas": ("GB of text", "CSV"),
 }
 
 _CHILD = """

@@ -46,7 +46,8 @@ _NO_REFERENCE = re.compile(rb'<c(?:[>/]|\s(?!r="))')
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _TARGET = re.compile(rb'Target="([^"]+)"')
 _ANY_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
-_SHARED_INDEX = re.compile(rb't="s"[^>]*>\s*<v>([0-9]+)</v>')
+# A shared-string cell's index, whatever comes before its <v> (a formula).
+_SHARED_INDEX = re.compile(rb't="s"[^>]*>(?:(?!</c>).)*?<v>\s*([0-9]+)\s*</v>', re.S)
 _AGAIN = "Save the data as CSV (or save the workbook again in Excel) and upload that."
 
 
