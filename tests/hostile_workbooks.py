@@ -50,6 +50,7 @@ def workbook(
     dimension: str = "",
     shared: list[str] | None = None,
     sheet_path: str = "worksheets/sheet1.xml",
+    shared_path: str = "sharedStrings.xml",
 ) -> bytes:
     """Return a one-sheet workbook whose sheetData is ``rows`` (XML text)."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
@@ -68,7 +69,7 @@ def workbook(
     )
     if shared is not None:
         book_rels += f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" '
-        book_rels += 'Target="sharedStrings.xml"/>'
+        book_rels += f'Target="{shared_path}"/>'
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _TYPES)
@@ -83,7 +84,7 @@ def workbook(
         if shared is not None:
             items = "".join(f"<si><t>{escape(s)}</t></si>" for s in shared)
             archive.writestr(
-                "xl/sharedStrings.xml",
+                f"xl/{shared_path}",
                 f'<?xml version="1.0"?><sst xmlns="{_MAIN}" count="{len(shared)}" '
                 f'uniqueCount="{len(shared)}">{items}</sst>',
             )
@@ -133,7 +134,11 @@ def unreferenced_cells(count: int = 20_000) -> bytes:
 
 
 def shared_string_bomb(
-    *, megabytes: int = 8, cells: int = 2000, formula: bool = False
+    *,
+    megabytes: int = 8,
+    cells: int = 2000,
+    formula: bool = False,
+    shared_path: str = "sharedStrings.xml",
 ) -> bytes:
     """``cells`` cells that all name one ``megabytes`` MB shared string.
 
@@ -146,7 +151,8 @@ def shared_string_bomb(
         "<v>0</v></c></row>"
         for r in range(4, 4 + cells)
     )
-    return workbook(good_rows() + refs, shared=["x" * (megabytes * 1024 * 1024)])
+    text = ["x" * (megabytes * 1024 * 1024)]
+    return workbook(good_rows() + refs, shared=text, shared_path=shared_path)
 
 
 def without_references() -> bytes:
@@ -161,3 +167,12 @@ def without_references() -> bytes:
 def shared_string_bomb_with_formulas() -> bytes:
     """`shared_string_bomb` whose cells hold a formula before their value."""
     return shared_string_bomb(formula=True)
+
+
+def shared_string_bomb_elsewhere() -> bytes:
+    """`shared_string_bomb` with its strings at "xl/text.bin" (named in the rels).
+
+    calamine 0.9 reads only xl/sharedStrings.xml (this one it refuses); the
+    check does not rely on that.
+    """
+    return shared_string_bomb(shared_path="text.bin")

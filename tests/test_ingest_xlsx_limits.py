@@ -32,6 +32,7 @@ REFUSED = {
     "unreferenced_cells": ("20,000 columns", "fewer columns"),
     "shared_string_bomb": ("GB of text", "CSV"),
     "shared_string_bomb_with_formulas": ("GB of text", "CSV"),
+    "shared_string_bomb_elsewhere": ("GB of text", "CSV"),
 }
 
 _CHILD = """

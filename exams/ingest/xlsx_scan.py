@@ -44,6 +44,7 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 # "<c s=\"1\" r=…>"); "<col", "<cfRule" and the like are not cells.
 _NO_REFERENCE = re.compile(rb'<c(?:[>/]|\s(?!r="))')
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_RELATION = re.compile(rb"<Relationship\b[^>]*>")
 _TARGET = re.compile(rb'Target="([^"]+)"')
 _ANY_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
 # A shared-string cell's index, whatever comes before its <v> (a formula).
@@ -263,12 +264,16 @@ def _shared_lengths(archive: zipfile.ZipFile, name: str) -> list[int]:
 
 
 def _expanded_text(
-    archive: zipfile.ZipFile, sheets: dict[str, SheetSize], shared: str | None
+    archive: zipfile.ZipFile, sheets: dict[str, SheetSize], shared: list[str]
 ) -> int:
     """Return an upper bound of the text the shared-string cells expand to."""
-    if shared is None:
+    if not shared:
         return 0
-    lengths = _shared_lengths(archive, shared)
+    # Of several candidates, the one with the longest string (the worst).
+    lengths = max(
+        (_shared_lengths(archive, name) for name in shared),
+        key=lambda found: max(found, default=0),
+    )
     # Every cell naming the longest string: enough for any real export.
     cells = sum(s.cells for s in sheets.values())
     bound = cells * max(lengths, default=0)
@@ -286,29 +291,39 @@ def _expanded_text(
     return total
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> list[str]:
-    """Return every member a reader could load as a sheet.
+def _members(archive: zipfile.ZipFile) -> tuple[list[str], list[str]]:
+    """Return every member a reader could load as a sheet, and as shared strings.
 
-    Every XML member (those without cells cost one search per block), and
-    whatever the workbook's relationships point at, whatever its name.
+    Sheets: every XML member (those without cells cost one search per
+    block) and whatever the workbook's relationships point at, whatever its
+    name. Shared strings: any "sharedStrings.xml" and the relationships'
+    shared-strings target.
     """
     names = [m.filename for m in archive.infolist()]
-    targets = set()
+    targets, shared = (
+        set(),
+        {n for n in names if n.lower().endswith("sharedstrings.xml")},
+    )
     if _WORKBOOK_RELS in names and archive.getinfo(_WORKBOOK_RELS).file_size < 1024**2:
-        for target in _TARGET.findall(archive.read(_WORKBOOK_RELS)):
-            target = target.decode("utf-8", errors="replace")
+        for relation in _RELATION.findall(archive.read(_WORKBOOK_RELS)):
+            found = _TARGET.search(relation)
+            if found is None:
+                continue
+            target = found[1].decode("utf-8", errors="replace")
             path = target[1:] if target.startswith("/") else f"xl/{target}"
-            targets.add(posixpath.normpath(path))
-    return [n for n in names if n.lower().endswith(".xml") or n in targets]
+            path = posixpath.normpath(path)
+            targets.add(path)
+            if b"sharedStrings" in relation and path in names:
+                shared.add(path)
+    sheets = [n for n in names if n.lower().endswith(".xml") or n in targets]
+    return sheets, sorted(shared)
 
 
 def check_sheets(archive: zipfile.ZipFile) -> None:
     """Raise `IngestError` when a sheet is beyond the limits; read each once."""
     sheets: dict[str, SheetSize] = {}
-    shared = None
-    for name in _sheet_names(archive):
-        if name.lower().endswith("sharedstrings.xml"):
-            shared = name
+    names, shared = _members(archive)
+    for name in names:
         size = _fast_size(archive, name)
         if size is not None and not _dense(size):
             size = _fast_size(archive, name, precise=True)
