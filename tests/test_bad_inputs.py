@@ -30,6 +30,7 @@ from tests.export_files import (
     xlsx,
     zip_bomb,
 )
+from tests.hostile_workbooks import absurd_row, shared_string_bomb
 
 # "Within seconds": generous for a loaded 2-core CI runner.
 ANSWER_SECONDS = 10.0
@@ -76,6 +77,20 @@ CORPUS = [
         400,
         "header but no exam rows",
         "export again",
+    ),
+    Bad(
+        "every exam cancelled",
+        lambda _: [
+            (
+                "cancelled.csv",
+                b"Accession,Exam Name,Complete Time,Status\n"
+                b"C1,CT HEAD,01/13/2025 10:30,Cancelled\n"
+                b"C2,XR CHEST,01/13/2025 11:30,CANCELED\n",
+            )
+        ],
+        400,
+        "All 2 exams in this file are cancelled",
+        "export the completed exams",
     ),
     Bad(
         "PNG renamed .csv",
@@ -192,6 +207,20 @@ CORPUS = [
         lambda _: [("bomb.xlsx", zip_bomb())],
         400,
         "would unpack to",
+        "Save the data as CSV",
+    ),
+    Bad(
+        ".xlsx with a cell in Excel's last row",
+        lambda _: [("absurd.xlsx", absurd_row())],
+        400,
+        "27,262,976 cells",
+        "Save the data as CSV",
+    ),
+    Bad(
+        ".xlsx repeating an 8 MB shared string",
+        lambda _: [("strings.xlsx", shared_string_bomb())],
+        400,
+        "GB of text",
         "Save the data as CSV",
     ),
     Bad(

@@ -133,7 +133,10 @@ def test_zips_that_are_not_workbooks_are_refused(data, says):
     ],
 )
 def test_openpyxl_is_imported_only_to_read_a_workbook(code, tmp_path):
-    check = f"import sys; {code}; print('openpyxl' in sys.modules)"
+    check = (
+        f"import sys; {code}; "
+        "print('openpyxl' in sys.modules or 'python_calamine' in sys.modules)"
+    )
     env = {**os.environ, "TATVIZ_DATA_DIR": str(tmp_path)}
     env.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
     result = subprocess.run(
@@ -146,3 +149,28 @@ def test_openpyxl_is_imported_only_to_read_a_workbook(code, tmp_path):
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_cell_values_become_the_text_a_csv_would_hold():
+    values = [
+        dt.date(2024, 1, 2),
+        dt.datetime(2024, 1, 2, 3, 4, 5, 600_000),  # rounds up to :06
+        "",
+        " x ",
+        1.0,
+        2.5,
+        True,
+        dt.time(1, 2),
+        None,
+    ]
+    assert xlsx_module.column_text(values).to_pylist() == [
+        "2024-01-02",
+        "2024-01-02 03:04:06",
+        None,
+        "x",
+        "1",
+        "2.5",
+        "TRUE",
+        "01:02:00",
+        None,
+    ]

@@ -10,6 +10,13 @@ here, each documented where it is made:
 - Quality counts are over the loaded rows; every mapped field is reported,
   zeros included; ``negative`` always lists the three intervals (`quality`).
 - Day/month order is decided per file; two-digit years pivot at 69 (`dates`).
+- Times with UTC offsets go on the file's most common offset (`dates`);
+  an interval over a year is NaN and counted as implausible (`clean`,
+  `quality`).
+- The encoding is the one the whole file supports; stray non-UTF-8 bytes in
+  a UTF-8 file are read as Windows-1252 in place and counted (`reading`).
+- A workbook's sheets are measured before calamine builds them; limits on
+  rows, columns, cells and expanded text refuse a hostile one (`xlsx_scan`).
 - Modality comes from a modality column (normalised: CR/DX → XR), else the
   exam name, else an accession prefix; a named exam of no known modality is
   "OT" (`modality`).

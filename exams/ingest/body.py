@@ -31,23 +31,29 @@ def read_batches(
     *,
     consume: Callable[[pa.RecordBatch], None],
     block_size: int = BLOCK_SIZE,
-) -> int:
+) -> tuple[int, int]:
     """Pass the body's rows to ``consume`` as string batches, blank rows dropped.
 
-    Return how many malformed lines (not the header's number of fields) were
-    skipped. Raise `NotUtf8` for bytes that are not UTF-8 (the caller starts
-    again as Windows-1252) and `IngestError` for a body pyarrow cannot split.
+    Return how many lines were skipped in malformed rows (not the header's
+    number of fields), and how many of those rows spanned several lines (an
+    unmatched quote joins every line up to the next quote into one row:
+    each of those lines was an exam). Raise `NotUtf8` for bytes that are
+    not UTF-8 (the caller starts again, decoding by the whole file's
+    evidence) and `IngestError` for a body pyarrow cannot split.
     """
-    malformed = 0
+    malformed = joined = 0
 
     def skip(row: pa_csv.InvalidRow) -> str:
-        nonlocal malformed
-        if row.text.strip(" \t\r\n"):
-            malformed += 1
+        nonlocal malformed, joined
+        text = row.text.strip(" \t\r\n")
+        if text:
+            lines = len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+            malformed += lines
+            joined += lines > 1
         return "skip"
 
     if export.end <= export.start:
-        return 0
+        return 0, 0
     headers = export.headers
     stream = export.body.open(export.start, export.end)
     try:
@@ -79,4 +85,4 @@ def read_batches(
         ) from None
     finally:
         stream.close()
-    return malformed
+    return malformed, joined

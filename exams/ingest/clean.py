@@ -19,6 +19,10 @@ from exams.ingest.spelling import spelling_key
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min
 _MAX_FILLED = 63  # more fields than any row can fill
+# No exam takes a year from order to final report: a longer interval is a
+# typed year (1900, 2100) and would swamp every mean. It is left out of the
+# statistics like a negative one and counted (`quality.implausible`).
+IMPLAUSIBLE_MINUTES = 366 * 24 * 60
 
 
 def find_cancelled(
@@ -123,7 +127,10 @@ def rows_to_keep(
 
 
 def add_intervals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the frame with the intervals in minutes (NaN when an end is missing)."""
+    """Return the frame with the intervals in minutes.
+
+    NaN when an end is missing or the interval is implausibly long.
+    """
     out = frame.copy(deep=False)
     for metric, (start, end) in fields.INTERVALS.items():
         begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -131,6 +138,7 @@ def add_intervals(frame: pd.DataFrame) -> pd.DataFrame:
         both = (begin != _NAT) & (finish != _NAT)
         minutes = np.full(len(frame), np.nan)
         minutes[both] = (finish[both] - begin[both]) / _NS_PER_MINUTE
+        minutes[minutes > IMPLAUSIBLE_MINUTES] = np.nan
         out[metric] = minutes
     return out
 

@@ -138,5 +138,6 @@ def combine_exports(
         cancelled=sum(r.quality["cancelled"] for r in results),
         date_only={f for r in results for f in r.date_only},
         merged=merged,
+        undecodable_bytes=sum(r.quality.get("undecodable_bytes", 0) for r in results),
     )
     return combined, files, quality

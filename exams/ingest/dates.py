@@ -11,7 +11,10 @@ about 20× faster than pandas with a format. Two portability facts shape it:
   1 March), so days that rolled over are checked against the text.
 
 Two-digit years follow POSIX: 69–99 → 1900s, 00–68 → 2000s. Times are kept
-as written (local wall-clock); a time zone suffix is dropped.
+as written (local wall-clock). A UTC offset suffix is cut off to parse; the
+file's times are then put on one clock (`utc_offsets`, `one_clock`): those
+written with the file's most common offset stay as written, the others are
+converted to it, so "10:30+05:00" → "11:00+01:00" is 270 minutes, not 30.
 """
 
 import re
@@ -66,6 +69,8 @@ _SERIAL_DAYS = (10_000, 109_574)  # 1927-05-18 .. 2199-12-31
 # pyarrow's regex engine (RE2) has no look-ahead: keep the AM/PM in a group.
 _FRACTION = r"[.,]\d+(\s*(?:[AaPp][Mm])?)$"
 _ZONE_SUFFIX = r"\s*(?:Z|[+-]\d{2}:?\d{2})$"
+_OFFSET = r"(?:(?P<sign>[+-])(?P<h>\d{2}):?(?P<m>\d{2})|(?P<z>Z))\s*$"
+NO_OFFSET = np.iinfo(np.int64).min
 _DAY_PATTERNS = {
     ("numeric", False): r"^(?:\d{1,2})[/.-](?P<d>\d{1,2})",
     ("numeric", True): r"^(?P<d>\d{1,2})",
@@ -369,3 +374,58 @@ def parse_dates(values: pa.ChunkedArray, formats: tuple[DateFormat, ...]) -> np.
     outside = (seconds != NAT) & ((seconds < _EARLIEST) | (seconds >= _LATEST))
     seconds[outside] = NAT
     return seconds
+
+
+def _number(part: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    blank = pc.equal(part, "")
+    part = pc.if_else(blank, pa.scalar(None, pa.string()), part)
+    return np.asarray(
+        pc.fill_null(pc.cast(part, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    )
+
+
+def utc_offsets(
+    values: pa.ChunkedArray, formats: tuple[DateFormat, ...]
+) -> np.ndarray | None:
+    """Return each value's UTC offset in seconds, `NO_OFFSET` where none is written.
+
+    None when no format of the column carries a zone (the usual export).
+    """
+    if not any(f.strip_zone for f in formats):
+        return None
+    found = pc.extract_regex(values, _OFFSET)
+    written = _valid_numpy(pc.is_valid(found))
+    sign = np.where(_valid_numpy(pc.equal(pc.struct_field(found, "sign"), "-")), -1, 1)
+    minutes = _number(pc.struct_field(found, "h")) * 60 + _number(
+        pc.struct_field(found, "m")
+    )
+    return np.where(written, sign * minutes * 60, NO_OFFSET)
+
+
+def one_clock(
+    seconds: Mapping[str, np.ndarray], offsets: Mapping[str, np.ndarray]
+) -> tuple[int, int]:
+    """Put times written with other UTC offsets on the file's most common one.
+
+    Change ``seconds`` in place; return how many times were converted and
+    the offset (seconds) they were converted to.
+    """
+    written = [o[(o != NO_OFFSET) & (seconds[f] != NAT)] for f, o in offsets.items()]
+    written = np.concatenate(written) if written else np.zeros(0, np.int64)
+    if not written.size:
+        return 0, 0
+    values, counts = np.unique(written, return_counts=True)
+    common = int(values[np.argmax(counts)])
+    converted = 0
+    for field, offset in offsets.items():
+        other = (offset != NO_OFFSET) & (offset != common) & (seconds[field] != NAT)
+        seconds[field][other] += common - offset[other]
+        converted += int(other.sum())
+    return converted, common
+
+
+def describe_offset(seconds: int) -> str:
+    """Return an offset as "+05:00" / "-04:30"."""
+    sign = "-" if seconds < 0 else "+"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"

@@ -23,7 +23,7 @@ from exams.ingest.pairs import Pair
 from exams.ingest.quality import quality_report
 from exams.ingest.reading import (
     RawTable,
-    open_cp1252,
+    open_not_utf8,
     open_text,
     read_source,
     refuse_binary,
@@ -83,6 +83,17 @@ def _no_rows() -> IngestError:
     )
 
 
+def _refuse_all_cancelled(n: int, matched: Mapping[str, int]) -> None:
+    """Refuse a file whose every exam is cancelled, as one with no rows."""
+    statuses = ", ".join(f"'{v}'" for v in matched)
+    raise IngestError(
+        f"All {n:,} exams in this file are cancelled (status {statuses}), so "
+        "there is no exam to analyse. Check the export's status filter in the "
+        "RIS and export the completed exams; if one of these statuses does "
+        "not mean cancelled, remove it from the cancelled statuses in Settings."
+    )
+
+
 def _count_rows(export: TextExport, block_size: int) -> int:
     counted = Collector({})
     read_batches(export, consume=counted.add, block_size=block_size)
@@ -115,11 +126,19 @@ def _collect(
     if isinstance(found, RawTable):
         collected.add_table(found.table)
     else:
-        malformed = read_batches(found, consume=collected.add, block_size=block_size)
+        malformed, joined = read_batches(
+            found, consume=collected.add, block_size=block_size
+        )
         if malformed:
             notes.append(
                 f"{malformed} line(s) without {len(found.headers)} fields skipped "
                 "(not counted as rows)."
+                + (
+                    ' An unmatched quote (") joined lines into one row: each '
+                    "of those lines is an exam not loaded."
+                    if joined
+                    else ""
+                )
             )
     if collected.rows == 0:
         raise _no_rows()
@@ -222,10 +241,13 @@ def _read_times(
     formats, notes = dates.detect_formats(
         {f: text[f] for f in time_fields}, date_order=date_order, labels=columns
     )
-    seconds, present, empty = {}, {}, {}
+    seconds, present, empty, offsets = {}, {}, {}, {}
     for f in time_fields:
         values = text.pop(f)
         seconds[f] = dates.parse_dates(values, formats[f])
+        found = dates.utc_offsets(values, formats[f])
+        if found is not None:
+            offsets[f] = found
         present[f] = _present(values)
         empty[f] = values.null_count == len(values)
     date_only, pair_notes = pairs.join_pairs(
@@ -237,6 +259,13 @@ def _read_times(
         columns=columns,
     )
     notes.extend(pair_notes)
+    converted, common = dates.one_clock(seconds, offsets)
+    if converted:
+        notes.append(
+            f"{converted:,} time(s) written with another UTC offset converted "
+            f"to the file's usual {dates.describe_offset(common)}, so every "
+            "interval is on one clock."
+        )
     if (seconds[fields.COMPLETED_AT] == dates.NAT).all():
         _refuse_unreadable(columns[fields.COMPLETED_AT], empty[fields.COMPLETED_AT])
     dropped, date_notes = profile.check_dates(
@@ -306,11 +335,12 @@ def read_export(
             found, mapping=mapping, block_size=block_size
         )
     except NotUtf8:
-        found = open_cp1252(source)
+        found = open_not_utf8(source)
         collected, columns, found_pairs, notes = _collect(
             found, mapping=mapping, block_size=block_size
         )
     headers, n = found.headers, collected.rows
+    undecodable = getattr(found, "undecodable", 0)
     del found  # a workbook's string table
     text = collected.columns()
     # What the user chose is taken as chosen; the guesses must show evidence.
@@ -344,6 +374,8 @@ def read_export(
     cancelled, cancelled_values = clean.find_cancelled(
         text.get(fields.STATUS), cancelled_statuses=cancelled_statuses
     )
+    if cancelled.size and cancelled.all():
+        _refuse_all_cancelled(n, cancelled_values)
     rows = _rows_to_keep(
         collected,
         text.get(fields.ACCESSION),
@@ -377,6 +409,7 @@ def read_export(
         cancelled=int(cancelled.sum()),
         date_only=date_only,
         merged=merged,
+        undecodable_bytes=undecodable,
     )
     return IngestResult(
         frame=frame,

@@ -7,6 +7,9 @@ import pandas as pd
 
 from exams import fields
 from exams.ingest.chain import count_date_only, count_out_of_order
+from exams.ingest.clean import IMPLAUSIBLE_MINUTES
+
+_NAT = np.iinfo(np.int64).min
 
 
 def quality_report(
@@ -18,6 +21,7 @@ def quality_report(
     cancelled: int = 0,
     date_only: Iterable[str] = (),
     merged: Mapping[str, int] | None = None,
+    undecodable_bytes: int = 0,
 ) -> dict:
     """Return the quality report of the loaded rows (keys as in docs/API.md).
 
@@ -30,6 +34,9 @@ def quality_report(
     times out of chain order (`chain`); ``date_only`` counts, per field whose
     file gave dates without times, the exams with a date alone there;
     ``merged`` is field → spellings merged into another (`spelling`).
+    ``implausible`` (metric → intervals over a
+    year) and ``undecodable_bytes`` (bytes that were not UTF-8 in a UTF-8
+    file) appear only when not zero.
     """
     mapped = set(mapped)
     present = [f for f in fields.CANONICAL_FIELDS if f in mapped]
@@ -48,7 +55,7 @@ def quality_report(
         else:
             values = (frame[end] - frame[start]).dt.total_seconds().to_numpy()
         negative[metric] = int(np.sum(values < 0))
-    return {
+    report = {
         "duplicates": int(duplicates),
         "cancelled": int(cancelled),
         "unparseable": unreadable,
@@ -58,3 +65,25 @@ def quality_report(
         "date_only": count_date_only(frame, date_only=date_only),
         "merged": {f: int(n) for f, n in (merged or {}).items()},
     }
+    # Only when there are any: a clean file's report stays as it was.
+    implausible = _implausible(frame)
+    if any(implausible.values()):
+        report["implausible"] = implausible
+    if undecodable_bytes:
+        report["undecodable_bytes"] = int(undecodable_bytes)
+    return report
+
+
+def _implausible(frame: pd.DataFrame) -> dict[str, int]:
+    """Return metric → intervals longer than `clean.IMPLAUSIBLE_MINUTES`.
+
+    Counted from the times: the frame's interval is NaN for them.
+    """
+    out = {}
+    for metric, (start, end) in fields.INTERVALS.items():
+        begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        both = (begin != _NAT) & (finish != _NAT)
+        minutes = (finish[both] - begin[both]) / 60e9
+        out[metric] = int(np.sum(minutes > IMPLAUSIBLE_MINUTES))
+    return out

@@ -8,6 +8,7 @@ in Python; `exams.ingest.body` streams the rows through pyarrow's CSV reader.
 import codecs
 import csv
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ _MAGIC = {
     b"\x1f\x8b": "a gzip archive",
     b"\xd0\xcf\x11\xe0": "an old-style Excel .xls (or other Office) file",
 }
+# Runs of bytes that are not UTF-8, as `surrogateescape` decodes them.
+_STRAY = re.compile("[\udc80-\udcff]+")
+# Bytes that begin a multi-byte UTF-8 character.
+_LEAD_BYTES = bytes(range(0xC2, 0xF5))
 UPLOAD_HINT = "Upload the exam export itself, saved as CSV or .xlsx."
 
 
@@ -94,15 +99,16 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def to_utf8(data: bytes) -> tuple[bytes | memoryview, str]:
-    """Return UTF-8 bytes of the text and the name of the encoding found.
+def to_utf8(data: bytes) -> tuple[bytes | memoryview, str, int]:
+    """Return UTF-8 bytes of the text, the encoding found and the bytes repaired.
 
     UTF-16 is recognised by its BOM (Excel's "Unicode text") or by NUL bytes
-    in every other position. Anything that is not valid UTF-8 is read as
-    Windows-1252, the encoding of Excel's "CSV" on Western Windows.
+    in every other position. Text that is not all valid UTF-8 is decoded by
+    `decode_by_evidence`: Windows-1252 (Excel's "CSV" on Western Windows)
+    unless the file as a whole is UTF-8.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return memoryview(data)[len(codecs.BOM_UTF8) :], "UTF-8 (with BOM)"
+        return memoryview(data)[len(codecs.BOM_UTF8) :], "UTF-8 (with BOM)", 0
     head = data[:4096]
     encoding = None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -119,21 +125,47 @@ def to_utf8(data: bytes) -> tuple[bytes | memoryview, str]:
             raise IngestError(
                 f"This file contains binary data, not text. {UPLOAD_HINT}"
             )
-        return text, "UTF-16"
+        return text, "UTF-16", 0
     if _looks_binary(head):
         raise IngestError(f"This file contains binary data, not text. {UPLOAD_HINT}")
     if data.isascii():
-        return data, "UTF-8"
+        return data, "UTF-8", 0
     # Only the head is checked here; pyarrow validates the rest while it reads
-    # (`body.NotUtf8`: `read_export` then falls back to Windows-1252).
+    # (`body.NotUtf8`: `read_export` then decodes by `decode_by_evidence`).
     head = data[:_HEAD_BYTES]
     if len(data) > len(head):
         head = head[: head.rfind(b"\n") + 1]
     try:
         head.decode("utf-8")
     except UnicodeDecodeError:
-        return _transcode(data, "cp1252"), "Windows-1252"
-    return data, "UTF-8"
+        return decode_by_evidence(data)
+    return data, "UTF-8", 0
+
+
+def decode_by_evidence(data: bytes) -> tuple[bytes, str, int]:
+    """Return UTF-8 bytes of text that is not all valid UTF-8, its encoding, repairs.
+
+    The file as a whole decides: when its valid UTF-8 characters (beyond
+    ASCII) outnumber the bytes that are not UTF-8, it is UTF-8 with a few
+    stray bytes (one Windows-1252 "é" pasted into a UTF-8 export); each run
+    of those is read as Windows-1252 where it stands, and their number is
+    returned. Otherwise it is Windows-1252 throughout (0 repairs).
+    """
+    text = data.decode("utf-8", errors="surrogateescape")
+    stray = 0
+
+    def repair(run: re.Match) -> str:
+        nonlocal stray
+        raw = run.group().encode("utf-8", errors="surrogateescape")
+        stray += len(raw)
+        return raw.decode("cp1252", errors="replace")
+
+    text = _STRAY.sub(repair, text)
+    # Lead bytes of multi-byte characters (stray bytes among them, taken off).
+    leads = len(data) - len(data.translate(None, _LEAD_BYTES))
+    if leads - stray > stray:
+        return text.lstrip("\ufeff").encode("utf-8"), "UTF-8", stray
+    return _transcode(data, "cp1252"), "Windows-1252", 0
 
 
 def _transcode(data: bytes, encoding: str) -> bytes:
@@ -242,15 +274,17 @@ def open_text(source: bytes | Path) -> TextExport:
         if encoding is not None:
             return _open_utf8(TextBody(path=source, offset=offset), encoding=encoding)
         source = source.read_bytes()
-    text, encoding = to_utf8(source)
-    return _open_utf8(TextBody(data=memoryview(text)), encoding=encoding)
+    text, encoding, stray = to_utf8(source)
+    return _open_utf8(TextBody(data=memoryview(text)), encoding=encoding, stray=stray)
 
 
-def open_cp1252(source: bytes | Path) -> TextExport:
-    """Return the export read as Windows-1252 (its bytes are not all UTF-8)."""
+def open_not_utf8(source: bytes | Path) -> TextExport:
+    """Return the export decoded by `decode_by_evidence` (not all of it is UTF-8)."""
     data = source.read_bytes() if isinstance(source, Path) else source
-    text = _transcode(data, "cp1252")
-    return _open_utf8(TextBody(data=memoryview(text)), encoding="Windows-1252")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    text, encoding, stray = decode_by_evidence(data)
+    return _open_utf8(TextBody(data=memoryview(text)), encoding=encoding, stray=stray)
 
 
 def _file_encoding(path: Path) -> tuple[int, str | None]:
@@ -280,7 +314,7 @@ def _file_encoding(path: Path) -> tuple[int, str | None]:
     return 0, "UTF-8"
 
 
-def _open_utf8(text: TextBody, *, encoding: str) -> TextExport:
+def _open_utf8(text: TextBody, *, encoding: str, stray: int = 0) -> TextExport:
     head = text.read(0, _HEAD_BYTES)
     if not head.strip():
         raise IngestError(
@@ -309,6 +343,11 @@ def _open_utf8(text: TextBody, *, encoding: str) -> TextExport:
     body_start = header_at + len(header_line)
     body_start += 2 if text.read(body_start, body_start + 2) == b"\r\n" else 1
     notes = [f"Read as {encoding} text, {DELIMITERS[delimiter]}-separated."]
+    if stray:
+        notes.append(
+            f"{stray:,} byte(s) that are not UTF-8 read as Windows-1252 where they "
+            "stand; the rest of the file is UTF-8 (quality.undecodable_bytes)."
+        )
     preamble = sum(1 for o, line in head_lines if o < header_at and line.strip())
     if preamble:
         notes.append(f"{preamble} line(s) above the header ignored.")
@@ -324,6 +363,7 @@ def _open_utf8(text: TextBody, *, encoding: str) -> TextExport:
         headers=headers,
         delimiter=delimiter,
         notes=notes,
+        undecodable=stray,
     )
 
 

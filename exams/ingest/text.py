@@ -76,3 +76,5 @@ class TextExport:
     headers: list[str]
     delimiter: str
     notes: list[str]
+    # Bytes that were not UTF-8 in a UTF-8 file, read as Windows-1252.
+    undecodable: int = 0

@@ -49,11 +49,12 @@ def describe_quality(summary: Mapping) -> list[str]:
 def quality_items(summary: Mapping) -> list[dict]:
     """Return the report's findings: ``{"kind", "field", "count", "text"}``.
 
-    ``kind`` is one of pending, negative, out_of_order, date_only, merged,
-    duplicates, cancelled, unparseable, missing; items with a zero count are
-    left out. An out-of-order pair that is a TAT interval is listed only
-    where it counts more exams than ``negative`` (a date-only end: compared
-    by day, not measured), so no exam is reported twice.
+    ``kind`` is one of pending, negative, implausible, undecodable,
+    out_of_order, date_only, merged, duplicates, cancelled, unparseable,
+    missing; items with a zero count are left out. An out-of-order pair that
+    is a TAT interval is listed only where it counts more exams than
+    ``negative`` (a date-only end: compared by day, not measured), so no exam
+    is reported twice.
     """
     quality = summary.get("quality", {})
     items = []
@@ -96,6 +97,29 @@ def quality_items(summary: Mapping) -> list[dict]:
                     "most common spelling.",
                 )
             )
+    for metric, n in quality.get("implausible", {}).items():
+        if n:
+            items.append(
+                _item(
+                    "implausible",
+                    metric,
+                    n,
+                    f"{_plural(n, 'exam has', 'exams have')} more than a year "
+                    f"of {fields.METRIC_LABELS[metric]} (a mistyped year?) — "
+                    "left out of its statistics.",
+                )
+            )
+    undecodable = quality.get("undecodable_bytes", 0)
+    if undecodable:
+        items.append(
+            _item(
+                "undecodable",
+                None,
+                undecodable,
+                f"{_plural(undecodable, 'byte was', 'bytes were')} not UTF-8 in "
+                "a UTF-8 file — read as Windows-1252 in place.",
+            )
+        )
     duplicates = quality.get("duplicates", 0)
     if duplicates:
         items.append(
