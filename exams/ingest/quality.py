@@ -23,7 +23,8 @@ def quality_report(
     also under ``unparseable``. ``unparseable`` is a boolean frame aligned
     with ``frame`` marking values that were present but not a date; they
     are NaT in the frame but are not counted as missing. ``negative`` always
-    lists the three intervals.
+    lists the three intervals, and an optional one (prelim) when the file
+    has both its times.
     """
     mapped = set(mapped)
     present = [f for f in fields.CANONICAL_FIELDS if f in mapped]
@@ -36,7 +37,10 @@ def quality_report(
     }
     missing = {f: int(frame[f].isna().sum()) - unreadable.get(f, 0) for f in present}
     negative = {}
-    for metric, (start, end) in fields.INTERVALS.items():
+    for interval in fields.INTERVAL_LIST:
+        metric, start, end = interval.name, interval.start, interval.end
+        if interval.optional and not {start, end} <= mapped:
+            continue  # the file lacks one of its times: no such interval
         if metric in frame.columns:
             values = frame[metric].to_numpy(dtype=float)
         else:

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from exams import fields
-from exams.analysis import apply_filters
+from exams.analysis import apply_filters, available_intervals, require_interval
 from exams.analysis.shifts import Targets, exam_targets
 from exams.insights import compare, distribution, forecast, heatmap, pareto, pending
 from exams.insights.common import InsightError
@@ -39,23 +39,29 @@ def _by_column(by: str) -> str | None:
 
 def build_distribution(frame: pd.DataFrame, *, query: InsightQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
+    require_interval(frame, name=query.metric, allowed=())
     selected = apply_filters(frame, spec=query.spec)
     result = distribution.distribution(
         selected, metric=query.metric, by_column=_by_column(query.by)
     )
-    return {**result, "by": query.by}
+    return {**result, "by": query.by, "intervals": available_intervals(frame)}
 
 
 def build_heatmap(
     frame: pd.DataFrame, *, query: InsightQuery, targets: Targets
 ) -> dict:
     """Return the weekday × hour grid of volume or an interval statistic."""
+    require_interval(frame, name=query.metric, allowed=("volume",))
     selected = apply_filters(frame, spec=query.spec)
     limits = exam_limits(selected, target=query.spec.target, targets=targets)
     result = heatmap.heatmap(
         selected, metric=query.metric, stat=query.spec.stat, targets=limits
     )
-    return {**result, "target": query.spec.target}
+    return {
+        **result,
+        "target": query.spec.target,
+        "intervals": available_intervals(frame),
+    }
 
 
 def _undated(frame: pd.DataFrame, query: InsightQuery) -> pd.DataFrame:
@@ -85,6 +91,7 @@ def build_compare(
         against=query.against,
         targets=limits,
         default_range=default,
+        metrics=available_intervals(frame),
     )
 
 
@@ -97,7 +104,12 @@ def build_overview(
         raise InsightError("The data set has no completion dates.")
     selected = _undated(frame, query)
     limits = exam_limits(selected, target=query.spec.target, targets=targets)
-    return compare.overview(selected, last_day=days[1], targets=limits)
+    return compare.overview(
+        selected,
+        last_day=days[1],
+        targets=limits,
+        metrics=available_intervals(frame),
+    )
 
 
 def build_pareto(frame: pd.DataFrame, *, query: InsightQuery) -> dict:

@@ -16,10 +16,10 @@ from exams.insights.common import (
     period_starts,
 )
 
+# Exam type, then every dimension (fields.DIMENSIONS) by its Pareto name.
 PARETO_BY = {
     "exam_name": fields.EXAM_NAME,
-    "ordering_physician": fields.ORDERING_PHYSICIAN,
-    "modality": fields.MODALITY,
+    **{d.pareto_name: d.column for d in fields.DIMENSIONS},
 }
 OTHER_GROUP = "(other)"
 MAX_LIMIT = 25

@@ -2,7 +2,6 @@
 
 from exams import fields
 from exams.charts.dashboard import format_minutes
-from exams.insights.common import INTERVAL_METRICS
 
 
 def minutes(value) -> str:
@@ -36,7 +35,7 @@ def headline_table(result: dict) -> list[dict]:
             better="lower",
         ),
     ]
-    for metric in INTERVAL_METRICS:
+    for metric in now["intervals"]:  # only the intervals the data set has
         label = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]

@@ -15,21 +15,11 @@ from exams.charts.dashboard import MAX_SERIES, format_minutes, shown_series
 from exams.query import filters
 from exams.query.filters import FilterError, FilterSpec
 
-# Filter parameters in the order a person reads them back.
-_FILTER_LABELS = {
-    "modality": "Modality",
-    "priority": "Priority",
-    "patient_class": "Patient class",
-    "shift": "Shift",
-    "physician": "Ordering physician",
-}
+# Filter parameters in the order a person reads them back (fields.DIMENSIONS).
+_FILTER_LABELS = {d.key: d.label for d in fields.DIMENSIONS if d.kind != "choice"}
 SPLIT_LABELS = {
     "none": "Nothing (one series)",
-    "modality": "Modality",
-    "shift": "Shift",
-    "priority": "Priority",
-    "patient_class": "Patient class",
-    "physician": "Ordering physician",
+    **{d.key: d.label for d in fields.DIMENSIONS},
 }
 PERIOD_LABELS = {
     "day": "Day",
@@ -154,8 +144,8 @@ def drill_spec(spec: FilterSpec, *, bucket: str, series: str | None) -> FilterSp
         "page": 1,
     }
     param = SPLIT_PARAMS.get(spec.split)
-    if param and series and series not in (fields.ALL_GROUP, fields.BLANK_GROUP):
-        changes[param] = (series,)
+    if param and series:
+        changes.update(filters.select_group(param, series))
     if changes["start"] > changes["end"]:
         raise FilterError(
             "bucket",
@@ -250,11 +240,7 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-SHORT_INTERVALS = {
-    "order_to_complete": "order → complete",
-    "complete_to_final": "report TAT",
-    "order_to_final": "total TAT",
-}
+SHORT_INTERVALS = fields.INTERVAL_SHORT_LABELS
 
 
 def excluded_note(series: Mapping) -> str:
@@ -274,22 +260,25 @@ def excluded_note(series: Mapping) -> str:
 def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
     """Return the per-group table: exams, median, P90, % within and n."""
     param = SPLIT_PARAMS[by]
+    # Only the intervals the data set has (no prelim columns without prelim).
+    total = summary.get("total") or {}
+    intervals = [m for m in fields.INTERVALS if m in total]
     rows = []
     for row in summary.get("rows", []):
         group = row["group"]
-        link_changes = {} if group == fields.BLANK_GROUP else {param: (group,)}
+        link_changes = filters.select_group(param, group)
         rows.append(
             {
                 "group": group,
                 "url": url_for("/exams", spec, page=1, **link_changes),
                 "exams": number(row["exams"]),
-                "cells": [_summary_cell(row.get(m) or {}) for m in fields.INTERVALS],
+                "cells": [_summary_cell(row.get(m) or {}) for m in intervals],
             }
         )
     target = f"{spec.target:g} min" if spec.target else "each exam's target (Settings)"
     return {
         "by_label": SPLIT_LABELS[by],
-        "intervals": [sentence(SHORT_INTERVALS[m]) for m in fields.INTERVALS],
+        "intervals": [sentence(SHORT_INTERVALS[m]) for m in intervals],
         "rows": rows,
         "target_note": target,
     }

@@ -29,20 +29,6 @@ from exams.views import datasets
 from exams.views._common import api_errors, csv_response
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
-# Exam-list columns, in the order a radiology manager scans them.
-LIST_COLUMNS = (
-    fields.ACCESSION,
-    fields.EXAM_NAME,
-    fields.MODALITY,
-    fields.PRIORITY,
-    fields.PATIENT_CLASS,
-    fields.ORDERING_PHYSICIAN,
-    fields.ORDERED_AT,
-    fields.COMPLETED_AT,
-    fields.FINALIZED_AT,
-    *fields.INTERVALS,
-    fields.SHIFT,
-)
 # What each canonical field holds, for the column-mapping form.
 MAPPING_LABELS = {
     **fields.FIELD_LABELS,
@@ -184,7 +170,7 @@ def dashboard(request):
     date_range = _date_range(options)
     context = {
         **_base(request, "dashboard"),
-        **_choices(),
+        **_choices(options["metrics"]),
         "PLOTLY_JS": PLOTLY_JS,
         "spec": spec,
         "options": options,
@@ -277,19 +263,28 @@ def exam_list(request):
     quality = request.GET.get("quality") or None
     if quality is not None and quality not in QUALITY_KINDS:
         raise filters.FilterError("quality", quality, ", ".join(QUALITY_KINDS))
-    selected = analysis.apply_filters(store.current_frame(request), spec=spec)
+    frame = store.current_frame(request)
+    analysis.require_interval(
+        frame, name=spec.sort_field, param="sort", allowed=analysis.SORT_OTHERS
+    )
+    selected = analysis.apply_filters(frame, spec=spec)
     if quality:
         selected = select_quality(selected, kind=quality, metric=spec.metric)
     if spec.format == "csv":
-        text = analysis.exams_csv(selected, sort=spec.sort)
+        columns = analysis.row_fields(frame)
+        text = analysis.exams_csv(selected, sort=spec.sort, columns=columns)
         return csv_response(text, filename="tatviz-exams.csv")
     page = analysis.list_exams(
-        selected, page=spec.page, page_size=spec.page_size, sort=spec.sort
+        selected,
+        page=spec.page,
+        page_size=spec.page_size,
+        sort=spec.sort,
+        columns=analysis.row_fields(frame),
     )
     context = {
         **_base(request, "exams"),
         **list_presenters.exam_page(
-            page, spec=spec, quality=quality, columns=LIST_COLUMNS
+            page, spec=spec, quality=quality, columns=analysis.page_columns(frame)
         ),
     }
     return render(request, "exams/exam_list.html", context)
@@ -322,9 +317,9 @@ def settings_page(request):
     return render(request, "exams/settings.html", context)
 
 
-def _choices() -> dict:
+def _choices(metrics: list[str]) -> dict:
     return {
-        "metric_choices": list(fields.METRIC_LABELS.items()),
+        "metric_choices": [(m, fields.METRIC_LABELS[m]) for m in metrics],
         "stat_choices": list(fields.STAT_LABELS.items()),
         "period_choices": list(presenters.PERIOD_LABELS.items()),
         "split_choices": list(presenters.SPLIT_LABELS.items()),
