@@ -187,6 +187,8 @@ def chart_title(spec: FilterSpec) -> str:
             title = f"% within {limit}: {metric}"
         else:
             title = f"{fields.STAT_LABELS[spec.stat]} {metric[0].lower()}{metric[1:]}"
+    elif spec.metric == "complete_ratio" and spec.split == "shift":
+        return f"Shift ratio (completed ÷ ordered per shift) per {spec.period}"
     else:
         title = metric
     title += f" per {PERIOD_LABELS[spec.period].lower()}"
@@ -209,17 +211,23 @@ def headline_interval(spec: FilterSpec) -> str:
 
 
 def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
-    """Return the four headline figures for the current filters."""
+    """Return the four headline figures for the current filters.
+
+    The second follows the chosen statistic (median, mean, P75, P90) of the
+    chart's interval; with ``within`` chosen it shows the median instead,
+    since the third figure is already the share within target.
+    """
     interval = headline_interval(spec)
     entry = total.get(interval) or {}
     short = SHORT_INTERVALS[interval]
     target = f"≤ {spec.target:g} min" if spec.target else "each exam's target"
     pending = (total.get("complete_to_final") or {}).get("missing")
+    stat = "median" if spec.stat == "within" else spec.stat
     return [
         {"label": "Exams", "value": number(total.get("exams")), "note": ""},
         {
-            "label": f"Median {short}",
-            "value": format_minutes(entry.get("median")),
+            "label": f"{STAT_SHORT[stat]} {short}",
+            "value": format_minutes(entry.get(stat)),
             "note": f"n = {number(entry.get('n'))}",
         },
         {
@@ -233,6 +241,16 @@ def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
             "note": "no readable final time",
         },
     ]
+
+
+# Statistic names short enough for a headline card or a table column.
+STAT_SHORT = {
+    "median": "Median",
+    "mean": "Mean",
+    "p75": "P75",
+    "p90": "P90",
+    "within": "Within target",
+}
 
 
 def sentence(text: str) -> str:
@@ -258,7 +276,12 @@ def excluded_note(series: Mapping) -> str:
 
 
 def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
-    """Return the per-group table: exams, median, P90, % within and n."""
+    """Return the per-group table: exams, the chosen statistic, % within and n.
+
+    ``columns`` name each interval's columns: the chosen statistic (unless
+    it is ``within``), within target and n, so five intervals still fit
+    a 1366-pixel screen.
+    """
     param = SPLIT_PARAMS[by]
     # Only the intervals the data set has (no prelim columns without prelim).
     total = summary.get("total") or {}
@@ -272,20 +295,31 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
                 "group": group,
                 "url": url_for("/exams", spec, page=1, **link_changes),
                 "exams": number(row["exams"]),
-                "cells": [_summary_cell(row.get(m) or {}) for m in intervals],
+                "cells": [
+                    _summary_cell(row.get(m) or {}, stat=spec.stat) for m in intervals
+                ],
             }
         )
     target = f"{spec.target:g} min" if spec.target else "each exam's target (Settings)"
     return {
         "by_label": SPLIT_LABELS[by],
         "intervals": [sentence(SHORT_INTERVALS[m]) for m in intervals],
+        "columns": (
+            ["Within target", "n"]
+            if spec.stat == "within"
+            else [STAT_SHORT[spec.stat], "Within target", "n"]
+        ),
         "rows": rows,
         "target_note": target,
     }
 
 
-def _summary_cell(entry: Mapping) -> dict:
+def _summary_cell(entry: Mapping, *, stat: str) -> dict:
+    shown = [percent(entry.get("within")), number(entry.get("n"))]
+    if stat != "within":
+        shown.insert(0, format_minutes(entry.get(stat)))
     return {
+        "shown": shown,
         "median": format_minutes(entry.get("median")),
         "p90": format_minutes(entry.get("p90")),
         "within": percent(entry.get("within")),
@@ -353,5 +387,61 @@ def _chart_value(value, series: Mapping) -> str:
     if unit == "%":
         return percent(value)
     if unit == "ratio":
-        return f"{value:.2f}"
+        # Three decimals tell 0.997 from 1.004 (two would show both as 1.00).
+        return f"{value:.3f}"
     return number(value)
+
+
+def cross_table(summary: Mapping, *, spec: FilterSpec) -> dict:
+    """Return a pivot of a two-dimension summary: rows × columns of one number.
+
+    Each cell is the chosen statistic of the headline's interval (exams for
+    a count metric) and links to its exams; an absent combination is empty.
+    """
+    interval = headline_interval(spec)
+    counts = spec.metric in fields.COUNT_METRICS and spec.metric != "complete_ratio"
+    row_names: dict = {}
+    col_names: dict = {}
+    cells = {}
+    for row in summary.get("rows", []):
+        down, across = row["group"]
+        row_names.setdefault(down, None)
+        col_names.setdefault(across, None)
+        entry = row.get(interval) or {}
+        if counts:
+            value = number(row["exams"])
+        elif spec.stat == "within":
+            value = percent(entry.get("within"))
+        else:
+            value = format_minutes(entry.get(spec.stat))
+        changes = {
+            **filters.select_group(spec.cross_rows, down),
+            **filters.select_group(spec.cross_cols, across),
+        }
+        cells[(down, across)] = {
+            "value": value,
+            "n": number(row["exams"] if counts else entry.get("n")),
+            "url": url_for("/exams", spec, page=1, **changes),
+        }
+    what = "Exams" if counts else f"{STAT_SHORT[spec.stat]} {SHORT_INTERVALS[interval]}"
+    return {
+        "title": (
+            f"{what} by {SPLIT_LABELS[spec.cross_rows].lower()} "
+            f"and {SPLIT_LABELS[spec.cross_cols].lower()}"
+        ),
+        "rows_label": SPLIT_LABELS[spec.cross_rows],
+        "columns": list(col_names),
+        "rows": [
+            {"name": down, "cells": [cells.get((down, a)) for a in col_names]}
+            for down in row_names
+        ],
+        "csv_url": url_for(
+            "/api/summary",
+            spec,
+            by=f"{spec.cross_rows},{spec.cross_cols}",
+            format="csv",
+            cross_rows="",
+            cross_cols="",
+            page=1,
+        ),
+    }

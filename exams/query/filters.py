@@ -73,6 +73,9 @@ FilterSpec = make_dataclass(
         ("target", float | None, spec_field(default=None)),
         ("split", str, spec_field(default="none")),
         ("by", str, spec_field(default="modality")),
+        # The dashboard's cross table: one dimension down, one across.
+        ("cross_rows", str, spec_field(default="")),
+        ("cross_cols", str, spec_field(default="")),
         ("sort", str, spec_field(default=fields.DEFAULT_SORT)),
         ("page", int, spec_field(default=1)),
         ("page_size", int, spec_field(default=fields.DEFAULT_PAGE_SIZE)),
@@ -95,6 +98,8 @@ _CHOICES = {
     "metric": fields.METRICS,
     "stat": fields.STATS,
     "split": fields.SPLITS,
+    "cross_rows": fields.BY_CHOICES,
+    "cross_cols": fields.BY_CHOICES,
     "format": fields.FORMATS,
 }
 

@@ -214,7 +214,16 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
         frame, spec=dataclasses.replace(spec, by=by), targets=targets
     )
     empty = summary["total"]["exams"] == 0
+    cross = None
+    if spec.cross_rows and spec.cross_cols and spec.cross_rows != spec.cross_cols:
+        pivot = dataclasses.replace(spec, by=f"{spec.cross_rows},{spec.cross_cols}")
+        cross = presenters.cross_table(
+            analysis.build_summary(frame, spec=pivot, targets=targets), spec=spec
+        )
     results = {
+        "cross": cross,
+        "cross_choices": [("", "—"), *list(presenters.SPLIT_LABELS.items())[1:]],
+        "spec": spec,
         "empty": empty,
         "chart_title": presenters.chart_title(spec),
         "filter_summary": presenters.describe_filters(spec),
