@@ -26,7 +26,7 @@ from exams.analysis.dimensions import (
     require_interval,
 )
 from exams.analysis.export import build_exams_csv, exams_csv, series_csv, summary_csv
-from exams.analysis.filtering import apply_filters, filter_mask
+from exams.analysis.filtering import apply_filters, count_exams, filter_mask
 from exams.analysis.listing import (
     SORT_OTHERS,
     build_exam_list,
@@ -43,6 +43,7 @@ from exams.analysis.series import build_series, compute_series
 from exams.analysis.summary import build_summary, summarize
 
 __all__ = [
+    "count_exams",
     "SORT_OTHERS",
     "page_columns",
     "available_intervals",

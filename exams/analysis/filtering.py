@@ -88,6 +88,11 @@ def selection_mask(
     return mask
 
 
+def count_exams(frame: pd.DataFrame, *, spec: FilterSpec) -> int:
+    """Return how many exams pass the spec's filters (on completed_at)."""
+    return int(np.count_nonzero(selection_mask(frame, spec=spec)))
+
+
 def is_ascending(values: np.ndarray) -> bool:
     """Return True when each value is at least the one before (file order)."""
     return bool((values[1:] >= values[:-1]).all())

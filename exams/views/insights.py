@@ -6,16 +6,18 @@ frame and answers JSON, or CSV with ``format=csv``. Each page renders the same
 answer with its Plotly figure(s) and drill-down links.
 """
 
+import dataclasses
 import functools
 
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from exams import analysis
 from exams.insights import build, export
 from exams.insights.common import InsightError
+from exams.presentation import filter_bar, presenters
 from exams.presentation import insight_pages as pages
-from exams.presentation import presenters
 from exams.query import params
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -25,6 +27,20 @@ from exams.views.pages import page_errors
 
 PAGE_NAMES = {name: f"exams-insights-{name}" for name, _ in pages.TABS}
 PAGE_NAMES["overview"] = "exams-overview"
+# Filters a page does not apply, and why (said next to the control).
+IGNORES = {
+    "overview": {
+        "dates": "Overview ignores the dates: it always shows the last 7 and 28 "
+        "days of the export against the days before."
+    },
+}
+
+
+def _applied(view: str, spec):
+    """Return the filters a view applies (overview: all but the dates)."""
+    if "dates" in IGNORES.get(view, {}):
+        return dataclasses.replace(spec, start=None, end=None)
+    return spec
 
 
 def _query(request, view: str) -> params.InsightQuery:
@@ -145,6 +161,13 @@ def _page(view: str, own):
             context.update(current_dataset=store.current_dataset(request))
             context["PLOTLY_JS"] = PLOTLY_JS
             context["filter_text"] = presenters.describe_filters(query.spec)
+            context["bar"] = filter_bar.filter_bar(
+                query.spec,
+                analysis.options(frame, shifts=preferences.get_shifts()),
+                keep=filter_bar.keep_pairs(request.GET),
+                ignores=IGNORES.get(view),
+                count=analysis.count_exams(frame, spec=_applied(view, query.spec)),
+            )
             status = 200
             try:
                 context.update(make(frame, query, paths))

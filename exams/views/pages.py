@@ -21,7 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, fields
 from exams.analysis.quality import QUALITY_KINDS, select_quality
 from exams.charts import dashboard as charts
-from exams.presentation import list_presenters, presenters, quality_text
+from exams.presentation import filter_bar, list_presenters, presenters, quality_text
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -177,6 +177,8 @@ def dashboard(request):
         "shift_names": options["shifts"],
         "date_range": date_range,
         "presets": presenters.date_presets(date_range and date_range[1], spec=spec),
+        # No count in the bar: the headline's "Exams" follows each change.
+        "bar": filter_bar.filter_bar(spec, options),
         "target_value": f"{spec.target:g}" if spec.target else "",
         "results": results,
         "figure": figure,
@@ -294,6 +296,12 @@ def exam_list(request):
         **_base(request, "exams"),
         **list_presenters.exam_page(
             page, spec=spec, quality=quality, columns=analysis.page_columns(frame)
+        ),
+        "bar": filter_bar.filter_bar(
+            spec,
+            analysis.options(frame, shifts=preferences.get_shifts()),
+            keep=filter_bar.keep_pairs(request.GET),
+            count=analysis.count_exams(frame, spec=spec),
         ),
     }
     return render(request, "exams/exam_list.html", context)
