@@ -224,3 +224,26 @@ def test_without_prelim_times_the_prelim_intervals_are_absent(db):
         assert "complete_to_final" in response.json()["error"], url
     row = client.get("/api/exams").json()["rows"][0]
     assert "complete_to_preliminary" not in row
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard?metric=complete_to_preliminary&split=radiologist",
+        "/dashboard?metric=preliminary_to_final&stat=p90&split=location",
+        "/dashboard?split=days&cross_rows=radiologist&cross_cols=location",
+        "/exams?radiologist=Lee,+Ann&sort=-complete_to_preliminary",
+        "/overview?location=North+MR",
+        "/insights/distribution?metric=complete_to_preliminary&by=radiologist",
+        "/insights/heatmap?metric=preliminary_to_final",
+        "/insights/compare?radiologist=Lee,+Ann",
+        "/insights/pareto?by=radiologist",
+        "/insights/pareto?by=location",
+        "/insights/pending?location=Main+CT+1",
+        "/report?metric=complete_to_preliminary&split=location",
+    ],
+)
+def test_every_page_answers_with_prelim_radiologist_and_location(loaded, url):
+    client, _ = loaded
+    response = client.get(url)
+    assert response.status_code == 200, url

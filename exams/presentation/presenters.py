@@ -279,8 +279,8 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
     """Return the per-group table: exams, the chosen statistic, % within and n.
 
     ``columns`` name each interval's columns: the chosen statistic (unless
-    it is ``within``), within target and n, so five intervals still fit
-    a 1366-pixel screen.
+    it is ``within``, with its n beneath) and within target, so five
+    intervals still fit a 1366-pixel screen.
     """
     param = SPLIT_PARAMS[by]
     # Only the intervals the data set has (no prelim columns without prelim).
@@ -305,9 +305,9 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
         "by_label": SPLIT_LABELS[by],
         "intervals": [sentence(SHORT_INTERVALS[m]) for m in intervals],
         "columns": (
-            ["Within target", "n"]
+            ["Within target"]
             if spec.stat == "within"
-            else [STAT_SHORT[spec.stat], "Within target", "n"]
+            else [STAT_SHORT[spec.stat], "Within target"]
         ),
         "rows": rows,
         "target_note": target,
@@ -315,9 +315,14 @@ def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
 
 
 def _summary_cell(entry: Mapping, *, stat: str) -> dict:
-    shown = [percent(entry.get("within")), number(entry.get("n"))]
-    if stat != "within":
-        shown.insert(0, format_minutes(entry.get(stat)))
+    # n goes under the first figure rather than in a column of its own: five
+    # intervals then fit 1366 px without scrolling sideways.
+    n = number(entry.get("n"))
+    shown = [{"value": percent(entry.get("within")), "n": ""}]
+    if stat == "within":
+        shown[0]["n"] = n
+    else:
+        shown.insert(0, {"value": format_minutes(entry.get(stat)), "n": n})
     return {
         "shown": shown,
         "median": format_minutes(entry.get("median")),
