@@ -127,6 +127,16 @@ def test_summary_fits_and_the_cross_table_pivots(visit):
     page.set_input_files("#file-input", str(SAMPLE))
     page.click("#upload-button")
     page.wait_for_url("**/upload?loaded=1")
+    # The README's first picture: report TAT per week by priority, 60 min.
+    page.goto(
+        visit.app.url
+        + "dashboard?metric=complete_to_final&period=week&split=priority&target=60"
+    )
+    page.wait_for_function(
+        "() => { const c = document.getElementById('chart');"
+        " return c.data && c.data.length > 0 && c.querySelector('.main-svg'); }"
+    )
+    page.screenshot(path=str(DOCS / "screenshot-dashboard.png"))
     page.goto(visit.app.url + "dashboard?metric=complete_to_preliminary&stat=p90")
     # Five intervals (the sample has preliminary times) fit 1366 px.
     wrap = page.locator(".summary-table").locator("xpath=..")
