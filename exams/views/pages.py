@@ -21,7 +21,13 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, fields
 from exams.analysis.quality import QUALITY_KINDS, select_quality
 from exams.charts import dashboard as charts
-from exams.presentation import filter_bar, list_presenters, presenters, quality_text
+from exams.presentation import (
+    cross_table,
+    filter_bar,
+    list_presenters,
+    presenters,
+    quality_text,
+)
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -219,7 +225,7 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
     cross = None
     if spec.cross_rows and spec.cross_cols and spec.cross_rows != spec.cross_cols:
         pivot = dataclasses.replace(spec, by=f"{spec.cross_rows},{spec.cross_cols}")
-        cross = presenters.cross_table(
+        cross = cross_table.cross_table(
             analysis.build_summary(frame, spec=pivot, targets=targets), spec=spec
         )
     results = {
