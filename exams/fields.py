@@ -4,6 +4,8 @@ Every export is mapped onto these names once, at ingest; every later module
 uses them and nothing else (docs/API.md, "Fields" and "Intervals").
 """
 
+from dataclasses import dataclass
+
 ACCESSION = "accession"
 EXAM_NAME = "exam_name"
 MODALITY = "modality"
@@ -67,17 +69,66 @@ FIELD_LABELS = {
     STATUS: "Status",
 }
 
+
+@dataclass(frozen=True)
+class Interval:
+    """One interval in minutes: ``end`` − ``start`` of each exam."""
+
+    name: str
+    start: str
+    end: str
+    label: str
+    short: str  # fits a table heading or an axis beside a chart
+    # Offered only when the data set has both times (see
+    # exams.analysis.dimensions.available_intervals); the others always are.
+    optional: bool = False
+
+
+# The one declaration of the intervals: every page, API parameter, table,
+# CSV column and ingest step takes its intervals from here.
+INTERVAL_LIST = (
+    Interval(
+        "order_to_complete",
+        ORDERED_AT,
+        COMPLETED_AT,
+        "Order → complete",
+        "order → complete",
+    ),
+    Interval(
+        "complete_to_final",
+        COMPLETED_AT,
+        FINALIZED_AT,
+        "Complete → final (report TAT)",
+        "report TAT",
+    ),
+    Interval(
+        "order_to_final",
+        ORDERED_AT,
+        FINALIZED_AT,
+        "Order → final (total TAT)",
+        "total TAT",
+    ),
+    Interval(
+        "complete_to_preliminary",
+        COMPLETED_AT,
+        PRELIMINARY_AT,
+        "Complete → preliminary (prelim TAT)",
+        "prelim TAT",
+        optional=True,
+    ),
+    Interval(
+        "preliminary_to_final",
+        PRELIMINARY_AT,
+        FINALIZED_AT,
+        "Preliminary → final",
+        "prelim → final",
+        optional=True,
+    ),
+)
 # Intervals in minutes: name -> (start field, end field).
-INTERVALS = {
-    "order_to_complete": (ORDERED_AT, COMPLETED_AT),
-    "complete_to_final": (COMPLETED_AT, FINALIZED_AT),
-    "order_to_final": (ORDERED_AT, FINALIZED_AT),
-}
-INTERVAL_LABELS = {
-    "order_to_complete": "Order → complete",
-    "complete_to_final": "Complete → final (report TAT)",
-    "order_to_final": "Order → final (total TAT)",
-}
+INTERVALS = {i.name: (i.start, i.end) for i in INTERVAL_LIST}
+INTERVAL_LABELS = {i.name: i.label for i in INTERVAL_LIST}
+INTERVAL_SHORT_LABELS = {i.name: i.short for i in INTERVAL_LIST}
 
 COUNT_METRICS = ("volume", "ordered", "complete_ratio")
 METRICS = (*COUNT_METRICS, *INTERVALS)
@@ -98,16 +149,8 @@ STAT_LABELS = {
 }
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-SPLITS = ("none", "modality", "shift", "priority", "patient_class", "physician")
-# Split and "by" names that differ from the field they group on.
-SPLIT_FIELDS = {
-    "modality": MODALITY,
-    "shift": "shift",
-    "priority": PRIORITY,
-    "patient_class": PATIENT_CLASS,
-    "physician": ORDERING_PHYSICIAN,
-}
 DAYS = ("all", "weekday", "weekend")
+DAY_TYPES = ("weekday", "weekend")
 
 # Default shift windows by completion clock time (may cross midnight).
 DEFAULT_SHIFTS = (
@@ -145,23 +188,112 @@ COMPLETED_DAY = "completed_day"
 COMPLETED_MONTH = "completed_month"
 ORDERED_DAY = "ordered_day"
 ORDERED_MONTH = "ordered_month"
+DAY_TYPE = "day_type"  # "weekday" / "weekend" of completed_at, as a group
+ORDERED_DAY_TYPE = "ordered_day_type"
 NO_DAY = -(2**31)
 # Which shift and day columns belong to each time axis (docs/API.md: the
 # ordered side of ``ordered`` and ``complete_ratio`` uses ordered_at).
 TIME_AXES = {
-    COMPLETED_AT: {"shift": SHIFT, "day": COMPLETED_DAY, "month": COMPLETED_MONTH},
-    ORDERED_AT: {"shift": ORDERED_SHIFT, "day": ORDERED_DAY, "month": ORDERED_MONTH},
+    COMPLETED_AT: {
+        "shift": SHIFT,
+        "day": COMPLETED_DAY,
+        "month": COMPLETED_MONTH,
+        "day_type": DAY_TYPE,
+    },
+    ORDERED_AT: {
+        "shift": ORDERED_SHIFT,
+        "day": ORDERED_DAY,
+        "month": ORDERED_MONTH,
+        "day_type": ORDERED_DAY_TYPE,
+    },
 }
 
-# Query parameters that filter exams, and the column each one reads.
-FILTER_FIELDS = {
-    "modality": MODALITY,
-    "priority": PRIORITY,
-    "physician": ORDERING_PHYSICIAN,
-    "patient_class": PATIENT_CLASS,
-    "shift": SHIFT,
-}
-BY_CHOICES = tuple(s for s in SPLITS if s != "none")
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way to select and group exams (see ``DIMENSIONS``)."""
+
+    key: str  # query parameter, split and ``by`` name
+    column: str  # the column it reads (on completed_at's axis)
+    label: str
+    plural: str
+    # Key of its value list in /api/options (None: not offered there).
+    options_key: str | None
+    # ``values``: any value of the data, repeatable; ``configured``: one of
+    # the configured names (shifts), repeatable; ``choice``: one of
+    # ``choices`` (``all`` = no filter).
+    kind: str = "values"
+    choices: tuple[str, ...] = ()
+    # TIME_AXES key when the column depends on the time axis (CONTRACT §3:
+    # the ordered side of ``complete_ratio`` uses ordered_at's shift).
+    axis: str | None = None
+    # Its name as a Pareto ``by`` (the column name where that differs).
+    pareto_by: str = ""
+    # A column of the exam list page.
+    list_column: bool = True
+
+    @property
+    def pareto_name(self) -> str:
+        """Return its name among the Pareto view's ``by`` values."""
+        return self.pareto_by or self.key
+
+
+# The one declaration of the dimensions. Each is, from this line alone, a
+# filter (query/filters.py), a split and a ``by`` of the summary table and
+# of Pareto, a drill-down target, a column of the exam list, a part of the
+# filter description, a value list in /api/options and a control of the
+# filter bar. Adding one means adding a line here (and, for a derived
+# column, computing it in analysis/prepare.py).
+DIMENSIONS = (
+    Dimension("modality", MODALITY, "Modality", "Modalities", "modalities"),
+    Dimension(
+        "shift", SHIFT, "Shift", "Shifts", "shifts", kind="configured", axis="shift"
+    ),
+    Dimension("priority", PRIORITY, "Priority", "Priorities", "priorities"),
+    Dimension(
+        "patient_class",
+        PATIENT_CLASS,
+        "Patient class",
+        "Patient classes",
+        "patient_classes",
+    ),
+    Dimension(
+        "physician",
+        ORDERING_PHYSICIAN,
+        "Ordering physician",
+        "Ordering physicians",
+        "physicians",
+        pareto_by=ORDERING_PHYSICIAN,
+    ),
+    Dimension(
+        "radiologist",
+        READING_RADIOLOGIST,
+        "Reading radiologist",
+        "Reading radiologists",
+        "radiologists",
+    ),
+    Dimension("location", LOCATION, "Location", "Locations", "locations"),
+    Dimension(
+        "days",
+        DAY_TYPE,
+        "Weekday or weekend",
+        "Weekdays and weekends",
+        None,
+        kind="choice",
+        choices=DAY_TYPES,
+        axis="day_type",
+        list_column=False,
+    ),
+)
+DIMENSION_BY_KEY = {d.key: d for d in DIMENSIONS}
+SPLITS = ("none", *DIMENSION_BY_KEY)
+# Split and "by" name -> the column it groups on.
+SPLIT_FIELDS = {d.key: d.column for d in DIMENSIONS}
+# Repeatable query parameters that filter exams, and the column each reads.
+FILTER_FIELDS = {d.key: d.column for d in DIMENSIONS if d.kind != "choice"}
+BY_CHOICES = tuple(DIMENSION_BY_KEY)
+# At most this many dimensions in one ``by`` (a cross table: by=a,b).
+MAX_BY = 2
 FORMATS = ("json", "csv")
 # The exam list can be sorted by any of these (``-`` prefix for descending).
 SORT_FIELDS = (*CANONICAL_FIELDS, *INTERVALS, SHIFT)

@@ -15,6 +15,10 @@ from exams import fields
 # Add each new page, chart type or analysis view here: the frozen binary's
 # self-test in CI then proves the bundle can serve it.
 INSIGHTS = ("distribution", "heatmap", "compare", "pareto", "pending", "forecast")
+SAMPLE_METRICS = (
+    *fields.COUNT_METRICS,
+    *(i.name for i in fields.INTERVAL_LIST if not i.optional),
+)
 SELF_TEST_URLS: list[str] = [
     "/healthz",
     "/",
@@ -26,7 +30,8 @@ SELF_TEST_URLS: list[str] = [
     *(f"/insights/{view}" for view in INSIGHTS),
     "/api/datasets/current",
     "/api/options",
-    *(f"/api/series?{urlencode({'metric': metric})}" for metric in fields.METRICS),
+    # The sample has no preliminary times: the optional intervals are absent.
+    *(f"/api/series?{urlencode({'metric': metric})}" for metric in SAMPLE_METRICS),
     "/api/summary",
     "/api/exams",
     "/api/distribution?metric=complete_to_final",

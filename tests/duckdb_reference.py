@@ -37,11 +37,33 @@ GROUP_SQL = {
     "priority": "coalesce(priority, '(blank)')",
     "patient_class": "coalesce(patient_class, '(blank)')",
     "physician": "coalesce(ordering_physician, '(blank)')",
+    "radiologist": "coalesce(reading_radiologist, '(blank)')",
+    "location": "coalesce(location, '(blank)')",
     "shift": "coalesce(" + SHIFT_SQL + ", '(blank)')",
+    "days": (
+        "CASE WHEN {t} IS NULL THEN '(blank)' "
+        "WHEN isodow({t}) IN (6, 7) THEN 'weekend' ELSE 'weekday' END"
+    ),
 }
+# CONTRACT §3, written out here rather than read from exams.fields.
 INTERVAL_SQL = {
     name: f"date_diff('second', {start}, {end}) / 60.0"
-    for name, (start, end) in fields.INTERVALS.items()
+    for name, (start, end) in {
+        "order_to_complete": ("ordered_at", "completed_at"),
+        "complete_to_final": ("completed_at", "finalized_at"),
+        "order_to_final": ("ordered_at", "finalized_at"),
+        "complete_to_preliminary": ("completed_at", "preliminary_at"),
+        "preliminary_to_final": ("preliminary_at", "finalized_at"),
+    }.items()
+}
+# The query parameter of each text filter and the raw column it matches.
+TEXT_FILTERS = {
+    "modality": "modality",
+    "priority": "priority",
+    "patient_class": "patient_class",
+    "physician": "ordering_physician",
+    "radiologist": "reading_radiologist",
+    "location": "location",
 }
 # Default targets, case-insensitive: DOMAIN's rules judge report TAT
 # (complete -> final); every other interval gets the 24 h default.
@@ -61,12 +83,11 @@ QUANTILE = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 def where(spec: FilterSpec, t: str) -> str:
     """Return the SQL filter of a spec on time column ``t``."""
     clauses = ["TRUE"]
-    if spec.modality:
-        values = ", ".join(f"'{v.lower()}'" for v in spec.modality)
-        clauses.append(f"lower(modality) IN ({values})")
-    if spec.priority:
-        values = ", ".join(f"'{v.lower()}'" for v in spec.priority)
-        clauses.append(f"lower(priority) IN ({values})")
+    for param, column in TEXT_FILTERS.items():
+        wanted = getattr(spec, param)
+        if wanted:
+            values = ", ".join(f"'{v.lower()}'" for v in wanted)
+            clauses.append(f"lower({column}) IN ({values})")
     if spec.shift:
         values = ", ".join(f"'{v}'" for v in spec.shift)
         clauses.append(f"({SHIFT_SQL.format(t=t)}) IN ({values})")
@@ -124,7 +145,7 @@ def reference_series(con, spec: FilterSpec) -> tuple[list, dict, dict]:
         for s in sides
     )
     negative = 0
-    if spec.metric in fields.INTERVALS:
+    if spec.metric in INTERVAL_SQL:
         v = spec.metric
         missing += con.execute(
             f"SELECT count(*) FROM ({completed}) WHERE t IS NOT NULL AND {v} IS NULL"
@@ -178,14 +199,33 @@ def connect(raw: pd.DataFrame):
 
 
 SUMMARY_SQL = """
-    SELECT g, count(*) AS exams, {columns}
+    SELECT {groups}, count(*) AS exams, {columns}
     FROM ({side}) GROUP BY ALL"""
 
 
+def reference_intervals(con) -> list[str]:
+    """Return the intervals some exam of the whole export has (both times)."""
+    return [
+        name
+        for name, sql in INTERVAL_SQL.items()
+        if con.execute(f"SELECT count({sql}) FROM exams").fetchone()[0]
+    ]
+
+
 def reference_summary(con, spec: FilterSpec) -> dict:
-    side = side_sql(FilterSpec(**{**spec.__dict__, "split": spec.by}), "completed_at")
+    """Return {group: entry}; a tuple of groups for by=a,b."""
+    keys = spec.by.split(",")
+    group = ", ".join(
+        GROUP_SQL[k].format(t="completed_at") + f" AS g{i}" for i, k in enumerate(keys)
+    )
+    intervals = ", ".join(f"{sql} AS {name}" for name, sql in INTERVAL_SQL.items())
+    targets = ", ".join(f"{TARGET_SQL[name]} AS target_{name}" for name in INTERVAL_SQL)
+    side = (
+        f"SELECT {group}, {targets}, {intervals} FROM exams "
+        f"WHERE {where(spec, 'completed_at')}"
+    )
     parts = []
-    for v in fields.INTERVALS:
+    for v in INTERVAL_SQL:
         limit = spec.target if spec.target is not None else f"target_{v}"
         ok = f"FILTER (WHERE {v} >= 0)"
         parts += [
@@ -198,14 +238,16 @@ def reference_summary(con, spec: FilterSpec) -> dict:
             f"count(*) FILTER (WHERE {v} < 0)",
             f"count(*) FILTER (WHERE {v} IS NULL)",
         ]
+    groups = ", ".join(f"g{i}" for i in range(len(keys)))
     rows = con.execute(
-        SUMMARY_SQL.format(columns=", ".join(parts), side=side)
+        SUMMARY_SQL.format(groups=groups, columns=", ".join(parts), side=side)
     ).fetchall()
-    keys = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
+    stat_keys = ("n", "median", "mean", "p75", "p90", "within", "negative", "missing")
     result = {}
-    for g, exams, *values in rows:
+    for row in rows:
+        g, (exams, *values) = row[: len(keys)], row[len(keys) :]
         entry = {"exams": exams}
-        for i, v in enumerate(fields.INTERVALS):
-            entry[v] = dict(zip(keys, values[i * 8 : i * 8 + 8], strict=True))
-        result[g] = entry
+        for i, v in enumerate(INTERVAL_SQL):
+            entry[v] = dict(zip(stat_keys, values[i * 8 : i * 8 + 8], strict=True))
+        result[g[0] if len(keys) == 1 else tuple(g)] = entry
     return result

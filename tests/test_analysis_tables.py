@@ -206,8 +206,19 @@ def test_options(facts):
         "priorities": ["Routine", "STAT", "Urgent"],
         "physicians": [DOE, SMITH],
         "patient_classes": ["ED", "Inpatient", "Outpatient"],
+        "radiologists": [],
+        "locations": [],
         "shifts": ["day", "evening", "night"],
         "date_range": {"start": "2024-10-01", "end": "2025-03-10"},
+        "intervals": ["order_to_complete", "complete_to_final", "order_to_final"],
+        "metrics": [
+            "volume",
+            "ordered",
+            "complete_ratio",
+            "order_to_complete",
+            "complete_to_final",
+            "order_to_final",
+        ],
     }
 
 

@@ -49,8 +49,20 @@ def test_options(client):
         "priorities": ["Routine", "STAT"],
         "physicians": ["=SUM(A1)", "DOE"],
         "patient_classes": ["ED", "Inpatient", "Outpatient"],
+        # The file has no reading radiologist, location or preliminary time.
+        "radiologists": [],
+        "locations": [],
         "shifts": ["day", "evening", "night"],
         "date_range": {"start": "2025-01-06", "end": "2025-02-02"},
+        "intervals": ["order_to_complete", "complete_to_final", "order_to_final"],
+        "metrics": [
+            "volume",
+            "ordered",
+            "complete_ratio",
+            "order_to_complete",
+            "complete_to_final",
+            "order_to_final",
+        ],
     }
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_sessions import HttpSession, launch_apps, multipart
+from tests.app_sessions import HttpSession, multipart
 
-launch = pytest.fixture(launch_apps)
 HEADER = "Accession,Exam Name,Modality,Status,Complete Time,Final Time"
 
 

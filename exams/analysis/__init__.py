@@ -20,13 +20,21 @@ Where docs/API.md is silent, these choices hold:
 - Filter values match case-insensitively (``modality=ct`` is CT).
 """
 
-from exams.analysis.export import exams_csv, series_csv, summary_csv
-from exams.analysis.filtering import apply_filters, filter_mask
+from exams.analysis.dimensions import (
+    available_intervals,
+    available_metrics,
+    require_interval,
+)
+from exams.analysis.export import build_exams_csv, exams_csv, series_csv, summary_csv
+from exams.analysis.filtering import apply_filters, count_exams, filter_mask
 from exams.analysis.listing import (
+    SORT_OTHERS,
     build_exam_list,
     exam_detail,
     exam_rows,
     list_exams,
+    page_columns,
+    row_fields,
     sort_exams,
 )
 from exams.analysis.options import options
@@ -35,6 +43,14 @@ from exams.analysis.series import build_series, compute_series
 from exams.analysis.summary import build_summary, summarize
 
 __all__ = [
+    "count_exams",
+    "SORT_OTHERS",
+    "page_columns",
+    "available_intervals",
+    "available_metrics",
+    "build_exams_csv",
+    "require_interval",
+    "row_fields",
     "apply_filters",
     "build_exam_list",
     "build_series",

@@ -12,6 +12,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import group_column
@@ -53,15 +54,17 @@ def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
 
 def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
+    require_interval(frame, name=query.metric, allowed=())
     selected = apply_filters(frame, spec=query.spec)
     result = distribution.distribution(
         selected, metric=query.metric, by_column=group_column(query.by)
     )
-    return {**result, "by": query.by}
+    return {**result, "by": query.by, "intervals": available_intervals(frame)}
 
 
 def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the weekday × hour grid of volume or an interval statistic."""
+    require_interval(frame, name=query.metric, allowed=("volume",))
     selected = apply_filters(frame, spec=query.spec)
     limits = exam_limits(
         selected, target=query.spec.target, targets=targets, metric=query.metric
@@ -69,7 +72,11 @@ def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     result = heatmap.heatmap(
         selected, metric=query.metric, stat=query.spec.stat, targets=limits
     )
-    return {**result, "target": query.spec.target}
+    return {
+        **result,
+        "target": query.spec.target,
+        "intervals": available_intervals(frame),
+    }
 
 
 def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
@@ -97,6 +104,7 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
         against=query.against,
         targets=limits,
         default_range=default,
+        metrics=available_intervals(frame),
     )
 
 
@@ -107,7 +115,12 @@ def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -
         raise AnalysisError("The data set has no completion dates.")
     selected = _undated(frame, query)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
-    return compare.overview(selected, last_day=days[1], targets=limits)
+    return compare.overview(
+        selected,
+        last_day=days[1],
+        targets=limits,
+        metrics=available_intervals(frame),
+    )
 
 
 def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:

@@ -137,17 +137,23 @@ def in_range(frame: pd.DataFrame, span: DateRange) -> pd.DataFrame:
     return frame[(times >= low) & (times < high)]
 
 
-def headline(frame: pd.DataFrame, *, span: DateRange, targets: Limits) -> dict:
+def headline(
+    frame: pd.DataFrame,
+    *,
+    span: DateRange,
+    targets: Limits,
+    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
+) -> dict:
     """Return exams, pending, median and % within target of each interval.
 
     ``pending`` counts exams completed in the range with no final report in
     the export; ``within`` is the percentage of exams with a valid interval at
     or under their own target (``targets``: minutes per exam, or such a
-    series per interval).
+    series per interval). ``metrics`` are the intervals the data set has.
     """
     exams = in_range(frame, span)
     intervals = {}
-    for metric in fields.INTERVALS:
+    for metric in metrics:
         values = interval_values(exams, metric=metric).values
         minutes = values.to_numpy()
         limits = _for(targets, metric).reindex(values.index).to_numpy()
@@ -213,11 +219,12 @@ def compare(
     against: str,
     targets: Limits,
     default_range: bool = False,
+    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
 ) -> dict:
     """Return the headline numbers of ``current`` and its comparison range."""
     other = comparison_range(current, against=against)
-    now = headline(frame, span=current, targets=targets)
-    then = headline(frame, span=other, targets=targets)
+    now = headline(frame, span=current, targets=targets, metrics=metrics)
+    then = headline(frame, span=other, targets=targets, metrics=metrics)
     return {
         "against": against,
         "default_range": default_range,
@@ -238,6 +245,7 @@ def overview(
     last_day: dt.date,
     targets: Limits,
     windows: tuple[int, ...] = OVERVIEW_WINDOWS,
+    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
 ) -> dict:
     """Return the last 7 and 28 days (to ``last_day``) against the days before."""
     result = []
@@ -246,7 +254,13 @@ def overview(
         result.append(
             {
                 "days": days,
-                **compare(frame, current=current, against="previous", targets=targets),
+                **compare(
+                    frame,
+                    current=current,
+                    against="previous",
+                    targets=targets,
+                    metrics=metrics,
+                ),
             }
         )
     return {"as_of": last_day.isoformat(), "windows": result}
@@ -271,7 +285,7 @@ def headline_rows(result: dict) -> list[list]:
         ("pending", "Pending (no final report)"),
     ):
         rows.append([label, now[key], then[key], *_pair(delta[key])])
-    for metric in fields.INTERVALS:
+    for metric in now["intervals"]:
         name = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]

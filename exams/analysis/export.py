@@ -15,8 +15,17 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.compare import headline_rows
-from exams.analysis.listing import ISO_FORMAT, ROW_FIELDS, sort_exams
+from exams.analysis.dimensions import require_interval
+from exams.analysis.filtering import apply_filters
+from exams.analysis.listing import (
+    ISO_FORMAT,
+    ROW_FIELDS,
+    SORT_OTHERS,
+    row_fields,
+    sort_exams,
+)
 from exams.analysis.pending import ROW_FIELDS as PENDING_FIELDS
+from exams.query.filters import FilterSpec
 
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,23 +82,48 @@ def series_csv(series: dict) -> str:
 
 
 def summary_csv(summary: dict) -> str:
-    """Return a summary as one row per group, then the ``All`` total row."""
-    header = [summary.get("by", "group"), "exams"]
-    for metric in fields.INTERVALS:
+    """Return a summary as one row per group, then the ``All`` total row.
+
+    A cross table (``by=modality,shift``) has one column per dimension; the
+    total row reads ``All`` in each. Only the intervals present have columns.
+    """
+    keys = summary.get("by", "group").split(",")
+    metrics = [m for m in fields.INTERVALS if m in summary["total"]]
+    header = [*keys, "exams"]
+    for metric in metrics:
         header += [f"{metric} {key}" for key in _STAT_COLUMNS]
     rows = []
     for entry in [*summary["rows"], summary["total"]]:
-        row = [entry["group"], entry["exams"]]
-        for metric in fields.INTERVALS:
+        group = entry["group"]
+        if not isinstance(group, list):
+            group = [group] * len(keys)
+        row = [*group, entry["exams"]]
+        for metric in metrics:
             row += [entry[metric][key] for key in _STAT_COLUMNS]
         rows.append(row)
     return write_csv(header, rows)
 
 
-def exams_csv(frame: pd.DataFrame, *, sort: str = fields.DEFAULT_SORT) -> str:
-    """Return every exam of a filtered frame, sorted, with ISO timestamps."""
+def build_exams_csv(frame: pd.DataFrame, *, spec: FilterSpec) -> str:
+    """Filter a prepared frame by ``spec`` and return every exam as CSV."""
+    require_interval(frame, name=spec.sort_field, param="sort", allowed=SORT_OTHERS)
+    selected = apply_filters(frame, spec=spec)
+    return exams_csv(selected, sort=spec.sort, columns=row_fields(frame))
+
+
+def exams_csv(
+    frame: pd.DataFrame,
+    *,
+    sort: str = fields.DEFAULT_SORT,
+    columns: tuple[str, ...] = ROW_FIELDS,
+) -> str:
+    """Return every exam of a filtered frame, sorted, with ISO timestamps.
+
+    ``columns`` are the list's columns (``listing.row_fields`` of the data
+    set, so intervals it lacks are left out).
+    """
     table = sort_exams(frame, sort=sort)
-    columns = [c for c in ROW_FIELDS if c in table]
+    columns = [c for c in columns if c in table]
     table = table[columns].copy()
     for name in columns:
         if not pd.api.types.is_numeric_dtype(

@@ -11,8 +11,8 @@ from exams.analysis.prepare import day_number, weekday_numbers
 from exams.analysis.shifts import matches_any
 from exams.query.filters import FilterSpec
 
-# Query parameter -> column, for the text filters (shift depends on the axis).
-_TEXT_FILTERS = {k: v for k, v in fields.FILTER_FIELDS.items() if k != "shift"}
+# The repeatable filters (fields.DIMENSIONS); ``days`` is a date filter.
+_VALUE_FILTERS = tuple(d for d in fields.DIMENSIONS if d.kind != "choice")
 
 
 def filter_mask(
@@ -26,12 +26,13 @@ def filter_mask(
     every time filter; with none it passes.
     """
     mask = np.ones(len(frame), dtype=bool)
-    for param, column in _TEXT_FILTERS.items():
-        wanted = getattr(spec, param)
+    for dimension in _VALUE_FILTERS:
+        wanted = getattr(spec, dimension.key)
         if wanted:
+            column = dimension.column
+            if dimension.axis:
+                column = fields.TIME_AXES[time_field][dimension.axis]
             mask &= matches_any(frame[column], wanted)
-    if spec.shift:
-        mask &= matches_any(frame[fields.TIME_AXES[time_field]["shift"]], spec.shift)
     if spec.start or spec.end or spec.days != "all":
         days = time_numbers(frame, time_field=time_field, unit="day")
         mask &= days != fields.NO_DAY
@@ -85,6 +86,11 @@ def selection_mask(
     mask = np.zeros(len(frame), dtype=bool)
     mask[rows] = filter_mask(frame.iloc[rows], spec=spec, time_field=time_field)
     return mask
+
+
+def count_exams(frame: pd.DataFrame, *, spec: FilterSpec) -> int:
+    """Return how many exams pass the spec's filters (on completed_at)."""
+    return int(np.count_nonzero(selection_mask(frame, spec=spec)))
 
 
 def is_ascending(values: np.ndarray) -> bool:

@@ -7,8 +7,14 @@ import pandas as pd
 
 from exams import fields
 
-# Shifts keep their configured order; other groups are sorted by name.
-_CONFIGURED_ORDER = (fields.SHIFT, fields.ORDERED_SHIFT)
+# Shifts keep their configured order (and weekday comes before weekend);
+# other groups are sorted by name.
+_CONFIGURED_ORDER = tuple(
+    axis[d.axis]
+    for d in fields.DIMENSIONS
+    if d.axis
+    for axis in fields.TIME_AXES.values()
+)
 
 
 @dataclass(frozen=True)
@@ -23,13 +29,15 @@ class Groups:
 def group_column(split: str, *, time_field: str = fields.COMPLETED_AT) -> str | None:
     """Return the column a split groups on (None for ``none``).
 
-    A shift split reads the shift of the side's own time (docs/API.md).
+    A shift (or weekday/weekend) split reads the shift of the side's own
+    time (docs/API.md).
     """
     if split == "none":
         return None
-    if split == "shift":
-        return fields.TIME_AXES[time_field]["shift"]
-    return fields.SPLIT_FIELDS[split]
+    dimension = fields.DIMENSION_BY_KEY[split]
+    if dimension.axis:
+        return fields.TIME_AXES[time_field][dimension.axis]
+    return dimension.column
 
 
 def group_codes(
@@ -81,3 +89,45 @@ def largest_first(groups: Groups) -> list[int]:
     sizes = np.bincount(groups.codes, minlength=len(groups.names))
     present = np.flatnonzero(sizes)
     return sorted(present.tolist(), key=lambda c: (-sizes[c], groups.names[c]))
+
+
+def cross_codes(frame: pd.DataFrame, *, columns: list[str]) -> "CrossGroups":
+    """Return each exam's combination of groups of several columns.
+
+    Code = the first column's code × the second's size + the second's code
+    (and so on); ``order`` lists every code in display order (the first
+    column's order, then the next within it).
+    """
+    parts = [group_codes(frame, column=column) for column in columns]
+    codes = np.zeros(len(frame), dtype=np.intp)
+    rank = np.zeros(1, dtype=np.intp)
+    for part in parts:
+        size = len(part.names)
+        codes = codes * size + part.codes
+        every = display_order(part.names, np.ones(size, bool), column=part.column)
+        place = np.empty(size, dtype=np.intp)
+        place[every] = np.arange(size)
+        rank = (rank[:, None] * size + place[None, :]).ravel()
+    return CrossGroups(codes, tuple(p.names for p in parts), np.argsort(rank))
+
+
+@dataclass(frozen=True)
+class CrossGroups:
+    """Combination code of every exam, each part's names and the display order."""
+
+    codes: np.ndarray
+    names: tuple[tuple[str, ...], ...]
+    order: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Return the number of possible combinations."""
+        return int(np.prod([len(n) for n in self.names]))
+
+    def group(self, code: int) -> list[str]:
+        """Return the names of one combination, in the order of the columns."""
+        names = []
+        for part in reversed(self.names):
+            code, index = divmod(int(code), len(part))
+            names.append(part[index])
+        return names[::-1]

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.dimensions import require_interval
 from exams.analysis.filtering import apply_filters, is_ascending
+from exams.analysis.prepare import available_intervals
 from exams.analysis.targets import Targets, exam_targets
 from exams.query.filters import FilterSpec
 
@@ -14,6 +16,7 @@ ROW_FIELDS = (*fields.CANONICAL_FIELDS, *fields.INTERVALS, fields.SHIFT)
 DETAIL_FIELDS = (*ROW_FIELDS, fields.ORDERED_SHIFT)
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _SHIFT_COLUMNS = (fields.SHIFT, fields.ORDERED_SHIFT)
+SORT_OTHERS = tuple(c for c in fields.SORT_FIELDS if c not in fields.INTERVALS)
 
 
 def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:
@@ -21,8 +24,10 @@ def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:
 
     Only the sort column of the selected exams is copied; whole rows are
     fetched for the page alone (copying every column of 200,000 selected
-    exams cost more than sorting them).
+    exams cost more than sorting them). Rows carry the intervals the data
+    set offers; sorting by one it lacks is a FilterError.
     """
+    require_interval(frame, name=spec.sort_field, param="sort", allowed=SORT_OTHERS)
     keys = apply_filters(frame, spec=spec, columns=[spec.sort_field])
     start = (spec.page - 1) * spec.page_size
     positions = sort_positions(keys, sort=spec.sort, stop=start + spec.page_size)
@@ -31,8 +36,40 @@ def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:
         "page": spec.page,
         "page_size": spec.page_size,
         "sort": spec.sort,
-        "rows": exam_rows(frame.loc[keys.index[positions[start:]]]),
+        "rows": exam_rows(
+            frame.loc[keys.index[positions[start:]]], columns=row_fields(frame)
+        ),
     }
+
+
+def page_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Return the exam list page's columns, in the order a manager scans them.
+
+    The exam, its dimensions (fields.DIMENSIONS), its times, the intervals
+    the data set has, then the shift; the preliminary time only when the
+    data set has one.
+    """
+    intervals = available_intervals(frame)
+    listed = [d for d in fields.DIMENSIONS if d.list_column]
+    times = [fields.ORDERED_AT, fields.COMPLETED_AT, fields.FINALIZED_AT]
+    if any(fields.INTERVALS[i][0] == fields.PRELIMINARY_AT for i in intervals) or any(
+        fields.INTERVALS[i][1] == fields.PRELIMINARY_AT for i in intervals
+    ):
+        times.insert(2, fields.PRELIMINARY_AT)
+    return (
+        fields.ACCESSION,
+        fields.EXAM_NAME,
+        *(d.column for d in listed if not d.axis),
+        *times,
+        *intervals,
+        *(d.column for d in listed if d.axis),
+    )
+
+
+def row_fields(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Return the exam list's columns for a data set: only intervals it has."""
+    intervals = available_intervals(frame)
+    return tuple(c for c in ROW_FIELDS if c not in fields.INTERVALS or c in intervals)
 
 
 def list_exams(
@@ -41,10 +78,13 @@ def list_exams(
     page: int = 1,
     page_size: int = fields.DEFAULT_PAGE_SIZE,
     sort: str = fields.DEFAULT_SORT,
+    columns: tuple[str, ...] | None = None,
 ) -> dict:
     """Return ``{"total", "page", "page_size", "sort", "rows"}`` for one page.
 
     Missing values sort last in either direction; ties keep file order.
+    ``columns`` of each row: ``row_fields`` of this frame when omitted
+    (pass the data set's when ``frame`` is a selection).
     """
     start = (page - 1) * page_size
     positions = sort_positions(frame, sort=sort, stop=start + page_size)
@@ -53,7 +93,10 @@ def list_exams(
         "page": page,
         "page_size": page_size,
         "sort": sort,
-        "rows": exam_rows(frame.iloc[positions[start:]]),
+        "rows": exam_rows(
+            frame.iloc[positions[start:]],
+            columns=row_fields(frame) if columns is None else columns,
+        ),
     }
 
 
@@ -157,7 +200,7 @@ def exam_detail(
     if targets is not None:
         row["targets"] = {
             metric: exam_targets(exam, targets, metric=metric).iloc[0].item()
-            for metric in fields.INTERVALS
+            for metric in available_intervals(frame)
         }
         row["target"] = row["targets"]["complete_to_final"]
     return row

@@ -5,13 +5,14 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.buckets import time_numbers
+from exams.analysis.prepare import available_intervals
 from exams.analysis.shifts import Shift
 
+# Value lists of the data's own values, one per dimension (fields.DIMENSIONS).
 _OPTION_FIELDS = {
-    "modalities": fields.MODALITY,
-    "priorities": fields.PRIORITY,
-    "physicians": fields.ORDERING_PHYSICIAN,
-    "patient_classes": fields.PATIENT_CLASS,
+    d.options_key: d.column
+    for d in fields.DIMENSIONS
+    if d.options_key and d.kind == "values"
 }
 
 
@@ -19,12 +20,18 @@ def options(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> dict:
     """Return the filter values present, the shift names and the date range.
 
     Values are sorted by name (case ignored); ``date_range`` spans
-    completed_at as ``YYYY-MM-DD`` (nulls when no exam has a date).
+    completed_at as ``YYYY-MM-DD`` (nulls when no exam has a date);
+    ``intervals`` are the intervals the data set offers and ``metrics``
+    every metric it offers.
     """
     result = {
-        key: present_values(frame[column]) for key, column in _OPTION_FIELDS.items()
+        key: present_values(frame[column]) if column in frame else []
+        for key, column in _OPTION_FIELDS.items()
     }
     result["shifts"] = [s.name for s in shifts]
+    intervals = available_intervals(frame)
+    result["intervals"] = list(intervals)
+    result["metrics"] = [*fields.COUNT_METRICS, *intervals]
     days = time_numbers(frame, time_field=fields.COMPLETED_AT, unit="day")
     days = days[days != fields.NO_DAY]
     result["date_range"] = {

@@ -14,10 +14,10 @@ from exams.analysis.groups import group_codes, largest_first
 from exams.analysis.periods import period_labels
 from exams.analysis.stats import counts
 
+# Exam type, then every dimension (fields.DIMENSIONS) by its Pareto name.
 PARETO_BY = {
     "exam_name": fields.EXAM_NAME,
-    "ordering_physician": fields.ORDERING_PHYSICIAN,
-    "modality": fields.MODALITY,
+    **{d.pareto_name: d.column for d in fields.DIMENSIONS},
 }
 OTHER_GROUP = "(other)"
 MAX_LIMIT = 25

@@ -17,9 +17,10 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     """Return a copy of a canonical frame with shift, calendar and bucket columns.
 
     Adds ``shift`` / ``ordered_shift`` (categoricals in configured order),
-    ``weekday`` (0 = Monday), ``is_weekend``, ``hour`` (of completed_at; -1
+    ``weekday`` (0 = Monday), ``is_weekend``, ``day_type`` /
+    ``ordered_day_type`` (weekday or weekend), ``hour`` (of completed_at; -1
     when missing), day / month numbers for both time axes and each
-    interval's rank (``RANK_COLUMNS``). Missing
+    available interval's rank (``RANK_COLUMNS``). Missing
     canonical columns are added empty and intervals computed if absent, so a
     hand-built frame works too.
     """
@@ -49,6 +50,8 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     weekday = np.where(known, weekday_numbers(day), -1).astype(np.int8)
     derived[fields.WEEKDAY] = weekday
     derived[fields.IS_WEEKEND] = weekday >= 5
+    derived[fields.DAY_TYPE] = day_types(day)
+    derived[fields.ORDERED_DAY_TYPE] = day_types(derived[fields.ORDERED_DAY])
     derived[fields.HOUR] = np.where(known, completed % (24 * 60) // 60, -1).astype(
         np.int8
     )
@@ -57,9 +60,38 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
         RANK_COLUMNS[name]: rank_values(
             out[name].to_numpy(dtype=np.float64, na_value=np.nan)
         )
-        for name in fields.INTERVALS
+        for name in available_intervals(out)
     }
     return out.assign(**ranks)
+
+
+def available_intervals(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Return the intervals a data set offers, in declared order.
+
+    The three contract intervals always; an optional one (prelim) only when
+    some exam has both its times, so a file without preliminary times shows
+    no prelim TAT at all rather than an empty one. Pass the whole data set,
+    not a selection: what is offered must not change with the filters.
+    """
+    return tuple(
+        i.name
+        for i in fields.INTERVAL_LIST
+        if i.name in frame and _has_value(frame[i.name])
+    )
+
+
+def _has_value(column: pd.Series) -> bool:
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    # Most data sets with the times have them early: look there first.
+    head = values[:4096]
+    return not np.isnan(head).all() or not np.isnan(values).all()
+
+
+def day_types(days: np.ndarray) -> pd.Categorical:
+    """Return ``weekday`` / ``weekend`` of day numbers (missing for NO_DAY)."""
+    codes = (weekday_numbers(days) >= 5).astype(np.int8)
+    codes[days == fields.NO_DAY] = -1
+    return pd.Categorical.from_codes(codes, categories=list(fields.DAY_TYPES))
 
 
 def day_numbers(minutes: np.ndarray) -> np.ndarray:

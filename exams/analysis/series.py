@@ -8,6 +8,7 @@ import pandas as pd
 from exams import fields
 from exams.analysis import stats
 from exams.analysis.buckets import bucket_keys, bucket_labels
+from exams.analysis.dimensions import require_interval
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import (
     display_order,
@@ -53,8 +54,10 @@ def build_series(
     """Filter a prepared frame by ``spec`` and return its series.
 
     The ordered side (``ordered``, ``complete_ratio``) is filtered on
-    ordered_at and its shift, the rest on completed_at.
+    ordered_at and its shift, the rest on completed_at. An interval the
+    data set lacks (no preliminary times) is a FilterError.
     """
+    require_interval(frame, name=spec.metric)
     completed = apply_filters(
         frame, spec=spec, columns=_columns(spec, time_field=fields.COMPLETED_AT)
     )

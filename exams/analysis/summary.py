@@ -6,8 +6,13 @@ import pandas as pd
 from exams import fields
 from exams.analysis import stats
 from exams.analysis.filtering import selection_mask
-from exams.analysis.groups import display_order, group_codes, group_column
-from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.groups import (
+    cross_codes,
+    display_order,
+    group_codes,
+    group_column,
+)
+from exams.analysis.prepare import RANK_COLUMNS, available_intervals
 from exams.analysis.targets import (
     TARGET_FIELDS,
     Targets,
@@ -26,17 +31,23 @@ def build_summary(
     frame: pd.DataFrame, *, spec: FilterSpec, targets: Targets | None = None
 ) -> dict:
     """Filter a prepared frame by ``spec`` and summarise it by ``spec.by``."""
+    intervals = available_intervals(frame)
     selected = selection_mask(frame, spec=spec)
     if np.count_nonzero(selected) < len(frame) * _COPY_SHARE:
         columns = [
-            group_column(spec.by),
-            *fields.INTERVALS,
+            *(group_column(key) for key in spec.by_keys),
+            *intervals,
             *RANK_COLUMNS.values(),
             *TARGET_FIELDS,
         ]
         frame, selected = frame.loc[selected, frame.columns.intersection(columns)], None
     return summarize(
-        frame, by=spec.by, target=spec.target, targets=targets, rows=selected
+        frame,
+        by=spec.by,
+        target=spec.target,
+        targets=targets,
+        rows=selected,
+        intervals=intervals,
     )
 
 
@@ -47,6 +58,7 @@ def summarize(
     target: float | None = None,
     targets: Targets | None = None,
     rows: np.ndarray | None = None,
+    intervals: tuple[str, ...] | None = None,
 ) -> dict:
     """Return ``{"by", "target", "rows", "total"}`` for a filtered frame.
 
@@ -55,18 +67,31 @@ def summarize(
     exams, named ``All``. Each interval carries n, median, mean, p75, p90,
     within (% ≤ ``target``, or each exam's own target when none is given),
     negative and missing counts. ``rows`` (a mask over the frame) limits
-    it to those exams; the others count nowhere.
+    it to those exams; the others count nowhere. ``by`` naming two
+    dimensions (``modality,shift``) makes a cross table: each row's group
+    is the list of its values, every combination present has a row.
+    ``intervals`` are those the data set offers (``available_intervals``
+    of this frame when omitted); only they have an entry.
     """
-    column = group_column(by)
-    groups = group_codes(frame, column=column)
-    size = len(groups.names)
-    codes = groups.codes
+    if intervals is None:
+        intervals = available_intervals(frame)
+    keys = by.split(",")
+    if len(keys) == 1:
+        column = group_column(by)
+        groups = group_codes(frame, column=column)
+        size, codes, name_of = len(groups.names), groups.codes, groups.names.__getitem__
+    else:
+        cross = cross_codes(frame, columns=[group_column(k) for k in keys])
+        size, codes, name_of = cross.size, cross.codes, cross.group
     if rows is not None:
         codes = np.where(rows, codes, size)
     exams = stats.counts(codes, size=size)
-    order = display_order(groups.names, exams > 0, column=column)
+    if len(keys) == 1:
+        order = display_order(groups.names, exams > 0, column=column)
+    else:
+        order = cross.order[exams[cross.order] > 0]
     tables = {}
-    for metric in fields.INTERVALS:
+    for metric in intervals:
         limits = target
         if target is None:
             limits = exam_targets(
@@ -82,7 +107,7 @@ def summarize(
         tables[metric] = {k: stats.to_json_list(a) for k, a in table.items()}
     rows = [
         {
-            "group": groups.names[code],
+            "group": name_of(code),
             "exams": int(exams[code]),
             **{metric: _entry(table, code) for metric, table in tables.items()},
         }

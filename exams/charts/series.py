@@ -170,7 +170,7 @@ def _hovertemplate(metric: str, stat: str, period: str) -> str:
         return head + "n = %{y:,} exams<extra></extra>"
     if metric == "complete_ratio":
         return (
-            head + "Completed ÷ ordered: %{y:.2f}<br>n = %{customdata[0]:,}"
+            head + "Completed ÷ ordered: %{y:.3f}<br>n = %{customdata[0]:,}"
             "<extra></extra>"
         )
     label = fields.STAT_LABELS.get(stat, stat)
@@ -257,11 +257,7 @@ def _period_title(period: str) -> str:
 
 
 # Short enough to fit beside a chart 320 px tall.
-_AXIS_INTERVALS = {
-    "order_to_complete": "order → complete",
-    "complete_to_final": "report TAT",
-    "order_to_final": "total TAT",
-}
+_AXIS_INTERVALS = fields.INTERVAL_SHORT_LABELS
 
 
 def axis_title(metric: str, stat: str) -> str:

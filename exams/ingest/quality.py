@@ -30,7 +30,8 @@ def quality_report(
     also under ``unparseable``. ``unparseable`` is a boolean frame aligned
     with ``frame`` marking values that were present but not a date; they
     are NaT in the frame but are not counted as missing. ``negative`` always
-    lists the three intervals. ``out_of_order`` counts every pair of mapped
+    lists the three intervals, and an optional one (prelim) when the file
+    has both its times. ``out_of_order`` counts every pair of mapped
     times out of chain order (`chain`); ``date_only`` counts, per field whose
     file gave dates without times, the exams with a date alone there;
     ``merged`` is field → spellings merged into another (`spelling`).
@@ -49,7 +50,10 @@ def quality_report(
     }
     missing = {f: int(frame[f].isna().sum()) - unreadable.get(f, 0) for f in present}
     negative = {}
-    for metric, (start, end) in fields.INTERVALS.items():
+    for interval in fields.INTERVAL_LIST:
+        metric, start, end = interval.name, interval.start, interval.end
+        if interval.optional and not {start, end} <= mapped:
+            continue  # the file lacks one of its times: no such interval
         if metric in frame.columns:
             values = frame[metric].to_numpy(dtype=float)
         else:
@@ -66,7 +70,7 @@ def quality_report(
         "merged": {f: int(n) for f, n in (merged or {}).items()},
     }
     # Only when there are any: a clean file's report stays as it was.
-    implausible = _implausible(frame)
+    implausible = _implausible(frame, metrics=negative)
     if any(implausible.values()):
         report["implausible"] = implausible
     if undecodable_bytes:
@@ -74,13 +78,14 @@ def quality_report(
     return report
 
 
-def _implausible(frame: pd.DataFrame) -> dict[str, int]:
+def _implausible(frame: pd.DataFrame, *, metrics: Iterable[str]) -> dict[str, int]:
     """Return metric → intervals longer than `clean.IMPLAUSIBLE_MINUTES`.
 
     Counted from the times: the frame's interval is NaN for them.
     """
     out = {}
-    for metric, (start, end) in fields.INTERVALS.items():
+    for metric in metrics:
+        start, end = fields.INTERVALS[metric]
         begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
         finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
         both = (begin != _NAT) & (finish != _NAT)

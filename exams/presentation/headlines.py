@@ -26,7 +26,7 @@ def headline_table(result: dict) -> list[dict]:
             better="lower",
         ),
     ]
-    for metric in fields.INTERVALS:
+    for metric in now["intervals"]:  # only the intervals the data set has
         label = fields.INTERVAL_LABELS[metric]
         a, b = now["intervals"][metric], then["intervals"][metric]
         d = delta["intervals"][metric]

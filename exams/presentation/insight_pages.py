@@ -16,6 +16,7 @@ import json
 from urllib.parse import parse_qsl
 
 from exams import fields
+from exams.analysis.pareto import PARETO_BY
 from exams.charts import compare as compare_charts
 from exams.charts import distribution as distribution_charts
 from exams.charts import forecast as forecast_charts
@@ -55,13 +56,9 @@ _VIEW_FIELDS = (
 )
 BY_LABELS = {
     "none": "Nothing (all exams)",
-    "modality": "Modality",
-    "shift": "Shift",
-    "priority": "Priority",
-    "patient_class": "Patient class",
-    "physician": "Ordering physician",
+    **{d.key: d.label for d in fields.DIMENSIONS},
+    **{d.pareto_name: d.label for d in fields.DIMENSIONS},
     "exam_name": "Exam type",
-    "ordering_physician": "Ordering physician",
 }
 
 
@@ -129,12 +126,18 @@ def distribution_context(result: dict, query: ViewQuery, *, paths: dict) -> dict
     group_urls = {}
     if query.by != "none":
         for box in result["boxes"]:
-            if box["group"] not in (fields.BLANK_GROUP, fields.ALL_GROUP):
+            if filters.select_group(query.by, box["group"]):
                 group_urls[box["group"]] = exams_link(
-                    paths, spec, sort=sort, **{query.by: (box["group"],)}
+                    paths,
+                    spec,
+                    sort=sort,
+                    **filters.select_group(query.by, box["group"]),
                 )
     return {
-        "metric_choices": [(m, fields.INTERVAL_LABELS[m]) for m in fields.INTERVALS],
+        "metric_choices": [
+            (m, fields.INTERVAL_LABELS[m])
+            for m in result.get("intervals", tuple(fields.INTERVALS))
+        ],
         "by_choices": [(b, BY_LABELS[b]) for b in ("none", *fields.BY_CHOICES)],
         "result": result,
         "bucket_rows": [
@@ -181,7 +184,10 @@ def heatmap_context(
             )
     return {
         "metric_choices": [("volume", "Exams completed")]
-        + [(m, fields.INTERVAL_LABELS[m]) for m in fields.INTERVALS],
+        + [
+            (m, fields.INTERVAL_LABELS[m])
+            for m in result.get("intervals", tuple(fields.INTERVALS))
+        ],
         "stat_choices": list(fields.STAT_LABELS.items()),
         "result": result,
         "rows": [
@@ -272,18 +278,13 @@ def overview_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
 
 def pareto_context(result: dict, trend: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the Pareto page: bars with cumulative share, and the trend."""
-    param = {"modality": "modality", "ordering_physician": "physician"}.get(query.by)
     urls = {}
-    if param:
-        for row in result["rows"]:
-            if row["group"] != fields.BLANK_GROUP:
-                urls[row["group"]] = exams_link(
-                    paths, query.spec, **{param: (row["group"],)}
-                )
+    for row in result["rows"]:
+        changes = filters.select_group(query.by, row["group"])
+        if changes:
+            urls[row["group"]] = exams_link(paths, query.spec, **changes)
     return {
-        "by_choices": [
-            (b, BY_LABELS[b]) for b in ("exam_name", "ordering_physician", "modality")
-        ],
+        "by_choices": [(b, BY_LABELS[b]) for b in PARETO_BY],
         "period_choices": [(p, p.capitalize()) for p in fields.PERIODS],
         "result": result,
         "trend": trend,

@@ -13,23 +13,14 @@ from exams.analysis.periods import period_span, period_start
 from exams.charts.series import MAX_SERIES, shown_series
 from exams.presentation.formats import format_minutes, number, percent
 from exams.presentation.links import url_for
+from exams.query import filters
 from exams.query.filters import FilterError, FilterSpec
 
-# Filter parameters in the order a person reads them back.
-_FILTER_LABELS = {
-    "modality": "Modality",
-    "priority": "Priority",
-    "patient_class": "Patient class",
-    "shift": "Shift",
-    "physician": "Ordering physician",
-}
+# Filter parameters in the order a person reads them back (fields.DIMENSIONS).
+_FILTER_LABELS = {d.key: d.label for d in fields.DIMENSIONS if d.kind != "choice"}
 SPLIT_LABELS = {
     "none": "Nothing (one series)",
-    "modality": "Modality",
-    "shift": "Shift",
-    "priority": "Priority",
-    "patient_class": "Patient class",
-    "physician": "Ordering physician",
+    **{d.key: d.label for d in fields.DIMENSIONS},
 }
 PERIOD_LABELS = {
     "day": "Day",
@@ -109,8 +100,8 @@ def drill_spec(spec: FilterSpec, *, bucket: str, series: str | None) -> FilterSp
         "page": 1,
     }
     param = SPLIT_PARAMS.get(spec.split)
-    if param and series and series not in (fields.ALL_GROUP, fields.BLANK_GROUP):
-        changes[param] = (series,)
+    if param and series:
+        changes.update(filters.select_group(param, series))
     if changes["start"] > changes["end"]:
         raise FilterError(
             "bucket",
@@ -152,6 +143,8 @@ def chart_title(spec: FilterSpec) -> str:
             title = f"% within {limit}: {metric}"
         else:
             title = f"{fields.STAT_LABELS[spec.stat]} {metric[0].lower()}{metric[1:]}"
+    elif spec.metric == "complete_ratio" and spec.split == "shift":
+        return f"Shift ratio (completed ÷ ordered per shift) per {spec.period}"
     else:
         title = metric
     title += f" per {PERIOD_LABELS[spec.period].lower()}"
@@ -174,17 +167,23 @@ def headline_interval(spec: FilterSpec) -> str:
 
 
 def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
-    """Return the four headline figures for the current filters."""
+    """Return the four headline figures for the current filters.
+
+    The second follows the chosen statistic (median, mean, P75, P90) of the
+    chart's interval; with ``within`` chosen it shows the median instead,
+    since the third figure is already the share within target.
+    """
     interval = headline_interval(spec)
     entry = total.get(interval) or {}
     short = SHORT_INTERVALS[interval]
     target = f"≤ {spec.target:g} min" if spec.target else "each exam's target"
     pending = (total.get("complete_to_final") or {}).get("missing")
+    stat = "median" if spec.stat == "within" else spec.stat
     return [
         {"label": "Exams", "value": number(total.get("exams")), "note": ""},
         {
-            "label": f"Median {short}",
-            "value": format_minutes(entry.get("median")),
+            "label": f"{STAT_SHORT[stat]} {short}",
+            "value": format_minutes(entry.get(stat)),
             "note": f"n = {number(entry.get('n'))}",
         },
         {
@@ -200,16 +199,22 @@ def headline(total: Mapping, *, spec: FilterSpec) -> list[dict]:
     ]
 
 
+# Statistic names short enough for a headline card or a table column.
+STAT_SHORT = {
+    "median": "Median",
+    "mean": "Mean",
+    "p75": "P75",
+    "p90": "P90",
+    "within": "Within target",
+}
+
+
 def sentence(text: str) -> str:
     """Return text with a capital first letter (str.capitalize lowers "TAT")."""
     return text[:1].upper() + text[1:]
 
 
-SHORT_INTERVALS = {
-    "order_to_complete": "order → complete",
-    "complete_to_final": "report TAT",
-    "order_to_final": "total TAT",
-}
+SHORT_INTERVALS = fields.INTERVAL_SHORT_LABELS
 
 
 def excluded_note(series: Mapping) -> str:
@@ -227,31 +232,55 @@ def excluded_note(series: Mapping) -> str:
 
 
 def summary_table(summary: Mapping, *, spec: FilterSpec, by: str) -> dict:
-    """Return the per-group table: exams, median, P90, % within and n."""
+    """Return the per-group table: exams, the chosen statistic, % within and n.
+
+    ``columns`` name each interval's columns: the chosen statistic (unless
+    it is ``within``, with its n beneath) and within target, so five
+    intervals still fit a 1366-pixel screen.
+    """
     param = SPLIT_PARAMS[by]
+    # Only the intervals the data set has (no prelim columns without prelim).
+    total = summary.get("total") or {}
+    intervals = [m for m in fields.INTERVALS if m in total]
     rows = []
     for row in summary.get("rows", []):
         group = row["group"]
-        link_changes = {} if group == fields.BLANK_GROUP else {param: (group,)}
+        link_changes = filters.select_group(param, group)
         rows.append(
             {
                 "group": group,
                 "url": url_for("exams-list", spec, page=1, **link_changes),
                 "exams": number(row["exams"]),
-                "cells": [_summary_cell(row.get(m) or {}) for m in fields.INTERVALS],
+                "cells": [
+                    _summary_cell(row.get(m) or {}, stat=spec.stat) for m in intervals
+                ],
             }
         )
     target = f"{spec.target:g} min" if spec.target else "each exam's target (Settings)"
     return {
         "by_label": SPLIT_LABELS[by],
-        "intervals": [sentence(SHORT_INTERVALS[m]) for m in fields.INTERVALS],
+        "intervals": [sentence(SHORT_INTERVALS[m]) for m in intervals],
+        "columns": (
+            ["Within target"]
+            if spec.stat == "within"
+            else [STAT_SHORT[spec.stat], "Within target"]
+        ),
         "rows": rows,
         "target_note": target,
     }
 
 
-def _summary_cell(entry: Mapping) -> dict:
+def _summary_cell(entry: Mapping, *, stat: str) -> dict:
+    # n goes under the first figure rather than in a column of its own: five
+    # intervals then fit 1366 px without scrolling sideways.
+    n = number(entry.get("n"))
+    shown = [{"value": percent(entry.get("within")), "n": ""}]
+    if stat == "within":
+        shown[0]["n"] = n
+    else:
+        shown.insert(0, {"value": format_minutes(entry.get(stat)), "n": n})
     return {
+        "shown": shown,
         "median": format_minutes(entry.get("median")),
         "p90": format_minutes(entry.get("p90")),
         "within": percent(entry.get("within")),
@@ -319,7 +348,8 @@ def _chart_value(value, series: Mapping) -> str:
     if unit == "%":
         return percent(value)
     if unit == "ratio":
-        return f"{value:.2f}"
+        # Three decimals tell 0.997 from 1.004 (two would show both as 1.00).
+        return f"{value:.3f}"
     return number(value)
 
 

@@ -194,7 +194,8 @@ def _chain_items(quality: Mapping) -> list[dict]:
         left_out = [
             fields.METRIC_LABELS[m]
             for m, ends in fields.INTERVALS.items()
-            if field in ends
+            # Only the intervals the file has (those its negatives count).
+            if field in ends and m in quality.get("negative", fields.INTERVALS)
         ]
         text = (
             f"{_plural(n, 'exam has', 'exams have')} a date but no time of day "

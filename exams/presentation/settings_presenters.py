@@ -7,7 +7,7 @@ Option values are JSON lists, which settings.js sends back as they are.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from exams import fields
 from exams.analysis.targets import (
@@ -54,12 +54,12 @@ def target_table(targets: Targets, *, options: Mapping | None) -> dict:
     }
 
 
-def example_rows(frame, targets: Targets) -> list[dict]:
+def example_rows(frame, targets: Targets, *, metrics: Sequence[str]) -> list[dict]:
     """Return the commonest kinds of exam with their target per interval."""
     rows = []
     for example in example_targets(frame, targets):
         cells = []
-        for metric in fields.INTERVALS:
+        for metric in metrics:
             found = example["targets"][metric]
             rule = found["rule"]
             cells.append(
@@ -81,9 +81,9 @@ def example_rows(frame, targets: Targets) -> list[dict]:
     return rows
 
 
-def interval_headings() -> list[str]:
+def interval_headings(metrics: Sequence[str]) -> list[str]:
     """Return the names of the intervals the examples show."""
-    return [INTERVAL_NAMES[m] for m in fields.INTERVALS]
+    return [INTERVAL_NAMES[m] for m in metrics]
 
 
 def _select(key: str, chosen: tuple[str, ...], present: list[str]) -> dict:

@@ -14,8 +14,9 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import field as spec_field
 from dataclasses import fields as dataclass_fields
+from dataclasses import make_dataclass
 from urllib.parse import urlencode
 
 from exams import fields
@@ -36,48 +37,69 @@ class FilterError(ValueError):
         )
 
 
-@dataclass(frozen=True)
-class FilterSpec:
-    """What to show: the master filter plus the view's own choices."""
+def _dimension_field(dimension: fields.Dimension) -> tuple:
+    if dimension.kind == "choice":
+        return (dimension.key, str, spec_field(default="all"))
+    return (dimension.key, tuple[str, ...], spec_field(default=()))
 
-    modality: tuple[str, ...] = ()
-    priority: tuple[str, ...] = ()
-    physician: tuple[str, ...] = ()
-    patient_class: tuple[str, ...] = ()
-    shift: tuple[str, ...] = ()
-    days: str = "all"
-    start: dt.date | None = None
-    end: dt.date | None = None
-    period: str = "month"
-    metric: str = "volume"
-    stat: str = "median"
-    target: float | None = None
-    split: str = "none"
-    by: str = "modality"
-    sort: str = fields.DEFAULT_SORT
-    page: int = 1
-    page_size: int = fields.DEFAULT_PAGE_SIZE
-    format: str = "json"
 
-    @property
-    def sort_field(self) -> str:
-        """Return the sort column without its direction."""
-        return self.sort.removeprefix("-")
+def _sort_field(self) -> str:
+    """Return the sort column without its direction."""
+    return self.sort.removeprefix("-")
 
-    @property
-    def descending(self) -> bool:
-        """Return whether the exam list sorts largest first."""
-        return self.sort.startswith("-")
 
+def _descending(self) -> bool:
+    """Return whether the exam list sorts largest first."""
+    return self.sort.startswith("-")
+
+
+def _by_keys(self) -> tuple[str, ...]:
+    """Return the dimensions of ``by`` in the order named (two: a cross table)."""
+    return tuple(self.by.split(","))
+
+
+# What to show: one field per dimension (fields.DIMENSIONS: a tuple of
+# values, or ``all`` for a choice) plus the view's own choices. Built from
+# the declaration so a new dimension is a new filter with no edit here.
+FilterSpec = make_dataclass(
+    "FilterSpec",
+    [
+        *(_dimension_field(d) for d in fields.DIMENSIONS),
+        ("start", dt.date | None, spec_field(default=None)),
+        ("end", dt.date | None, spec_field(default=None)),
+        ("period", str, spec_field(default="month")),
+        ("metric", str, spec_field(default="volume")),
+        ("stat", str, spec_field(default="median")),
+        ("target", float | None, spec_field(default=None)),
+        ("split", str, spec_field(default="none")),
+        ("by", str, spec_field(default="modality")),
+        # The dashboard's cross table: one dimension down, one across.
+        ("cross_rows", str, spec_field(default="")),
+        ("cross_cols", str, spec_field(default="")),
+        ("sort", str, spec_field(default=fields.DEFAULT_SORT)),
+        ("page", int, spec_field(default=1)),
+        ("page_size", int, spec_field(default=fields.DEFAULT_PAGE_SIZE)),
+        ("format", str, spec_field(default="json")),
+    ],
+    frozen=True,
+    namespace={
+        "__doc__": "What to show: the master filter plus the view's own choices.",
+        "sort_field": property(_sort_field),
+        "descending": property(_descending),
+        "by_keys": property(_by_keys),
+        "__module__": __name__,
+    },
+)
 
 REPEATABLE = tuple(fields.FILTER_FIELDS)
 _CHOICES = {
-    "days": fields.DAYS,
+    **{d.key: ("all", *d.choices) for d in fields.DIMENSIONS if d.kind == "choice"},
     "period": fields.PERIODS,
     "metric": fields.METRICS,
     "stat": fields.STATS,
     "split": fields.SPLITS,
-    "by": fields.BY_CHOICES,
+    "cross_rows": fields.BY_CHOICES,
+    "cross_cols": fields.BY_CHOICES,
     "format": fields.FORMATS,
 }
 
@@ -95,6 +117,9 @@ def parse_query(
     for name in REPEATABLE:
         values[name] = _repeated(query, name)
     values["shift"] = _shifts(values["shift"], shift_names)
+    by = query_value(query, "by")
+    if by is not None:
+        values["by"] = _by(by)
     for name, allowed in _CHOICES.items():
         raw = query_value(query, name)
         if raw is not None:
@@ -148,6 +173,26 @@ def to_query_string(spec: FilterSpec) -> str:
     return urlencode(pairs)
 
 
+def select_group(key: str, group: str) -> dict:
+    """Return the spec changes that keep one group of a dimension (a drill-down).
+
+    ``key`` is a dimension's key or Pareto name; the ``(blank)`` and ``All``
+    groups select nothing more (empty changes).
+    """
+    dimension = _DIMENSION_OF.get(key)
+    if dimension is None or group in (fields.BLANK_GROUP, fields.ALL_GROUP):
+        return {}
+    if dimension.kind == "choice":
+        return {dimension.key: group}
+    return {dimension.key: (group,)}
+
+
+_DIMENSION_OF = {
+    **{d.pareto_name: d for d in fields.DIMENSIONS},
+    **fields.DIMENSION_BY_KEY,
+}
+
+
 def query_values(query: Mapping, name: str) -> list[str]:
     """Return the non-blank values of a repeatable query parameter, stripped."""
     if hasattr(query, "getlist"):
@@ -173,6 +218,26 @@ def _choice(name: str, raw: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise FilterError(name, raw, ", ".join(allowed))
     return value
+
+
+def _by(raw: str) -> str:
+    """Return ``by`` checked: one dimension, or two joined by a comma."""
+    allowed = ", ".join(fields.BY_CHOICES)
+    keys = [part.strip().lower() for part in raw.split(",")]
+    for key in keys:
+        if key not in fields.BY_CHOICES:
+            raise FilterError("by", raw, f"{allowed}, or two of them as by=a,b")
+    if len(keys) > fields.MAX_BY or len(set(keys)) < len(keys):
+        raise FilterError(
+            "by",
+            raw,
+            allowed,
+            message=(
+                f"Bad value for by: {raw!r}. Name one dimension or two different "
+                f"ones joined by a comma (e.g. by=modality,shift) from: {allowed}."
+            ),
+        )
+    return ",".join(keys)
 
 
 def _shifts(raw: tuple[str, ...], shift_names: Sequence[str] | None) -> tuple[str, ...]:

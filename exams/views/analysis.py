@@ -6,15 +6,17 @@ frame and answers JSON, or CSV with ``format=csv``. Each page renders the same
 answer with its Plotly figure(s) and drill-down links.
 """
 
+import dataclasses
 import functools
 
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from exams import analysis
 from exams.analysis import build, export
 from exams.analysis.errors import AnalysisError
+from exams.presentation import filter_bar, presenters
 from exams.presentation import insight_pages as pages
-from exams.presentation import presenters
 from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -22,6 +24,21 @@ from exams.storage.measured import frame_in_time
 from exams.views._common import api_errors, csv_response, json_error, parse_request
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
+
+# Filters a page does not apply, and why (said next to the control).
+IGNORES = {
+    "overview": {
+        "dates": "Overview ignores the dates: it always shows the last 7 and 28 "
+        "days of the export against the days before."
+    },
+}
+
+
+def _applied(view: str, spec):
+    """Return the filters a view applies (overview: all but the dates)."""
+    if "dates" in IGNORES.get(view, {}):
+        return dataclasses.replace(spec, start=None, end=None)
+    return spec
 
 
 def _endpoint(view: str):
@@ -126,6 +143,13 @@ def _page(view: str, own):
             context.update(current_dataset=store.current_dataset(request))
             context["PLOTLY_JS"] = PLOTLY_JS
             context["filter_text"] = presenters.describe_filters(query.spec)
+            context["bar"] = filter_bar.filter_bar(
+                query.spec,
+                analysis.options(frame, shifts=preferences.get_shifts()),
+                keep=filter_bar.keep_pairs(request.GET),
+                ignores=IGNORES.get(view),
+                count=analysis.count_exams(frame, spec=_applied(view, query.spec)),
+            )
             status = 200
             try:
                 context.update(make(frame, query, paths))

@@ -57,8 +57,7 @@ def exam_list(request):
     spec = parse_request(request, "exams").spec
     frame = frame_in_time(request)
     if spec.format == "csv":
-        selected = analysis.apply_filters(frame, spec=spec)
-        text = analysis.exams_csv(selected, sort=spec.sort)
+        text = analysis.build_exams_csv(frame, spec=spec)
         return csv_response(text, filename="tatviz-exams.csv")
     return JsonResponse(analysis.build_exam_list(frame, spec=spec))
 

@@ -24,6 +24,8 @@ from exams.analysis.quality import select_quality
 from exams.charts.series import series_figure
 from exams.ingest.chain import CHAIN, parse_pair
 from exams.presentation import (
+    cross_table,
+    filter_bar,
     list_presenters,
     presenters,
     quality_text,
@@ -174,13 +176,15 @@ def dashboard(request):
     date_range = _date_range(options)
     context = {
         **_base(request, "dashboard"),
-        **_choices(),
+        **_choices(options["metrics"]),
         "PLOTLY_JS": PLOTLY_JS,
         "spec": spec,
         "options": options,
         "shift_names": options["shifts"],
         "date_range": date_range,
         "presets": presenters.date_presets(date_range and date_range[1], spec=spec),
+        # No count in the bar: the headline's "Exams" follows each change.
+        "bar": filter_bar.filter_bar(spec, options),
         "target_value": f"{spec.target:g}" if spec.target else "",
         "results": results,
         "figure": figure,
@@ -218,6 +222,17 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
         frame, spec=dataclasses.replace(spec, by=by), targets=targets
     )
     results = presenters.dashboard_results(series, summary, spec=spec, by=by)
+    cross = None
+    if spec.cross_rows and spec.cross_cols and spec.cross_rows != spec.cross_cols:
+        pivot = dataclasses.replace(spec, by=f"{spec.cross_rows},{spec.cross_cols}")
+        cross = cross_table.cross_table(
+            analysis.build_summary(frame, spec=pivot, targets=targets), spec=spec
+        )
+    results.update(
+        cross=cross,
+        cross_choices=[("", "—"), *list(presenters.SPLIT_LABELS.items())[1:]],
+        spec=spec,
+    )
     if results["empty"]:
         return results, None
     figure = series_figure(series, target=spec.target)
@@ -240,14 +255,23 @@ def exam_list(request):
     """List the filtered exams: sortable columns, pages, CSV download."""
     query = parse_request(request, "exam_list")
     spec, quality = query.spec, query.quality
-    selected = analysis.apply_filters(frame_in_time(request), spec=spec)
+    frame = frame_in_time(request)
+    analysis.require_interval(
+        frame, name=spec.sort_field, param="sort", allowed=analysis.SORT_OTHERS
+    )
+    selected = analysis.apply_filters(frame, spec=spec)
     if quality:
         selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":
-        text = analysis.exams_csv(selected, sort=spec.sort)
+        columns = analysis.row_fields(frame)
+        text = analysis.exams_csv(selected, sort=spec.sort, columns=columns)
         return csv_response(text, filename="tatviz-exams.csv")
     page = analysis.list_exams(
-        selected, page=spec.page, page_size=spec.page_size, sort=spec.sort
+        selected,
+        page=spec.page,
+        page_size=spec.page_size,
+        sort=spec.sort,
+        columns=analysis.row_fields(frame),
     )
     context = {
         **_base(request, "exams"),
@@ -255,16 +279,23 @@ def exam_list(request):
             page,
             spec=spec,
             quality=quality,
-            columns=_list_columns(request.GET.get("pair", "")),
+            columns=_list_columns(
+                analysis.page_columns(frame), request.GET.get("pair", "")
+            ),
             pair=request.GET.get("pair", ""),
+        ),
+        "bar": filter_bar.filter_bar(
+            spec,
+            analysis.options(frame, shifts=preferences.get_shifts()),
+            keep=filter_bar.keep_pairs(request.GET),
+            count=analysis.count_exams(frame, spec=spec),
         ),
     }
     return render(request, "exams/exam_list.html", context)
 
 
-def _list_columns(pair: str) -> tuple[str, ...]:
+def _list_columns(columns: tuple[str, ...], pair: str) -> tuple[str, ...]:
     """Return the list's columns, with both times of an out-of-order pair."""
-    columns = list_presenters.LIST_COLUMNS
     ends = parse_pair(pair) or ()
     if all(f in columns for f in ends):
         return columns
@@ -330,15 +361,22 @@ def settings_page(request):
     if frame is not None:
         values = analysis.options(frame, shifts=preferences.get_shifts())
     context["targets"] = settings_presenters.target_table(targets, options=values)
-    context["interval_headings"] = settings_presenters.interval_headings()
+    metrics = (
+        analysis.available_intervals(frame)
+        if frame is not None
+        else tuple(i.name for i in fields.INTERVAL_LIST if not i.optional)
+    )
+    context["interval_headings"] = settings_presenters.interval_headings(metrics)
     if frame is not None:
-        context["examples"] = settings_presenters.example_rows(frame, targets)
+        context["examples"] = settings_presenters.example_rows(
+            frame, targets, metrics=metrics
+        )
     return render(request, "exams/settings.html", context)
 
 
-def _choices() -> dict:
+def _choices(metrics: list[str]) -> dict:
     return {
-        "metric_choices": list(fields.METRIC_LABELS.items()),
+        "metric_choices": [(m, fields.METRIC_LABELS[m]) for m in metrics],
         "stat_choices": list(fields.STAT_LABELS.items()),
         "period_choices": list(presenters.PERIOD_LABELS.items()),
         "split_choices": list(presenters.SPLIT_LABELS.items()),

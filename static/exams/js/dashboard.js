@@ -74,7 +74,6 @@
       const on = button.dataset.start === start && button.dataset.end === end;
       button.setAttribute("aria-pressed", on ? "true" : "false");
     });
-    updatePhysicianCount();
   }
 
   async function refresh(query, push) {
@@ -126,7 +125,7 @@
   }
 
   form.addEventListener("change", function (event) {
-    if (event.target.id === "physician-search") return;
+    if (event.target.classList.contains("list-search")) return;
     if (REPORT_ONLY.indexOf(event.target.name) !== -1) return;
     scheduleRefresh();
   });
@@ -142,34 +141,6 @@
     applyQueryToForm(query);
     refresh(query, false);
   });
-
-  document.querySelectorAll(".presets button").forEach(function (button) {
-    button.addEventListener("click", function () {
-      form.elements.start.value = button.dataset.start;
-      form.elements.end.value = button.dataset.end;
-      scheduleRefresh();
-    });
-  });
-
-  // Physician search: hundreds of names, so filter the list as the user types.
-  const search = document.getElementById("physician-search");
-  const list = document.getElementById("physician-list");
-  function updatePhysicianCount() {
-    if (!list) return;
-    const count = list.querySelectorAll("input:checked").length;
-    document.getElementById("physician-count").textContent =
-      count ? count + " selected" : "None ticked = all";
-  }
-  if (search && list) {
-    search.hidden = false;
-    search.addEventListener("input", function () {
-      const needle = search.value.trim().toLowerCase();
-      list.querySelectorAll("label").forEach(function (label) {
-        const checked = label.querySelector("input").checked;
-        label.hidden = needle !== "" && !checked && label.textContent.toLowerCase().indexOf(needle) === -1;
-      });
-    });
-  }
 
   // Click-through: the server turns the bucket and series into filters.
   function onClick(event) {
