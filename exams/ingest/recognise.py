@@ -31,7 +31,7 @@ from exams import fields
 from exams.ingest.body import read_batches
 from exams.ingest.collect import clean_text
 from exams.ingest.dates import NAT, detect_formats, parse_dates
-from exams.ingest.headers import guess_mapping, header_tokens
+from exams.ingest.headers import PLAIN_NAMES, guess_mapping, header_tokens
 from exams.ingest.profile import ValueKind, examples, profile_text, value_kind
 from exams.ingest.reading import RawTable
 from exams.ingest.text import TextExport
@@ -121,7 +121,7 @@ def sample_rows(found: RawTable | TextExport) -> dict[str, pa.Array]:
 
 
 def _label(name: str) -> str:
-    return fields.FIELD_LABELS[name].lower()
+    return PLAIN_NAMES[name]
 
 
 def _seconds(values: pa.Array) -> np.ndarray:
@@ -206,7 +206,7 @@ def recognise(*, headers: Sequence[str], sample: Mapping[str, pa.Array]) -> Reco
         if kind is not None and kind.kind in _CONTRADICTS.get(name, ()):
             del columns[name]
             reasons[f"-{name}"] = (
-                f"'{header}' not used as the {_label(name)}: its {kind.reason}"
+                f"'{header}' not used as {_label(name)}: its {kind.reason}"
             )
     location = columns.get(fields.LOCATION)
     if (
@@ -255,5 +255,5 @@ def notes(recognised: Recognition, columns: Mapping[str, str]) -> list[str]:
         if name.startswith("-"):
             out.append(reason + ".")
         elif columns.get(name) == recognised.columns.get(name):
-            out.append(f"'{columns[name]}' read as the {_label(name)}: {reason}.")
+            out.append(f"'{columns[name]}' read as {_label(name)}: {reason}.")
     return out

@@ -167,13 +167,24 @@ def create_dataset(saved: list[SavedFile], *, answer: Answer | None = None) -> D
 
 
 def _finish_or_hold(
-    dataset: Dataset, files: list[DatasetFile], *, answer: Answer | None = None
+    dataset: Dataset,
+    files: list[DatasetFile],
+    *,
+    answer: Answer | None = None,
+    held: bool = False,
 ) -> Dataset:
     try:
         return _finish(dataset, files, answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         # Keep the files: the user's answer completes this data set.
         _hold(dataset, pending)
+        raise
+    except ingest.IngestError as wrong:
+        if not held:
+            discard_dataset(dataset)
+            raise
+        # A wrong answer to a held upload: it stays held for the next try.
+        wrong.dataset_id = str(dataset.pk)
         raise
     except Exception:
         # Refused, disk full or a bug: leave no half-made data set behind.
@@ -217,7 +228,7 @@ def apply_mapping(
         date_order=date_order,
         file_id=dataset.summary.get("file_id"),
     )
-    return _finish_or_hold(dataset, list(dataset.files.all()), answer=answer)
+    return _finish_or_hold(dataset, list(dataset.files.all()), answer=answer, held=True)
 
 
 def add_files(
