@@ -61,10 +61,8 @@ def test_a_misleading_name_is_overruled_by_its_values_and_said_so():
 def test_headers_that_say_nothing_are_read_by_row_order_of_their_dates():
     layout = next(x for x in LAYOUTS if x.filename == "letters.csv")
     notes = _read(layout).notes
-    assert (
-        "'E' read as the exam completion time: dates, in each row between the other two."
-        in notes
-    )
+    said = "'E' read as the exam completion time: dates, in each row between"
+    assert f"{said} the other two." in notes
 
 
 def test_the_ambiguous_layout_asks_with_samples_and_suggestions():
@@ -114,8 +112,8 @@ def test_a_wrong_answer_keeps_the_held_upload_for_the_right_one(client):
     )
     assert right.status_code == 201, right.content
     assert right.json()["rows_loaded"] == ROWS
-    summary = client.get("/api/summary").json()["rows"][0]
-    assert summary["exams"] == ROWS
+    rows = client.get("/api/summary").json()["rows"]
+    assert {r["group"]: r["exams"] for r in rows} == Counter(e.modality for e in EXAMS)
 
 
 def test_an_empty_answer_asks_a_held_upload_again(client):
