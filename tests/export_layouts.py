@@ -285,3 +285,4 @@ AMBIGUOUS = Layout(
     ),
     None,
 )
+EXAMS_FOR_BROWSER = exams()

@@ -5,15 +5,18 @@ the numbers checked here come from the made-up exams themselves, never from
 TATviz's output.
 """
 
+import datetime as dt
 import json
 import statistics
 from collections import Counter
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from exams.ingest import NeedsMapping, read_export
 from exams.models import Dataset
+from exams.storage import housekeeping
 from tests.client_fixtures import new_client
 from tests.export_layouts import AMBIGUOUS, LAYOUTS, ROWS, exams
 
@@ -124,3 +127,15 @@ def test_an_empty_answer_asks_a_held_upload_again(client):
         content_type="application/json",
     )
     assert again.status_code == 422 and again.json()["samples"] == body["samples"]
+
+
+def test_an_abandoned_held_upload_is_cleared_after_seven_days(client):
+    body = _post(client, AMBIGUOUS).json()
+    fresh = _post(client, AMBIGUOUS).json()
+    old = timezone.now() - dt.timedelta(days=7, minutes=1)
+    Dataset.objects.filter(pk=body["id"]).update(created_at=old)
+    page = client.get("/data").content.decode()
+    assert "Answer the question" in page and "unanswered for 7 days" in page
+    housekeeping.remove_leftovers()
+    assert not Dataset.objects.filter(pk=body["id"]).exists()
+    assert Dataset.objects.get(pk=fresh["id"]).pending_mapping is True

@@ -113,6 +113,14 @@ def _collect(
         needs.samples = recognised.samples
         needs.evidence = recognised.evidence
         needs.guesses = {**recognised.suggestions, **needs.guesses}
+        if recognised.suggestions and not mapping:
+            dated = " and ".join(f"'{h}'" for h in recognised.suggestions.values())
+            needs.message = (
+                f"{dated} both hold dates and times, and nothing tells which one "
+                "is when each exam was completed. The best guess is chosen "
+                "below: check it, then load."
+            )
+            needs.args = (needs.message,)
         raise
     except IngestError:
         if isinstance(found, TextExport) and not _count_rows(found, block_size):
