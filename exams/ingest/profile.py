@@ -225,6 +225,7 @@ def require_readable_completion(
 # A kind is decided over a sample of the rows; below these shares it is not.
 KIND_SHARE = 0.9
 _CODE_VALUES = 40  # a vocabulary column has few distinct values
+_DATE_VALUES = 200
 PRIORITY_WORDS = _words(
     """stat urgent routine asap emergent elective today timed now critical
     expedited high low normal p1 p2 p3 p4 priority"""
@@ -258,22 +259,30 @@ def _rows_share(profile: ValueProfile, test: Callable[[str], bool]) -> float:
 
 
 def _date_share(profile: ValueProfile) -> tuple[float, bool]:
-    """Return the share of rows that read as dates, and whether they hold times."""
-    values = list(profile.counts)
+    """Return the share of rows that read as dates, and whether they hold times.
+
+    Judged on the first `_DATE_VALUES` distinct values (each is classified
+    in Python by `dates`): enough to tell, and quick on a wide export.
+    """
+    values = list(profile.counts)[:_DATE_VALUES]
+    if sum(any(c.isdigit() for c in v) for v in values) < DATE_SHARE * len(values):
+        return 0.0, False
     # Plain numbers are Excel serials only when a header says "date".
     if all(_NUMBER.fullmatch(v) and len(v) < 8 for v in values):
         return 0.0, False
     column = pa.chunked_array([pa.array(values, pa.string())])
-    rows = np.fromiter(profile.counts.values(), dtype=np.int64, count=len(values))
+    rows = np.fromiter((profile.counts[v] for v in values), dtype=np.int64)
     best, timed = 0.0, False
     for order in ("mdy", "dmy"):
         formats, _ = detect_formats({"x": column}, date_order=order)
         seconds = parse_dates(column, formats["x"])
         readable = seconds != NAT
-        share = int(rows[readable].sum()) / profile.present
+        share = int(rows[readable].sum()) / int(rows.sum())
         if share > best:
             best = share
             timed = bool((seconds[readable] % 86_400 != 0).any())
+        if best >= KIND_SHARE:
+            break
     return best, timed
 
 
@@ -309,9 +318,12 @@ def value_kind(profile: ValueProfile) -> ValueKind | None:
     """Return what the column's values look like, or None when they say little."""
     if not profile.present:
         return None
-    distinct = len(profile.counts)
+    distinct, whole = len(profile.counts), profile
     few = distinct <= _CODE_VALUES
     shown = profile.shown()
+    # Each test looks at the first distinct values (Python per value).
+    head = dict(list(profile.counts.items())[:_DATE_VALUES])
+    profile = ValueProfile(profile.rows, sum(head.values()), head)
     dated, timed = _date_share(profile)
     if dated >= KIND_SHARE:
         what = "dates with times" if timed else "dates"
@@ -321,7 +333,7 @@ def value_kind(profile: ValueProfile) -> ValueKind | None:
     if _rows_share(profile, lambda v: bool(_NUMBER.fullmatch(v))) >= KIND_SHARE:
         if _row_id(profile):
             return ValueKind("row_id", "values count the rows 1, 2, 3…", distinct)
-        unique = distinct >= 0.95 * profile.present
+        unique = distinct >= 0.95 * whole.present
         if unique and all(len(v) >= 5 for v in profile.counts):
             return ValueKind("identifier", "values are one number per row", distinct)
         return ValueKind("number", f"values are numbers ({shown})", distinct)
@@ -347,7 +359,7 @@ def value_kind(profile: ValueProfile) -> ValueKind | None:
         return ValueKind("person", "values look like people's names", distinct)
     identifiers = _rows_share(profile, lambda v: bool(_IDENTIFIER.fullmatch(v)))
     digits = _rows_share(profile, lambda v: any(c.isdigit() for c in v))
-    unique = distinct >= 0.95 * profile.present
+    unique = distinct >= 0.95 * whole.present
     if identifiers >= KIND_SHARE and digits >= KIND_SHARE and unique:
         return ValueKind("identifier", "values are one code per row", distinct)
     return ValueKind("text", "values are text", distinct)
