@@ -68,6 +68,7 @@ TOKEN_ALIASES: dict[str, str] = {
     # A "Signer" or "Dictator" is a person (PowerScribe sign-off exports).
     "signer": "sign by",
     "dictator": "dictated by",
+    "approver": "verified by",
     "verified": "verified",
     "verify": "verified",
     "verification": "verified",
@@ -225,6 +226,16 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
         70,
         {"exam", "procedure", "description", "test"},
         only=True,
+    ),
+    # DICOM and Agfa/Carestream: "Requested Procedure" names the exam.
+    _rule(
+        fields.EXAM_NAME,
+        75,
+        {"exam", "procedure"},
+        ORDER,
+        forbids=TIME
+        | PHYSICIAN
+        | {"id", "number", "code", "status", "priority", "class", "accession"},
     ),
     _rule(
         fields.EXAM_NAME,
