@@ -188,8 +188,9 @@
     } else if (body.needs_date_order) {
       pendingId = body.id;
       showDateOrder(body);
-    } else if (body.held && lastQuestion) {
-      // A wrong answer: the upload is still held; the same form, same choices.
+    } else if (lastQuestion && (body.held || !pendingId)) {
+      // A wrong answer: the upload is still held (or, when adding files, the
+      // chosen files are still here); the same form, same choices.
       lastQuestion.guesses = Object.assign({}, lastChoices);
       showMapping(lastQuestion);
       showError(body.error + " Change the choice and try again: nothing needs uploading again.");
