@@ -114,6 +114,7 @@
     const mode = form.querySelector("input[name=mode]:checked");
     const url = mode && mode.value === "add" ? "/api/datasets/current/files" : "/api/datasets";
     lastUrl = url;
+    lastQuestion = null; // a new upload: an old question no longer applies
     upload(url, filesForm({}));
   });
 
