@@ -3,6 +3,7 @@
 import pyarrow as pa
 import pytest
 
+from exams.ingest import read_export
 from exams.ingest.headers import guess_mapping
 from exams.ingest.profile import profile_text, value_kind
 
@@ -88,3 +89,12 @@ KINDS = [
 def test_values_say_what_a_column_holds(values, kind):
     profile = profile_text(pa.chunked_array([pa.array(values, pa.string())]))
     assert value_kind(profile).kind == kind
+
+
+def test_a_patient_number_is_never_taken_for_the_accession():
+    text = "MRN,Exam Complete,Procedure\n" + "".join(
+        f"{700000 + i},2025-03-0{1 + i % 9} 10:00,CT HEAD\n" for i in range(30)
+    )
+    result = read_export(text.encode(), filename="mrn.csv")
+    assert "accession" not in result.columns
+    assert len(result.frame) == 30

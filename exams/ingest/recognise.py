@@ -76,6 +76,12 @@ _MODALITY_HOMES = frozenset(
     {"department", "section", "subsection", "activity", "subtype", "resource"}
     | {"type", "category", "service", "unit"}
 )
+# Header words of a patient's, visit's or account's number (MRN, CSN, FIN…).
+_A_PERSONS_ID = frozenset(
+    {"patient", "mrn", "encounter", "visit", "account", "acct", "person", "unit"}
+    | {"medical", "record", "csn", "fin", "member", "nhs", "ssn", "episode"}
+    | {"admission", "insurance", "har", "empi", "mpi", "dob", "birth"}
+)
 _THREE_DATES = (fields.ORDERED_AT, fields.COMPLETED_AT, fields.FINALIZED_AT)
 _IN_ORDER = 0.9
 
@@ -186,8 +192,13 @@ def _better_accession(
     current = columns.get(fields.ACCESSION)
     if current is not None and current in kinds and kinds[current].kind != "row_id":
         return None
-    found = [h for h in free if kinds[h].kind == "identifier"]
+    found = [h for h in free if _may_be_accession(h, kinds[h])]
     return found[0] if found else None
+
+
+def _may_be_accession(header: str, kind: ValueKind) -> bool:
+    # A patient's number is one per row in a sample too: never the exam's.
+    return kind.kind == "identifier" and not set(header_tokens(header)) & _A_PERSONS_ID
 
 
 def recognise(*, headers: Sequence[str], sample: Mapping[str, pa.Array]) -> Recognition:
@@ -230,6 +241,8 @@ def recognise(*, headers: Sequence[str], sample: Mapping[str, pa.Array]) -> Reco
         if name in columns:
             continue
         found = [h for h in free if kinds[h].kind == kind]
+        if name == fields.ACCESSION:
+            found = [h for h in found if _may_be_accession(h, kinds[h])]
         if name == fields.MODALITY:
             homes = [h for h in found if set(header_tokens(h)) & _MODALITY_HOMES]
             found = homes or found
