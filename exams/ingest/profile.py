@@ -227,8 +227,8 @@ KIND_SHARE = 0.9
 _CODE_VALUES = 40  # a vocabulary column has few distinct values
 _DATE_VALUES = 200
 PRIORITY_WORDS = _words(
-    """stat urgent routine asap emergent elective today timed now critical
-    expedited high low normal p1 p2 p3 p4 priority"""
+    """stat urgent routine asap emergent elective today timed now expedited
+    p1 p2 p3 p4 priority"""
 )
 PATIENT_CLASS_WORDS = _words(
     """inpatient outpatient emergency ed er ip op observation obs ambulatory
@@ -307,7 +307,9 @@ def _is_person(value: str) -> bool:
 
 
 def _is_description(value: str) -> bool:
-    return len(value.split()) >= 2 and modality_from_name(value) is not None
+    # A report's text names the exam too, but is longer than any exam name.
+    words = value.split()
+    return 2 <= len(words) <= 12 and modality_from_name(value) is not None
 
 
 def _is_modality(value: str) -> bool:
