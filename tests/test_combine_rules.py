@@ -119,16 +119,21 @@ def test_two_layouts_combine_each_with_its_own_columns(client, tmp_path):
     assert [f.mapping for f in files] == [{}, {}]  # both recognised on their own
 
 
-ODD_HEADER = "Ref,Done When,Procedure\r\n"
+# Two date columns whose names say nothing: which is the completion time
+# cannot be told from the values, so the user is asked.
+ODD_HEADER = "Ref,Done When,Then,Procedure\r\n"
 ODD = ODD_HEADER + (
-    "X1,2025-02-10 09:00:00,CT CHEST\r\nX2,2025-02-11 10:00:00,XR KNEE\r\n"
+    "X1,2025-02-10 09:00:00,2025-02-10 11:00:00,CT CHEST\r\n"
+    "X2,2025-02-11 10:00:00,2025-02-11 12:00:00,XR KNEE\r\n"
 )
 ODD_MAPPING = {
     "accession": "Ref",
     "completed_at": "Done When",
     "exam_name": "Procedure",
 }
-OTHER_ODD = "Key;Stamp;Item\r\nY1;2025-02-12 08:00:00;MRI BRAIN\r\n"
+OTHER_ODD = (
+    "Key;Stamp;Later;Item\r\nY1;2025-02-12 08:00:00;2025-02-12 09:00:00;MRI BRAIN\r\n"
+)
 OTHER_MAPPING = {"accession": "Key", "completed_at": "Stamp", "exam_name": "Item"}
 
 
@@ -139,7 +144,7 @@ def test_a_file_needing_columns_in_a_multi_file_upload_is_asked_about(client):
     assert body["needs_mapping"] is True
     assert body["filename"] == "odd.csv"
     assert body["error"].startswith("odd.csv: ")
-    assert body["headers"] == ["Ref", "Done When", "Procedure"]
+    assert body["headers"] == ["Ref", "Done When", "Then", "Procedure"]
     answered = client.post(
         f"/api/datasets/{body['id']}/mapping",
         data=json.dumps(ODD_MAPPING),
@@ -155,7 +160,7 @@ def test_a_file_needing_columns_in_a_multi_file_upload_is_asked_about(client):
     assert client.get("/api/exams/X2").json()["modality"] == "XR"
     assert client.get("/api/exams/A2").json()["exam_name"] == "XR CHEST 2 VIEWS"
     # Remembered: another export of that layout is added with no question.
-    more = ODD_HEADER + "X3,2025-02-12 09:00:00,US ABDOMEN\r\n"
+    more = ODD_HEADER + "X3,2025-02-12 09:00:00,2025-02-12 10:00:00,US ABDOMEN\r\n"
     added = post(client, ("odd-2.csv", more), url="/api/datasets/current/files")
     assert added.status_code == 200, added.content
     assert added.json()["rows_loaded"] == 5
@@ -173,7 +178,7 @@ def test_two_unknown_layouts_are_asked_about_one_after_the_other(client):
     )
     assert second.status_code == 422
     assert second.json()["filename"] == "other.csv"
-    assert second.json()["headers"] == ["Key", "Stamp", "Item"]
+    assert second.json()["headers"] == ["Key", "Stamp", "Later", "Item"]
     done = client.post(
         f"/api/datasets/{first['id']}/mapping",
         data=json.dumps(OTHER_MAPPING),

@@ -120,7 +120,8 @@ def test_missing_completion_column_needs_mapping():
         "exam_name": "Exam Name",
         "finalized_at": "Final Date/Tm",
     }
-    assert "completed_at" in error.message and "'Final Date/Tm'" in error.message
+    assert "exam completed date/time" in error.message
+    assert "completed_at" not in error.message and "'Final Date/Tm'" in error.message
 
 
 def test_no_modality_and_no_exam_name_needs_mapping():

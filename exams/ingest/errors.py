@@ -25,6 +25,9 @@ class NeedsMapping(IngestError):
         super().__init__(message, status=422)
         self.headers = list(headers)
         self.guesses = dict(guesses)
+        # header → a few of its values, and what they look like (`recognise`).
+        self.samples: dict[str, list[str]] = {}
+        self.evidence: dict[str, str] = {}
 
 
 class AmbiguousDates(IngestError):

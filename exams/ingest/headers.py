@@ -20,6 +20,23 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Words that do not make a one-word rule ("Procedure Name") any less exact.
 _FILLER = frozenset({"the", "of", "a", "an", "and", "for", "name"})
 _MAX_LISTED = 40
+# Each field as a manager would say it (messages and the mapping form).
+PLAIN_NAMES = {
+    fields.ACCESSION: "the accession number",
+    fields.EXAM_NAME: "the exam name",
+    fields.MODALITY: "the modality",
+    fields.ORDERED_AT: "the order time",
+    fields.STARTED_AT: "the exam start time",
+    fields.COMPLETED_AT: "the exam completion time",
+    fields.PRELIMINARY_AT: "the preliminary report time",
+    fields.FINALIZED_AT: "the final report time",
+    fields.PRIORITY: "the priority",
+    fields.ORDERING_PHYSICIAN: "the ordering physician",
+    fields.PATIENT_CLASS: "the patient class",
+    fields.READING_RADIOLOGIST: "the reading radiologist",
+    fields.LOCATION: "the location",
+    fields.STATUS: "the exam status",
+}
 
 
 def header_tokens(header: str) -> tuple[str, ...]:
@@ -108,15 +125,20 @@ def _listed(headers: Sequence[str]) -> str:
 
 
 def resolve_mapping(
-    *, headers: Sequence[str], mapping: Mapping[str, str] | None = None
+    *,
+    headers: Sequence[str],
+    mapping: Mapping[str, str] | None = None,
+    guesses: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Return the guesses overridden by the user's ``mapping`` (canonical → header).
+
+    ``guesses`` are the automatic mapping (default: by the headers alone).
 
     A user-chosen header is taken away from any field it was guessed for; an
     empty value says the file has no such column. Raise `IngestError` for an
     unknown field and `NeedsMapping` for a header the file does not have.
     """
-    columns = guess_mapping(headers)
+    columns = dict(guesses) if guesses is not None else guess_mapping(headers)
     if not mapping:
         return columns
     unknown = sorted(set(mapping) - set(fields.CANONICAL_FIELDS))
@@ -133,7 +155,7 @@ def resolve_mapping(
         header = _find_header(headers, str(wanted))
         if header is None:
             raise NeedsMapping(
-                f"The column '{wanted}' chosen for {fields.FIELD_LABELS[field]} "
+                f"The column '{wanted}' chosen for {PLAIN_NAMES[field]} "
                 f"is not in this file. Its columns are: {_listed(headers)}.",
                 headers=headers,
                 guesses=columns,
@@ -152,9 +174,9 @@ def require_fields(*, headers: Sequence[str], columns: Mapping[str, str]) -> Non
     """Raise `NeedsMapping` unless completion time and modality or exam are mapped."""
     needed = []
     if fields.COMPLETED_AT not in columns:
-        needed.append("the exam completed date/time (completed_at)")
+        needed.append("the exam completed date/time")
     if fields.MODALITY not in columns and fields.EXAM_NAME not in columns:
-        needed.append("the modality or the exam name (modality or exam_name)")
+        needed.append("the modality or the exam name")
     if needed:
         raise NeedsMapping(
             f"Could not recognise {' and '.join(needed)} among this file's "

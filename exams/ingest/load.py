@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest import clean, dates, pairs, profile
+from exams.ingest import clean, dates, pairs, profile, recognise
 from exams.ingest.body import BLOCK_SIZE, NotUtf8, read_batches
 from exams.ingest.chain import leave_out_date_only
 from exams.ingest.collect import Collector
-from exams.ingest.errors import IngestError
+from exams.ingest.errors import IngestError, NeedsMapping
 from exams.ingest.headers import require_fields, resolve_mapping
 from exams.ingest.modality import fill_modality
 from exams.ingest.pairs import Pair
@@ -110,9 +110,29 @@ def _collect(
     """
     if isinstance(found, RawTable) and found.table.num_rows == 0:
         raise _no_rows()
+    sample = recognise.sample_rows(found)
+    recognised = recognise.recognise(headers=found.headers, sample=sample)
     try:
-        columns = resolve_mapping(headers=found.headers, mapping=mapping)
+        columns = resolve_mapping(
+            headers=found.headers, mapping=mapping, guesses=recognised.columns
+        )
         require_fields(headers=found.headers, columns=columns)
+    except NeedsMapping as needs:
+        if isinstance(found, TextExport) and not _count_rows(found, block_size):
+            raise _no_rows() from None
+        # What each column holds, for the person answering (never logged).
+        needs.samples = recognised.samples
+        needs.evidence = recognised.evidence
+        needs.guesses = {**recognised.suggestions, **needs.guesses}
+        if recognised.suggestions and not mapping:
+            dated = " and ".join(f"'{h}'" for h in recognised.suggestions.values())
+            needs.message = (
+                f"{dated} both hold dates and times, and nothing tells which one "
+                "is when each exam was completed. The best guess is chosen "
+                "below: check it, then load."
+            )
+            needs.args = (needs.message,)
+        raise
     except IngestError:
         if isinstance(found, TextExport) and not _count_rows(found, block_size):
             raise _no_rows() from None
@@ -122,7 +142,7 @@ def _collect(
         {**columns, **{p.time_key: p.time_header for p in found_pairs}},
         strings=[p.time_key for p in found_pairs],
     )
-    notes = list(found.notes)
+    notes = list(found.notes) + recognise.notes(recognised, columns)
     if isinstance(found, RawTable):
         collected.add_table(found.table)
     else:

@@ -17,10 +17,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest.dates import NAT
+from exams.ingest.dates import NAT, detect_formats, parse_dates
 from exams.ingest.errors import NeedsMapping
+from exams.ingest.modality import modality_from_name, normalise_code
 from exams.ingest.pairs import time_of_day
 from exams.ingest.spelling import spelling_key
+from exams.ingest.vocabulary import MODALITY_ALIASES
 
 
 def _words(text: str) -> frozenset[str]:
@@ -217,3 +219,154 @@ def require_readable_completion(
             headers=headers,
             guesses={f: h for f, h in columns.items() if h != header},
         )
+
+
+# What a column's values look like, whatever its header says (`recognise`).
+# A kind is decided over a sample of the rows; below these shares it is not.
+KIND_SHARE = 0.9
+_CODE_VALUES = 40  # a vocabulary column has few distinct values
+_DATE_VALUES = 200
+PRIORITY_WORDS = _words(
+    """stat urgent routine asap emergent elective today timed now expedited
+    p1 p2 p3 p4 priority"""
+)
+PATIENT_CLASS_WORDS = _words(
+    """inpatient outpatient emergency ed er ip op observation obs ambulatory
+    clinic day surgery same case daycase referred ref cli sdc rcr in out
+    patient pt department recurring preadmit preadmission walk ae a&e"""
+)
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_./]{3,24}")
+# "Smith, John", "SMITH, JOHN A MD", "Dr. Jane Smith", "Jane Smith MD".
+_PERSON = re.compile(
+    r"(?:[A-Za-z'\-]+,\s*[A-Za-z'\-. ]+|(?:dr\.?|prof\.?)\s+[A-Za-z'\-. ]+|"
+    r"[A-Za-z'\-. ]+\s(?:md|do|mbbs|frcr|phd|np|pa))",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ValueKind:
+    """What a column holds: ``kind`` and the evidence for a person."""
+
+    kind: str  # date, time, number, row_id, modality, priority, ...
+    reason: str
+    distinct: int = 0
+
+
+def _rows_share(profile: ValueProfile, test: Callable[[str], bool]) -> float:
+    return profile.share(test) if profile.present else 0.0
+
+
+def _date_share(profile: ValueProfile) -> tuple[float, bool]:
+    """Return the share of rows that read as dates, and whether they hold times.
+
+    Judged on the first `_DATE_VALUES` distinct values (each is classified
+    in Python by `dates`): enough to tell, and quick on a wide export.
+    """
+    values = list(profile.counts)[:_DATE_VALUES]
+    if sum(any(c.isdigit() for c in v) for v in values) < DATE_SHARE * len(values):
+        return 0.0, False
+    # Plain numbers are Excel serials only when a header says "date".
+    if all(_NUMBER.fullmatch(v) and len(v) < 8 for v in values):
+        return 0.0, False
+    column = pa.chunked_array([pa.array(values, pa.string())])
+    rows = np.fromiter((profile.counts[v] for v in values), dtype=np.int64)
+    best, timed = 0.0, False
+    for order in ("mdy", "dmy"):
+        formats, _ = detect_formats({"x": column}, date_order=order)
+        seconds = parse_dates(column, formats["x"])
+        readable = seconds != NAT
+        share = int(rows[readable].sum()) / int(rows.sum())
+        if share > best:
+            best = share
+            timed = bool((seconds[readable] % 86_400 != 0).any())
+        if best >= KIND_SHARE:
+            break
+    return best, timed
+
+
+def _row_id(profile: ValueProfile) -> bool:
+    """Return True for 1, 2, 3…: a row number, not an exam's identity."""
+    if not all(v.isdigit() for v in profile.counts):
+        return False
+    numbers = np.sort(np.fromiter((int(v) for v in profile.counts), dtype=np.int64))
+    return len(numbers) > 2 and bool((np.diff(numbers) == 1).mean() >= 0.9)
+
+
+def _in_words(vocabulary: frozenset[str]) -> Callable[[str], bool]:
+    def test(value: str) -> bool:
+        words = _WORD.findall(value.lower().replace("&", ""))
+        return bool(words) and all(w in vocabulary or w.isdigit() for w in words)
+
+    return test
+
+
+def _is_person(value: str) -> bool:
+    return bool(_PERSON.fullmatch(value.strip())) and not modality_from_name(value)
+
+
+def _is_description(value: str) -> bool:
+    # A report's text names the exam too, but is longer than any exam name.
+    words = value.split()
+    return 2 <= len(words) <= 12 and modality_from_name(value) is not None
+
+
+def _is_modality(value: str) -> bool:
+    return normalise_code(value) in MODALITY_ALIASES
+
+
+def value_kind(profile: ValueProfile) -> ValueKind | None:
+    """Return what the column's values look like, or None when they say little."""
+    if not profile.present:
+        return None
+    distinct, whole = len(profile.counts), profile
+    few = distinct <= _CODE_VALUES
+    shown = profile.shown()
+    # Each test looks at the first distinct values (Python per value).
+    head = dict(list(profile.counts.items())[:_DATE_VALUES])
+    profile = ValueProfile(profile.rows, sum(head.values()), head)
+    dated, timed = _date_share(profile)
+    if dated >= KIND_SHARE:
+        what = "dates with times" if timed else "dates"
+        return ValueKind("date" if timed else "day", f"values are {what}", distinct)
+    if time_of_day_share(profile) >= KIND_SHARE:
+        return ValueKind("time", "values are times of day", distinct)
+    if _rows_share(profile, lambda v: bool(_NUMBER.fullmatch(v))) >= KIND_SHARE:
+        if _row_id(profile):
+            return ValueKind("row_id", "values count the rows 1, 2, 3…", distinct)
+        unique = distinct >= 0.95 * whole.present
+        if unique and all(len(v) >= 5 for v in profile.counts):
+            return ValueKind("identifier", "values are one number per row", distinct)
+        return ValueKind("number", f"values are numbers ({shown})", distinct)
+    tests = (
+        ("modality", _is_modality, "values look like modality codes"),
+        ("priority", _in_words(PRIORITY_WORDS), "values look like priorities"),
+        (
+            "patient_class",
+            _in_words(PATIENT_CLASS_WORDS),
+            "values look like patient classes",
+        ),
+    )
+    for kind, test, reason in tests:
+        if few and _rows_share(profile, test) >= KIND_SHARE:
+            return ValueKind(kind, f"{reason} ({shown})", distinct)
+    if few and status_share(profile, cancelled_statuses=()) >= KIND_SHARE:
+        return ValueKind(
+            "status", f"values look like exam statuses ({shown})", distinct
+        )
+    if _rows_share(profile, _is_description) >= 0.7 and distinct >= 3:
+        return ValueKind("description", "values look like exam names", distinct)
+    if _rows_share(profile, _is_person) >= 0.8 and distinct >= 2:
+        return ValueKind("person", "values look like people's names", distinct)
+    identifiers = _rows_share(profile, lambda v: bool(_IDENTIFIER.fullmatch(v)))
+    digits = _rows_share(profile, lambda v: any(c.isdigit() for c in v))
+    unique = distinct >= 0.95 * whole.present
+    if identifiers >= KIND_SHARE and digits >= KIND_SHARE and unique:
+        return ValueKind("identifier", "values are one code per row", distinct)
+    return ValueKind("text", "values are text", distinct)
+
+
+def examples(profile: ValueProfile, n: int = 5, *, width: int = 60) -> list[str]:
+    """Return up to ``n`` distinct values as first seen, each cut to ``width``."""
+    return [v if len(v) <= width else v[: width - 1] + "…" for v in profile.counts][:n]

@@ -65,7 +65,10 @@ TOKEN_ALIASES: dict[str, str] = {
     "signing": "sign",
     "signoff": "sign",
     "signature": "sign",
-    "signer": "sign",
+    # A "Signer" or "Dictator" is a person (PowerScribe sign-off exports).
+    "signer": "sign by",
+    "dictator": "dictated by",
+    "approver": "verified by",
     "verified": "verified",
     "verify": "verified",
     "verification": "verified",
@@ -97,6 +100,12 @@ TOKEN_ALIASES: dict[str, str] = {
     "proc": "procedure",
     "procedures": "procedure",
     "desc": "description",
+    # Cerner Millennium: CATALOG_CD (its display is the orderable's name).
+    "catalogue": "catalog",
+    "orderable": "catalog",
+    "orderables": "catalog",
+    "orc": "catalog",
+    "disp": "display",
     "descr": "description",
     "pt": "patient",
     "pat": "patient",
@@ -149,7 +158,7 @@ FINAL = frozenset({"final", "sign", "verified"})
 GENERIC_EXAM = frozenset({"exam", "procedure", "service"})
 LOCATION = _words(
     "location department facility site room resource unit ward scanner campus "
-    "hospital clinic"
+    "hospital clinic section subsection"
 )
 # Words that make a header something other than a timestamp.
 NOT_A_TIME = LOCATION | _words(
@@ -208,7 +217,7 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
     _rule(
         fields.EXAM_NAME,
         90,
-        {"exam", "procedure", "order", "test", "cpt"},
+        {"exam", "procedure", "order", "test", "cpt", "catalog"},
         {"name", "description", "mnemonic", "display", "text"},
         forbids=TIME | PHYSICIAN | {"status", "priority", "class"},
     ),
@@ -217,6 +226,22 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
         70,
         {"exam", "procedure", "description", "test"},
         only=True,
+    ),
+    # DICOM and Agfa/Carestream: "Requested Procedure" names the exam.
+    _rule(
+        fields.EXAM_NAME,
+        75,
+        {"exam", "procedure"},
+        ORDER,
+        forbids=TIME
+        | PHYSICIAN
+        | {"id", "number", "code", "status", "priority", "class", "accession"},
+    ),
+    _rule(
+        fields.EXAM_NAME,
+        80,
+        {"catalog", "mnemonic"},
+        forbids=TIME | PHYSICIAN | {"status", "priority", "class", "type"},
     ),
     _rule(
         fields.EXAM_NAME,
@@ -235,6 +260,14 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
         forbids=_TIME_FORBIDS | START | COMPLETE | PERFORMED | PRELIMINARY | FINAL,
     ),
     _rule(fields.ORDERED_AT, 80, {"ordered"}, only=True),
+    # Sectra and NHS exports date the referral (the request) instead.
+    _rule(
+        fields.ORDERED_AT,
+        85,
+        {"referring"},
+        TIME,
+        forbids=_TIME_FORBIDS,
+    ),
     _rule(
         fields.STARTED_AT,
         90,

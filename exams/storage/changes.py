@@ -222,12 +222,20 @@ def _finish_or_hold(
     *,
     change: Change,
     answer: Answer | None = None,
+    held: bool = False,
 ) -> Dataset:
     try:
         return _finish(dataset, files, change=change, kind="create", answer=answer)
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         # Keep the files: the user's answer completes this data set.
         _hold(dataset, pending)
+        raise
+    except ingest.IngestError as wrong:
+        if held:
+            # A wrong answer to a held upload: it stays held for the next try.
+            wrong.dataset_id = str(dataset.pk)
+        else:
+            _forget(dataset, change)
         raise
     except Exception:
         # Refused, disk full or a bug: leave no half-made data set behind.
@@ -268,7 +276,7 @@ def apply_mapping(
     )
     with Change() as change:
         files = list(dataset.files.all())
-        return _finish_or_hold(dataset, files, change=change, answer=answer)
+        return _finish_or_hold(dataset, files, change=change, answer=answer, held=True)
 
 
 def add_files(dataset: Dataset, uploaded, *, answer: Answer | None = None) -> Dataset:

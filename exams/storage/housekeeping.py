@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 RETENTION_INTERVAL = 24 * 60 * 60
 ORPHANED = "orphaned"
+# An upload left waiting for an answer this long is abandoned: cleared at start.
+HELD_DAYS = 7
 _stop_housekeeping = threading.Event()
 
 
@@ -40,9 +42,11 @@ def remove_leftovers() -> int:
     removed = journal.recover()
     access.remove_launch_files()
     # Held data sets (awaiting a mapping) have a summary; one without was
-    # being read when the process stopped.
+    # being read when the process stopped. One unanswered for `HELD_DAYS`
+    # was abandoned (the Data page says when it goes).
+    abandoned = timezone.now() - dt.timedelta(days=HELD_DAYS)
     for dataset in Dataset.objects.filter(pending_mapping=True):
-        if not dataset.summary:
+        if not dataset.summary or dataset.created_at < abandoned:
             store.discard_dataset(dataset)
             removed += 1
     folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)

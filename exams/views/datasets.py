@@ -73,7 +73,12 @@ def _pending_body(pending: ingest.IngestError) -> dict:
     }
     if isinstance(pending, ingest.NeedsMapping):
         body.update(
-            needs_mapping=True, headers=pending.headers, guesses=pending.guesses
+            needs_mapping=True,
+            headers=pending.headers,
+            guesses=pending.guesses,
+            # A few values of each column (patient data: for this browser only).
+            samples=getattr(pending, "samples", {}),
+            evidence=getattr(pending, "evidence", {}),
         )
     else:
         body.update(
@@ -197,7 +202,8 @@ def apply_mapping(request, dataset_id):
     except (ingest.NeedsMapping, ingest.AmbiguousDates) as pending:
         return _pending_response(pending)
     except ingest.IngestError as exc:
-        return json_error(exc.message, status=exc.status)
+        # The upload stays held: the same form can be answered again.
+        return json_error(exc.message, status=exc.status, id=str(dataset.pk), held=True)
     return _loaded(request, dataset, status=201)
 
 

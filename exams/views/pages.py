@@ -34,7 +34,7 @@ from exams.presentation import (
 from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
-from exams.storage import preferences, store
+from exams.storage import housekeeping, preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
 from exams.views._common import api_errors, csv_response, parse_request
@@ -344,6 +344,9 @@ def data_page(request):
     context["held"] = list_presenters.dataset_rows(
         store.list_datasets(held=True), current=None
     )
+    for row in context["held"]:
+        row["expires"] = row["created"] + dt.timedelta(days=housekeeping.HELD_DAYS)
+    context["held_days"] = housekeeping.HELD_DAYS
     return render(request, "exams/data.html", context)
 
 

@@ -266,10 +266,12 @@ AMBIGUOUS_CSV = (
     b"03/04/2025 10:30,D1,03/04/2025 09:00,03/04/2025 11:00,CT HEAD\r\n"
     b"05/06/2025 10:30,D2,05/06/2025 09:00,05/06/2025 11:00,XR CHEST\r\n"
 )
+# Two date columns whose names say nothing: the values cannot tell which is
+# the completion time, so TATviz asks.
 ODD_CSV = (
-    b"Thing One,Thing Two,Thing Three\n"
-    b"X1,2025-01-13 10:00,CT HEAD\n"
-    b"X2,2025-01-14 11:00,XR CHEST\n"
+    b"Thing One,Thing Two,Thing Three,Thing Four\n"
+    b"X1,2025-01-13 10:00,CT HEAD,2025-01-13 12:00\n"
+    b"X2,2025-01-14 11:00,XR CHEST,2025-01-14 13:00\n"
 )
 EVIL_CSV = (
     b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"

@@ -19,6 +19,8 @@
   let chosen = [];
   let pendingId = null;
   let lastUrl = null;
+  let lastQuestion = null; // the 422 asking for columns, kept for a second try
+  let lastChoices = {};
 
   function showFiles(files) {
     chosen = Array.from(files);
@@ -112,6 +114,7 @@
     const mode = form.querySelector("input[name=mode]:checked");
     const url = mode && mode.value === "add" ? "/api/datasets/current/files" : "/api/datasets";
     lastUrl = url;
+    lastQuestion = null; // a new upload: an old question no longer applies
     upload(url, filesForm({}));
   });
 
@@ -176,11 +179,22 @@
     }
     status.hidden = true;
     if (body.needs_mapping) {
+      const sameFile = lastQuestion && body.id && body.id === pendingId &&
+        JSON.stringify(body.headers) === JSON.stringify(lastQuestion.headers);
       pendingId = body.id;
+      // A second question about the same file keeps the choices made.
+      if (sameFile) body.guesses = Object.assign({}, body.guesses, lastChoices);
+      lastQuestion = body;
       showMapping(body);
     } else if (body.needs_date_order) {
       pendingId = body.id;
       showDateOrder(body);
+    } else if (lastQuestion && (body.held || !pendingId)) {
+      // A wrong answer: the upload is still held (or, when adding files, the
+      // chosen files are still here); the same form, same choices.
+      lastQuestion.guesses = Object.assign({}, lastChoices);
+      showMapping(lastQuestion);
+      showError(body.error + " Change the choice and try again: nothing needs uploading again.");
     } else {
       showError(body.error || "The export could not be loaded.");
     }
@@ -194,11 +208,40 @@
     ["location", false], ["status", false],
   ];
 
+  /* A column as a person sees it: its name and a few of its values. */
+  function describe(header, samples) {
+    const values = (samples[header] || []).slice(0, 3);
+    return values.length ? header + " — e.g. " + values.join(", ") : header + " — (empty)";
+  }
+
+  function showColumns(body) {
+    const rows = document.getElementById("mapping-columns");
+    rows.textContent = "";
+    const samples = body.samples || {};
+    const evidence = body.evidence || {};
+    (body.headers || []).forEach(function (header) {
+      const row = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = header;
+      const values = document.createElement("td");
+      values.className = "sample-values";
+      values.textContent = (samples[header] || []).join(" · ") || "(empty)";
+      const said = document.createElement("td");
+      said.className = "hint";
+      said.textContent = evidence[header] || "";
+      row.append(name, values, said);
+      rows.appendChild(row);
+    });
+  }
+
   function showMapping(body) {
     document.getElementById("mapping-message").textContent = body.error || "";
     const rows = document.getElementById("mapping-rows");
     rows.textContent = "";
     const guesses = body.guesses || {};
+    const samples = body.samples || {};
+    const evidence = body.evidence || {};
     FIELD_ORDER.forEach(function (entry, index) {
       const field = entry[0];
       const row = document.createElement("tr");
@@ -224,13 +267,21 @@
       select.name = field;
       select.appendChild(new Option("— not in this file —", ""));
       (body.headers || []).forEach(function (header) {
-        select.appendChild(new Option(header, header, false, guesses[field] === header));
+        select.appendChild(new Option(describe(header, samples), header, false, guesses[field] === header));
       });
-      cell.appendChild(select);
+      const why = document.createElement("span");
+      why.className = "hint mapping-why";
+      function explain() {
+        why.textContent = select.value && evidence[select.value] ? " " + evidence[select.value] : "";
+      }
+      select.addEventListener("change", explain);
+      explain();
+      cell.append(select, why);
       row.appendChild(head);
       row.appendChild(cell);
       rows.appendChild(row);
     });
+    showColumns(body);
     mappingForm.hidden = false;
     mappingForm.querySelector("select").focus();
   }
@@ -266,9 +317,17 @@
       showError("Choose the column that holds the exam completion time.");
       return;
     }
+    lastChoices = mapping;
     mappingForm.hidden = true;
     answer(mapping);
   });
+
+  /* Data page → "Answer the question": ask the held upload's question again. */
+  const resume = new URLSearchParams(window.location.search).get("resume");
+  if (resume) {
+    pendingId = resume;
+    answer({});
+  }
 
   dateForm.addEventListener("submit", function (event) {
     event.preventDefault();
