@@ -18,9 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.io as pio
-import plotly.offline
 
-from exams import analysis, fields
+from exams import analysis, fields, staticfinders
 from exams.filters import FilterSpec
 from exams.insights.build import exam_limits
 from exams.insights.distribution import bucket_counts
@@ -313,8 +312,8 @@ def _target_words(targets: Targets, target: float | None) -> str:
 
 @functools.cache
 def plotly_js() -> str:
-    """Return the installed Plotly library (the one that built the figures)."""
-    return plotly.offline.get_plotlyjs()
+    """Return the pages' Plotly bundle (only the trace types TATviz draws)."""
+    return staticfinders.plotly_js_path().read_text(encoding="utf-8")
 
 
 def script_hash(text: str) -> str:

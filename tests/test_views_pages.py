@@ -104,7 +104,8 @@ def test_dashboard_headline_defaults_to_total_tat(loaded):
 def test_dashboard_embeds_the_figure_and_loads_plotly_from_static(loaded):
     response = loaded.get("/dashboard?period=day&split=modality")
     text = html(response)
-    assert re.search(r'<script src="/static/vendor/plotly-[\d.]+\.min\.js"', text)
+    bundle = r"/static/vendor/plotly-tatviz-[\d.]+\.min(\.[0-9a-f]{12})?\.js"
+    assert re.search(f'<script src="{bundle}"', text)
     assert "cdn" not in text.lower()
     figure = figure_of(response)
     assert sorted(t["meta"] for t in figure["data"]) == ["CT", "MR", "XR"]
