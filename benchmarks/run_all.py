@@ -148,6 +148,26 @@ def summarize() -> list[dict]:
                 "ms",
                 1000,
             )
+            if "first_chart_cold_cpu_ms" in page:
+                add(
+                    "first_chart_cold_cpu_ms",
+                    "first chart, first visit, CPU (server + page)",
+                    page["first_chart_cold_cpu_ms"],
+                    "ms",
+                    1000,
+                )
+                add(
+                    "first_chart_full_plotly_ms",
+                    "reference: same with full plotly.min.js",
+                    page["first_chart_full_plotly_ms"],
+                    "ms",
+                )
+                add(
+                    "first_chart_full_plotly_cpu_ms",
+                    "reference: same, CPU (server + page)",
+                    page["first_chart_full_plotly_cpu_ms"],
+                    "ms",
+                )
             add(
                 "first_chart_warm_ms",
                 "first chart, Plotly cached",
@@ -237,14 +257,15 @@ def summarize() -> list[dict]:
         ready = exe["ready"]
         add("ready_s", "exe start to ready (median)", ready["median_s"], "s", 1.0)
         add("ready_best_s", "exe start to ready (best)", ready["best_s"], "s", 1.0)
-        add("ready_cpu_s", "exe start to ready (CPU)", ready["median_cpu_s"], "s")
+        add("ready_cpu_s", "exe start to ready (CPU)", ready["median_cpu_s"], "s", 1.0)
     return rows
 
 
 def _format(value, unit: str) -> str:
     if value is None:
         return "n/a"
-    digits = 2 if unit == "x" or (unit == "s" and value < 100) else 0
+    small = (unit == "s" and value < 100) or (unit == "MB" and value < 10)
+    digits = 2 if unit == "x" or small else 0
     return f"{value:,.{digits}f} {unit}"
 
 
