@@ -19,7 +19,7 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	touch $@
 
 static: $(RUNTIME_STAMP)
-	TATVIZ_DATA_DIR=$(BUILD_DATA_DIR) $(PY) manage.py collectstatic --noinput -v0
+	TATVIZ_DATA_DIR=$(BUILD_DATA_DIR) $(PY) manage.py collectstatic --noinput --clear -v0
 
 run: static
 	$(PY) launcher.py --sample

@@ -13,7 +13,10 @@ Run from the project root: ``.venv/bin/python benchmarks/bench_server.py``
 - page: bytes of the dashboard's HTML and of every request it makes except
   Plotly's JS (whose Cache-Control is checked), and the time from navigation
   to the first chart trace drawn in Chromium, with Plotly's JS not yet cached
-  (first visit) and cached.
+  (first visit: median of three, each in a new browser context) and cached.
+  Reference in the same run, interleaved: the same first visits with the
+  plotly package's full plotly.min.js answered for the page's partial bundle.
+- report: bytes of the single-file HTML report (/report) of the data set.
 - refresh: the bench_refresh steps as HTTP round trips, plus the dashboard's
   own refresh request (``/dashboard/data``: series, summary, tables, figure).
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
+import plotly
 from bench_refresh import STEPS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -160,33 +164,86 @@ def measure_refresh(client: common.Client, repeat: int = 3) -> list[dict]:
     return rows
 
 
-def measure_page(port: int) -> dict:
-    """Load /dashboard in Chromium twice (cold, then Plotly cached)."""
+COLD_VISITS = 3
+# What every page loaded before the partial bundle (BENCHMARKS.md, issue 17).
+FULL_PLOTLY = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _new_page(browser, *, full_plotly: bool):
+    """Return a page in a new context (nothing cached)."""
+    context = browser.new_context()
+    if full_plotly:
+        body = FULL_PLOTLY.read_bytes()
+        context.route(
+            "**/static/vendor/plotly-*.js",
+            lambda route: route.fulfill(
+                body=body,
+                content_type="text/javascript",
+                headers={"Cache-Control": "max-age=315360000, public, immutable"},
+            ),
+        )
+    return context.new_page()
+
+
+def _renderer_cpu_ms(page) -> float:
+    """Return the CPU time the page's renderer process has used so far."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    cdp.detach()
+    return next(m["value"] for m in metrics if m["name"] == "ProcessTime") * 1000
+
+
+def measure_page(port: int, pid: int | None = None) -> dict:
+    """Load /dashboard in Chromium: first visits, then with Plotly cached.
+
+    First visits alternate between the page as served and the reference
+    (full plotly.min.js), so both see the same load on a shared machine.
+    Besides the wall time, each first visit's CPU time: the server's (pid)
+    plus the page's renderer process (new for each context), which is what
+    an otherwise idle PC would wait for.
+    """
     from playwright.sync_api import sync_playwright
 
-    base = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}/dashboard"
     result = {}
+    times = {"cold": [], "full": []}
+    cpu = {"cold": [], "full": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
-        context = browser.new_context()
-        page = context.new_page()
-        for visit in ("cold", "warm"):
-            seen = []
-
-            def keep(request, seen=seen):
-                seen.append(request)
-
-            page.on("requestfinished", keep)
-            page.goto(f"{base}/dashboard", wait_until="commit")
-            drawn = page.wait_for_function(CHART_DRAWN, polling="raf", timeout=60_000)
-            result[f"first_chart_{visit}_ms"] = drawn.json_value()
-            page.wait_for_load_state("networkidle")
-            page.remove_listener("requestfinished", keep)
-            if visit == "cold":
-                result.update(_page_bytes(seen))
+        for _ in range(COLD_VISITS):
+            for variant in ("full", "cold"):
+                page = _new_page(browser, full_plotly=variant == "full")
+                seen = []
+                page.on(
+                    "requestfinished", lambda request, seen=seen: seen.append(request)
+                )
+                server_cpu = common.cpu_seconds(pid) if pid else 0.0
+                page.goto(url, wait_until="commit")
+                drawn = page.wait_for_function(
+                    CHART_DRAWN, polling="raf", timeout=60_000
+                )
+                times[variant].append(drawn.json_value())
+                server_ms = (
+                    (common.cpu_seconds(pid) - server_cpu) * 1000 if pid else 0.0
+                )
+                cpu[variant].append(server_ms + _renderer_cpu_ms(page))
+                page.wait_for_load_state("networkidle")
+                if variant == "cold" and "html_bytes" not in result:
+                    result.update(_page_bytes(seen))
+        # The last page again, Plotly's JS now in its cache.
+        page.goto(url, wait_until="commit")
+        drawn = page.wait_for_function(CHART_DRAWN, polling="raf", timeout=60_000)
+        result["first_chart_warm_ms"] = drawn.json_value()
         browser.close()
+    result["first_chart_cold_ms"] = statistics.median(times["cold"])
+    result["first_chart_cold_all_ms"] = times["cold"]
+    result["first_chart_full_plotly_ms"] = statistics.median(times["full"])
+    result["first_chart_full_plotly_all_ms"] = times["full"]
+    result["first_chart_cold_cpu_ms"] = statistics.median(cpu["cold"])
+    result["first_chart_full_plotly_cpu_ms"] = statistics.median(cpu["full"])
     return result
 
 
@@ -225,8 +282,12 @@ def run(*, export: Path, folder: Path, repeat: int, browser: bool) -> dict:
         common.upload(client, export)
         refresh = measure_refresh(client)
         results["refresh_http"] = refresh
+        report = client.get("/report")
+        if report.status != 200:
+            raise RuntimeError(f"/report answered {report.status}")
+        results["report_bytes"] = len(report.body)
         if browser and Path(CHROMIUM).exists():
-            results["page"] = measure_page(app.port)
+            results["page"] = measure_page(app.port, app.pid)
         elif browser:
             print(f"page: skipped, no Chromium at {CHROMIUM}")
             browser = False
@@ -243,6 +304,7 @@ def run(*, export: Path, folder: Path, repeat: int, browser: bool) -> dict:
         f"upload, refresh sequence and page {memory['peak_mb']:.0f} MB; "
         f"resident now {memory['rss_mb']:.0f} MB"
     )
+    print(f"\nreport: /report is {results['report_bytes'] / 1e6:.2f} MB")
     if browser:
         _print_page(results["page"])
     return results
@@ -276,7 +338,15 @@ def _print_page(page: dict) -> None:
         print(f"  {request['url'][:70]:<70} {request['bytes'] / 1024:8.1f} KB")
     print(
         f"first chart drawn: {page['first_chart_cold_ms']:.0f} ms after navigation "
-        f"(first visit), {page['first_chart_warm_ms']:.0f} ms (Plotly cached)"
+        f"(first visit, median of {COLD_VISITS}: "
+        f"{', '.join(f'{ms:.0f}' for ms in page['first_chart_cold_all_ms'])}), "
+        f"{page['first_chart_warm_ms']:.0f} ms (Plotly cached); with the full "
+        f"plotly.min.js instead (reference) "
+        f"{page['first_chart_full_plotly_ms']:.0f} ms (first visit, median of "
+        f"{', '.join(f'{ms:.0f}' for ms in page['first_chart_full_plotly_all_ms'])})"
+        f"\nfirst visit, CPU until the first chart (server + page's renderer, "
+        f"median): {page['first_chart_cold_cpu_ms']:.0f} ms; with the full "
+        f"plotly.min.js {page['first_chart_full_plotly_cpu_ms']:.0f} ms"
     )
 
 

@@ -31,6 +31,8 @@ BENCHES = {
     "server": ["bench_server.py", "--repeat", "3"],
     "baseline": ["bench_baseline.py"],
     "scaling": ["bench_scaling.py"],
+    # Last: builds dist/TATviz first if there is none (make exe, ~1-2 min).
+    "exe": ["bench_exe.py"],
 }
 QUICK = {
     "ingest_parse": ["--repeat", "1", "--rows", "200000"],
@@ -38,6 +40,7 @@ QUICK = {
     "server": ["--repeat", "1"],
     "baseline": ["--big", "0"],
     "scaling": ["--sizes", "10000,100000"],
+    "exe": ["--starts", "2"],
 }
 # The scripts that share the generated exports.
 SHARES_EXPORTS = {"server", "baseline", "scaling"}
@@ -143,12 +146,41 @@ def summarize() -> list[dict]:
                 "first chart, first visit",
                 page["first_chart_cold_ms"],
                 "ms",
+                1000,
             )
+            if "first_chart_cold_cpu_ms" in page:
+                add(
+                    "first_chart_cold_cpu_ms",
+                    "first chart, first visit, CPU (server + page)",
+                    page["first_chart_cold_cpu_ms"],
+                    "ms",
+                    1000,
+                )
+                add(
+                    "first_chart_full_plotly_ms",
+                    "reference: same with full plotly.min.js",
+                    page["first_chart_full_plotly_ms"],
+                    "ms",
+                )
+                add(
+                    "first_chart_full_plotly_cpu_ms",
+                    "reference: same, CPU (server + page)",
+                    page["first_chart_full_plotly_cpu_ms"],
+                    "ms",
+                )
             add(
                 "first_chart_warm_ms",
                 "first chart, Plotly cached",
                 page["first_chart_warm_ms"],
                 "ms",
+            )
+        if "report_bytes" in server:
+            add(
+                "report_mb",
+                "report file, 1M exams",
+                server["report_bytes"] / 1e6,
+                "MB",
+                1.5,
             )
         worst_http = max(
             step[f"{e}_ms"]
@@ -218,13 +250,22 @@ def summarize() -> list[dict]:
             "x",
             1.1,
         )
+    exe = _load("exe")
+    if exe:
+        add("exe_mb", "exe folder (dist/TATviz)", exe["folder_bytes"] / 1e6, "MB", 150)
+        add("exe_archive_mb", "exe as .tar.gz", exe["archive_bytes"] / 1e6, "MB")
+        ready = exe["ready"]
+        add("ready_s", "exe start to ready (median)", ready["median_s"], "s", 1.0)
+        add("ready_best_s", "exe start to ready (best)", ready["best_s"], "s", 1.0)
+        add("ready_cpu_s", "exe start to ready (CPU)", ready["median_cpu_s"], "s", 1.0)
     return rows
 
 
 def _format(value, unit: str) -> str:
     if value is None:
         return "n/a"
-    digits = 2 if unit == "x" or (unit == "s" and value < 100) else 0
+    small = (unit == "s" and value < 100) or (unit == "MB" and value < 10)
+    digits = 2 if unit == "x" or small else 0
     return f"{value:,.{digits}f} {unit}"
 
 

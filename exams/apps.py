@@ -13,6 +13,7 @@ class ExamsConfig(AppConfig):
 
     def ready(self):
         use_jemalloc_for_arrow()
+        from exams import staticfinders  # noqa: F401  (registers its check)
 
 
 def use_jemalloc_for_arrow() -> None:

@@ -157,12 +157,61 @@ def _get(client, url: str) -> Check:
     return Check(name, response.status_code == 200, detail)
 
 
+def check_formats() -> Iterator[Check]:
+    """Write and read Parquet (the data cache); upload an xlsx export.
+
+    The exe leaves out pyarrow's and plotly's unused parts: this proves the
+    formats TATviz reads and writes still work with what is left.
+    """
+    import csv
+    import io
+
+    import openpyxl
+    import pandas as pd
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tatviz import paths
+
+    frame = pd.DataFrame(
+        {
+            "site": pd.Categorical(["North", "South", "North"]),
+            "minutes": pd.array([5, 90, 1440], dtype="int32"),
+            "at": pd.to_datetime(["2025-01-01 08:00", "2025-01-02 09:30", None]),
+        }
+    )
+    path = settings.DATA_DIR / "self-test.parquet"
+    frame.to_parquet(path, index=False)
+    back = pd.read_parquet(path)
+    path.unlink()
+    same = list(back.dtypes) == list(frame.dtypes) and back.astype(str).equals(
+        frame.astype(str)
+    )
+    yield Check("Parquet written and read back", same)
+
+    book = openpyxl.Workbook()
+    with paths.sample_export().open(newline="", encoding="utf-8") as handle:
+        for row, _ in zip(csv.reader(handle), range(21), strict=False):
+            book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    upload = SimpleUploadedFile("self-test.xlsx", data.getvalue())
+    client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+    response = client.post("/api/datasets", {"file": upload})
+    rows = response.json().get("rows_loaded", 0) if response.status_code == 201 else 0
+    yield Check(
+        "xlsx export uploaded", rows > 0, f"{response.status_code}, {rows} rows"
+    )
+
+
 STEPS: list[Callable[[], Iterator[Check]]] = [
     check_system,
     check_migrations,
     check_static,
     check_sample,
     lambda: check_urls(SELF_TEST_URLS),
+    check_formats,
 ]
 
 

@@ -135,7 +135,6 @@ STATIC_ROOT = BUNDLE_DIR / "staticfiles"
 STATICFILES_DIRS = [BUNDLE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
-    "exams.staticfinders.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -145,7 +144,7 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 # Templates only ever name hashed files; serving the originals too would ship
-# a second copy of plotly.min.js in the exe.
+# a second copy of the Plotly bundle in the exe.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # WhiteNoise's default "Access-Control-Allow-Origin: *" would let any web page
 # read our files; only our own pages need them.

@@ -66,3 +66,29 @@ def test_no_database_anywhere_under_dist(binary):
         if path.suffix.lower() in {".db", ".sqlite3", ".sqlite"}
     ]
     assert found == []
+
+
+def test_the_bundle_leaves_out_what_tatviz_never_uses(binary):
+    internal = binary.parent / "_internal"
+    names = {path.relative_to(internal).as_posix() for path in internal.rglob("*")}
+    # plotly's full plotly.js and Jupyter widget: the pages use static/vendor's.
+    assert "plotly/package_data/plotly.min.js" not in names
+    assert "plotly/package_data/widgetbundle.js" not in names
+    collected = [n for n in names if n.startswith("staticfiles/vendor/plotly")]
+    assert any(n.startswith("staticfiles/vendor/plotly-tatviz-") for n in collected)
+    assert not [n for n in collected if "tatviz" not in n and "LICENSE" not in n]
+    # pyarrow parts TATviz never imports (the self-test reads and writes
+    # Parquet and CSV without them).
+    pyarrow = [n.removeprefix("pyarrow/") for n in names if n.startswith("pyarrow/")]
+    for unused in ("_orc", "_feather", "_substrait", "_flight", "_s3fs"):
+        assert not [n for n in pyarrow if n.startswith(unused + ".")], unused
+    if sys.platform.startswith("linux"):
+        # One copy of libarrow_python (the wheel has three).
+        assert len([n for n in pyarrow if n.startswith("libarrow_python.")]) == 1
+        # Was 271 MB before issue 17's trimming and stripping; 198 MB after.
+        size = sum(
+            p.stat().st_size
+            for p in binary.parent.rglob("*")
+            if p.is_file() and not p.is_symlink()
+        )
+        assert size < 210_000_000, f"{size / 1e6:.0f} MB"

@@ -238,6 +238,9 @@ def test_self_test_passes_on_a_fresh_data_dir(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Self-test passed" in result.stdout
     assert "FAIL" not in result.stdout
+    # The formats the exe must keep reading and writing, whatever it leaves out.
+    assert "ok    Parquet written and read back" in result.stdout
+    assert re.search(r"ok    xlsx export uploaded: 201, [1-9]\d* rows", result.stdout)
 
 
 def test_self_test_refuses_a_data_dir_in_use(launch, tmp_path):

@@ -3,6 +3,8 @@
 Expected numbers are hand-worked from the tiny export in tests/page_helpers.py.
 """
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -101,10 +103,8 @@ def test_dashboard_embeds_the_figure_and_loads_plotly_from_static(loaded):
     response = loaded.get("/dashboard?period=day&split=modality")
     text = html(response)
     sources = [s.attrs.get("src") or "" for s in read_page(text).scripts]
-    assert any(
-        src.startswith("/static/vendor/plotly-") and src.endswith(".min.js")
-        for src in sources
-    )
+    bundle = r"/static/vendor/plotly-tatviz-[\d.]+\.min(\.[0-9a-f]{12})?\.js"
+    assert any(re.fullmatch(bundle, src) for src in sources)
     assert "cdn" not in text.lower()
     figure = figure_of(response)
     assert sorted(t["meta"] for t in figure["data"]) == ["CT", "MR", "XR"]

@@ -16,8 +16,8 @@ import json
 from collections.abc import Sequence
 
 import plotly.io as pio
-import plotly.offline
 
+from exams import staticfinders
 from exams.analysis.periods import period_name
 from exams.analysis.shifts import Shift, format_clock
 from exams.analysis.targets import Targets, describe_rule
@@ -153,8 +153,8 @@ def _target_words(targets: Targets, target: float | None) -> str:
 
 @functools.cache
 def plotly_js() -> str:
-    """Return the installed Plotly library (the one that built the figures)."""
-    return plotly.offline.get_plotlyjs()
+    """Return the pages' Plotly bundle (only the trace types TATviz draws)."""
+    return staticfinders.plotly_js_path().read_text(encoding="utf-8")
 
 
 def script_hash(text: str) -> str:

@@ -37,6 +37,13 @@ DRAWN_JS = (
     "ids => ids.every(id => { const n = document.getElementById(id);"
     " return n && n.data && n.data.length > 0 && n.querySelector('.main-svg'); })"
 )
+# Plotly.js draws a trace of a type its bundle lacks as a scatter, silently:
+# every drawn trace must keep the type the figure asked for.
+TYPES_KEPT_JS = (
+    "ids => ids.every(id => { const n = document.getElementById(id);"
+    " return n._fullData.every(t => t.type === (n.data[t.index].type || 'scatter'));"
+    " })"
+)
 # Plotly keeps a chart's config in _context: no way to send it to the cloud.
 CLOUD_OFF_JS = (
     "ids => ids.every(id => { const c = document.getElementById(id)._context;"
@@ -83,6 +90,7 @@ def show(visit, name: str):
     assert response.status == 200, name
     page.wait_for_function(DRAWN_JS, arg=charts)
     assert page.evaluate(CLOUD_OFF_JS, charts), name
+    assert page.evaluate(TYPES_KEPT_JS, charts), name
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot(name)
     page.screenshot(path=str(DOCS / f"screenshot-{name}.png"))

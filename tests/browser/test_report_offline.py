@@ -44,6 +44,13 @@ def wait_for_plots(page) -> None:
         " return n && n._fullData && n._fullData.length"
         " && n.querySelector('.plot-container svg.main-svg'); })"
     )
+    # The embedded bundle knows each trace type (else Plotly draws a scatter).
+    assert page.evaluate(
+        "() => ['chart', 'distribution', 'heatmap'].every(id => {"
+        " const n = document.getElementById(id);"
+        " return n._fullData.every(t => t.type === (n.data[t.index].type"
+        " || 'scatter')); })"
+    )
 
 
 class Offline:
