@@ -103,7 +103,42 @@ def prepare_database_and_app() -> None:
     from django.urls import resolve
 
     call_command("migrate", interactive=False, verbosity=0)
+    prepare_static_files()
     resolve("/healthz")
+
+
+def prepare_static_files() -> None:
+    """From a source checkout, collect the static files when they are stale.
+
+    The pages name their CSS, JS and Plotly bundle through the manifest
+    ``collectstatic`` writes (``make static``); without it, or with one older
+    than a file in ``static/``, every page would answer 500. A frozen build
+    carries its own, collected at build time.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from tatviz import catalogue, paths
+
+    if paths.is_frozen():
+        return
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = [
+        f for d in settings.STATICFILES_DIRS for f in Path(d).rglob("*") if f.is_file()
+    ]
+    newest = max((f.stat().st_mtime for f in sources), default=0.0)
+    if manifest.is_file() and manifest.stat().st_mtime >= newest:
+        return
+    log.info("Collecting static files into %s", settings.STATIC_ROOT)
+    try:
+        call_command("collectstatic", interactive=False, verbosity=0, clear=True)
+    except OSError as err:
+        raise catalogue.StartError(
+            f"the static files could not be collected into {settings.STATIC_ROOT} "
+            f"({err.strerror or err}): run `make static` in the checkout, then "
+            "start again",
+            exit_code=2,
+        ) from err
 
 
 def app_url(port: int) -> str:
@@ -313,10 +348,14 @@ def serve(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def load_sample() -> None:
-    from exams.storage.store import load_sample as load
+    """Open the data set used last, or load the sample on a new data dir."""
+    from exams.storage.store import open_sample_or_last
 
-    dataset = load()
-    log.info("Sample export loaded as data set %s", dataset.pk)
+    dataset, loaded = open_sample_or_last()
+    if loaded:
+        log.info("Sample export loaded as data set %s", dataset.pk)
+    else:
+        log.info("Data set %s opened (used last); no second sample", dataset.pk)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -335,11 +374,11 @@ def run_app(args: argparse.Namespace) -> int:
         try:
             catalogue.check_writable(data_dir, paths.SUB_FOLDERS)
             catalogue.check_catalogue(Path(settings.DATABASES["default"]["NAME"]))
+            prepare_database_and_app()
         except catalogue.StartError as err:
             say(f"TATviz cannot start: {err}", sys.stderr)
             log.error("Cannot start: %s", err)
             return err.exit_code
-        prepare_database_and_app()
         from exams.storage import housekeeping
 
         housekeeping.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)

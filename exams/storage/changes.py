@@ -385,6 +385,25 @@ def load_sample() -> Dataset:
     return load_paths([paths.sample_export()])
 
 
+def open_sample_or_last() -> tuple[Dataset, bool]:
+    """Return the data set a ``--sample`` start opens, and whether it is new.
+
+    On a data dir that holds data sets, the one used last (the default, else
+    the newest) opens and no second copy of the sample is made; on a new one
+    the bundled sample is loaded.
+    """
+    ready = Dataset.objects.filter(pending_mapping=False)
+    default = Preference.objects.filter(key=DEFAULT_DATASET_KEY).first()
+    chosen = None
+    if default is not None:
+        chosen = ready.filter(pk=default.value.get("id")).first()
+    chosen = chosen or ready.order_by("-created_at").first()
+    if chosen is None:
+        return load_sample(), True
+    set_default(chosen)
+    return chosen, False
+
+
 def rebuild_cache(dataset: Dataset) -> pd.DataFrame:
     """Read a data set's exports again into its cache (same rows, same name).
 

@@ -30,6 +30,7 @@ from exams.storage.changes import (
     discard_dataset,
     load_paths,
     load_sample,
+    open_sample_or_last,
     rebuild_cache,
     reload_from_exports,
     set_default,
@@ -58,6 +59,7 @@ __all__ = [
     "discard_dataset",
     "load_paths",
     "load_sample",
+    "open_sample_or_last",
     "reload_from_exports",
     "set_default",
 ]
