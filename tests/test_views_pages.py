@@ -150,7 +150,6 @@ def test_filter_matching_nothing_explains_itself(loaded):
         ("period=fortnight", ["period", "fortnight", "month"]),
         ("start=2025-13-01", ["start", "2025-13-01", "YYYY-MM-DD"]),
         ("start=2025-04-01&end=2025-03-01", ["after end"]),
-        ("shift=lunch", ["lunch", "night"]),
     ],
 )
 def test_bad_link_shows_the_filter_message_with_400(loaded, query, words):

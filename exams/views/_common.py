@@ -7,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from exams.analysis.shifts import SettingsError
 from exams.query import views as query_views
 from exams.query.filters import FilterError
+from exams.query.forgiving import forgive
 from exams.storage import preferences, store
 
 
@@ -14,6 +15,20 @@ def parse_request(request, view: str) -> query_views.ViewQuery:
     """Return the checked query of ``view`` (its shifts as configured)."""
     names = [s.name for s in preferences.get_shifts()]
     return query_views.parse(request.GET, view=view, shift_names=names)
+
+
+def parse_page(request, view: str) -> query_views.ViewQuery:
+    """Return the query of a page, dropping values no longer defined.
+
+    The notes saying which are kept on ``request.dropped_filters`` for the
+    page template (base.html shows them).
+    """
+    names = [s.name for s in preferences.get_shifts()]
+    query, notes = forgive(
+        lambda q: query_views.parse(q, view=view, shift_names=names), request.GET
+    )
+    request.dropped_filters = notes
+    return query
 
 
 def json_error(message: str, *, status: int = 400, **extra) -> JsonResponse:

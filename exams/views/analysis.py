@@ -19,7 +19,13 @@ from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
-from exams.views._common import api_errors, csv_response, json_error, parse_request
+from exams.views._common import (
+    api_errors,
+    csv_response,
+    json_error,
+    parse_page,
+    parse_request,
+)
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
@@ -119,7 +125,7 @@ def _page(view: str, own):
         @page_errors
         @functools.wraps(make)
         def wrapper(request):
-            query = parse_request(request, view)
+            query = parse_page(request, view)
             frame = frame_in_time(request)
             paths = analysis_paths()
             context = pages.common_context(view, query, paths=paths, own=own(query))

@@ -21,6 +21,7 @@ from exams.presentation import chain as presentation
 from exams.presentation import presenters
 from exams.presentation.links import analysis_paths
 from exams.query.chain import ChainQuery, parse_chain, parse_time
+from exams.query.forgiving import forgive
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import measured, preferences, store
 from exams.views._common import api_errors, csv_response, json_error
@@ -38,6 +39,16 @@ def _metrics() -> dict[str, str]:
 def _query(request) -> ChainQuery:
     names = [s.name for s in preferences.get_shifts()]
     return parse_chain(request.GET, shift_names=names, metrics=tuple(_metrics()))
+
+
+def _page_query(request) -> ChainQuery:
+    """Return the page's query, its undefined values dropped with a note."""
+    names = [s.name for s in preferences.get_shifts()]
+    metrics = tuple(_metrics())
+    query, request.dropped_filters = forgive(
+        lambda q: parse_chain(q, shift_names=names, metrics=metrics), request.GET
+    )
+    return query
 
 
 def _segments(request, query: ChainQuery) -> dict:
@@ -125,7 +136,7 @@ def _page(view: str, own):
         @page_errors
         @functools.wraps(make)
         def wrapper(request):
-            query = _query(request)
+            query = _page_query(request)
             paths = analysis_paths()
             context = presentation.common_context(
                 view, query, paths=paths, own=own(query)

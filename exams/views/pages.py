@@ -35,7 +35,7 @@ from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
-from exams.views._common import api_errors, csv_response, parse_request
+from exams.views._common import api_errors, csv_response, parse_page, parse_request
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
 
@@ -159,7 +159,7 @@ def load_sample(request):
 @page_errors
 def dashboard(request):
     """Render the filters, chart and tables for the query string."""
-    spec = parse_request(request, "dashboard").spec
+    spec = parse_page(request, "dashboard").spec
     results, figure = _results(request, spec)
     options = analysis.options(
         store.current_frame(request), shifts=preferences.get_shifts()
@@ -222,7 +222,7 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
 @page_errors
 def drill(request):
     """Redirect a clicked bar or point to the exam list of its bucket."""
-    query = parse_request(request, "drill")
+    query = parse_page(request, "drill")
     chosen = presenters.drill_spec(query.spec, bucket=query.bucket, series=query.series)
     return redirect(url_for("exams-list", chosen))
 
@@ -231,7 +231,7 @@ def drill(request):
 @page_errors
 def exam_list(request):
     """List the filtered exams: sortable columns, pages, CSV download."""
-    query = parse_request(request, "exam_list")
+    query = parse_page(request, "exam_list")
     spec, quality = query.spec, query.quality
     selected = analysis.apply_filters(frame_in_time(request), spec=spec)
     if quality:
