@@ -15,6 +15,7 @@ from exams.analysis import build, export
 from exams.analysis.errors import AnalysisError
 from exams.presentation import insight_pages as pages
 from exams.presentation import presenters
+from exams.presentation.empty import empty_state
 from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -133,8 +134,17 @@ def _page(view: str, own):
             context["PLOTLY_JS"] = PLOTLY_JS
             context["filter_text"] = presenters.describe_filters(query.spec)
             status = 200
+            context["empty"] = empty_state(
+                frame,
+                spec=query.spec,
+                view=view,
+                page=request.path,
+                own=own(query),
+                filter_text=context["filter_text"],
+            )
             try:
-                context.update(make(frame, query, paths))
+                if not context["empty"]:
+                    context.update(make(frame, query, paths))
             except AnalysisError as exc:
                 context["problem"], status = exc.message, exc.status
             context["page_data"] = {"charts": context.get("charts", [])}

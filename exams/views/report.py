@@ -13,7 +13,7 @@ from exams.presentation import presenters, report
 from exams.presentation.report_page import report_context
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
-from exams.views._common import parse_page
+from exams.views._common import parse_request
 from exams.views.chain import report_sections
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
@@ -23,7 +23,7 @@ from exams.views.pages import page_errors
 @page_errors
 def download_report(request):
     """Return the dashboard view of the query string as a self-contained file."""
-    query = parse_page(request, "report")
+    query = parse_request(request, "report")
     spec, anonymize = query.spec, query.anonymize
     dataset = store.current_dataset(request)
     context = report_context(

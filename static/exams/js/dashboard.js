@@ -95,6 +95,9 @@
     bottom.innerHTML = result.body.bottom;
     chartCard.hidden = result.body.empty;
     if (pngButton) pngButton.hidden = result.body.empty;
+    const reportButton = document.getElementById("report-button");
+    // No report of an empty view: the page already says there is nothing to show.
+    if (reportButton) reportButton.hidden = result.body.empty;
     chart.setAttribute("aria-label", result.body.chart_title || "");
     if (!result.body.empty) draw(result.body.figure);
     shown(query);

@@ -1,0 +1,80 @@
+"""Empty views said in words, on every page (the tiny five-exam export).
+
+``modality=NOPE`` matches none of the exams, so each page must say so, offer
+a link that clears the filters, and draw no chart nor offer a download.
+"""
+
+import pytest
+
+from tests.html_reader import json_script
+from tests.page_helpers import html
+
+PAGES = [
+    ("/overview", "/overview"),
+    ("/insights/distribution?metric=order_to_complete", "/insights/distribution"),
+    ("/insights/heatmap", "/insights/heatmap"),
+    ("/insights/compare", "/insights/compare"),
+    ("/insights/pareto", "/insights/pareto"),
+    ("/insights/pending", "/insights/pending"),
+    ("/insights/forecast", "/insights/forecast"),
+    ("/insights/segments", "/insights/segments"),
+    ("/insights/control", "/insights/control"),
+]
+
+
+def _with(url: str, query: str) -> str:
+    return url + ("&" if "?" in url else "?") + query
+
+
+@pytest.mark.parametrize(("url", "path"), PAGES)
+def test_an_analysis_page_with_no_exams_says_so(analysed, url, path):
+    response = analysed.get(_with(url, "modality=NOPE"))
+    assert response.status_code == 200
+    text = html(response)
+    assert "No exams match these filters" in text
+    assert "Modality: NOPE" in text or "NOPE" in text
+    # The reset link goes to the same page without the filter.
+    start = text.index('id="empty-reset"')
+    href = text[text.rindex("href=", 0, start) : start]
+    assert path in href and "NOPE" not in href
+    assert json_script(response.content, "insight-data")["charts"] == []
+    assert 'id="csv-link"' not in text
+
+
+@pytest.mark.parametrize(("url", "path"), PAGES)
+def test_the_same_page_with_exams_is_not_empty(analysed, url, path):
+    text = html(analysed.get(url))
+    assert "No exams match these filters" not in text
+
+
+def test_the_empty_dashboard_says_so_and_offers_no_report(loaded):
+    response = loaded.get("/dashboard?modality=NOPE")
+    assert response.status_code == 200
+    text = html(response)
+    assert "No exams match these filters" in text
+    assert 'href="/dashboard"' in text  # reset all filters
+    button = text[text.index('id="report-button"') :].split(">", 1)[0]
+    assert "hidden" in button
+
+
+def test_the_dashboard_with_exams_offers_the_report(loaded):
+    text = html(loaded.get("/dashboard"))
+    button = text[text.index('id="report-button"') :].split(">", 1)[0]
+    assert "hidden" not in button
+
+
+def test_the_empty_exam_list_says_so_without_download(loaded):
+    response = loaded.get("/exams?modality=NOPE")
+    assert response.status_code == 200
+    text = html(response)
+    assert "No exams match these filters" in text
+    assert 'id="csv-link"' not in text
+    assert 'href="/exams">list every exam</a>' in text
+
+
+def test_the_empty_report_says_so_without_charts(loaded):
+    response = loaded.get("/report?modality=NOPE")
+    assert response.status_code == 200
+    text = html(response)
+    assert "No exams match these filters" in text
+    assert json_script(response.content, "report-figures") == {}
