@@ -166,10 +166,11 @@
   if (search && list) {
     search.hidden = false;
     search.addEventListener("input", function () {
-      const needle = search.value.trim().toLowerCase();
+      // Accents and case ignored (search.js): "muller" finds "MÜLLER".
+      const needle = search.value;
       list.querySelectorAll("label").forEach(function (label) {
         const checked = label.querySelector("input").checked;
-        label.hidden = needle !== "" && !checked && label.textContent.toLowerCase().indexOf(needle) === -1;
+        label.hidden = !checked && !window.TATviz.search.matches(label.textContent, needle);
       });
     });
   }
