@@ -250,6 +250,7 @@ def exam_list(request):
             quality=quality,
             columns=_list_columns(request.GET.get("pair", "")),
             pair=request.GET.get("pair", ""),
+            field=request.GET.get("field", ""),
         ),
     }
     return render(request, "exams/exam_list.html", context)
@@ -274,6 +275,10 @@ def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
     if kind == "out_of_order" and parse_pair(pair) is None:
         wanted = "two times in chain order joined by '>', e.g. started_at>completed_at"
         raise filters.FilterError("pair", pair, f"{wanted} ({', '.join(CHAIN)})")
+    field = request.GET.get("field", "")
+    if kind == "unreadable" and field not in fields.FIELD_LABELS:
+        names = ", ".join(fields.FIELD_LABELS)
+        raise filters.FilterError("field", field, f"one of the fields ({names})")
     quality = store.current_dataset(request).summary.get("quality", {})
     return select_quality(
         selected,
@@ -281,6 +286,7 @@ def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
         metric=spec.metric,
         pair=pair,
         date_only=quality.get("date_only", {}),
+        field=field,
     )
 
 
