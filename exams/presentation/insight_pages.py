@@ -22,7 +22,7 @@ from exams.charts import forecast as forecast_charts
 from exams.charts import heatmap as heatmap_charts
 from exams.charts import pareto as pareto_charts
 from exams.presentation.formats import format_minutes as minutes
-from exams.presentation.formats import share
+from exams.presentation.formats import number, share
 from exams.presentation.headlines import headline_table, overview_table
 from exams.presentation.links import link
 from exams.query import filters
@@ -53,6 +53,8 @@ _VIEW_FIELDS = (
     "page_size",
     "format",
 )
+# An axis names what it shows: with no split, the one box is all exams.
+AXIS_LABELS = {"none": "All exams"}
 BY_LABELS = {
     "none": "Nothing (all exams)",
     "modality": "Modality",
@@ -160,7 +162,8 @@ def distribution_context(result: dict, query: ViewQuery, *, paths: dict) -> dict
             chart(
                 "chart-boxes",
                 distribution_charts.box_figure(
-                    result["boxes"], by_label=BY_LABELS[query.by]
+                    result["boxes"],
+                    by_label=AXIS_LABELS.get(query.by, BY_LABELS[query.by]),
                 ),
                 group_urls,
             ),
@@ -192,7 +195,26 @@ def heatmap_context(
             for d, day in enumerate(result["weekdays"])
         ],
         "charts": [chart("chart-heatmap", heatmap_charts.heatmap_figure(result), urls)],
+        "scale_note": _heatmap_scale(result),
     }
+
+
+def _heatmap_scale(result: dict) -> str:
+    """Say what the colours span: zero up for counts, lowest to highest else."""
+    values = [z for row in result["z"] for z in row if z is not None]
+    if not values:
+        return ""
+    if result["metric"] == "volume":
+        return f"Colours run from 0 to {number(max(values))} exams per cell."
+    low, high = min(values), max(values)
+    if result["stat"] == "within":
+        span = f"{low:.0f}% to {high:.0f}% within target"
+    else:
+        span = f"{minutes(low)} to {minutes(high)}"
+    return (
+        f"Colours span the range of the cells, {span}, not from zero: "
+        "compare the numbers, not only the shades."
+    )
 
 
 def compare_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
