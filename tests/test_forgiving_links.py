@@ -80,3 +80,29 @@ def test_the_json_api_keeps_its_400(renamed):
 def test_a_link_with_defined_values_has_no_note(renamed):
     text = html(renamed.get("/dashboard?shift=early"))
     assert "data-dropped-filters" not in text
+
+
+def test_a_modality_the_data_set_lacks_is_dropped_with_a_note(loaded):
+    """PET is not in the tiny export: the page shows all four exams, and says so."""
+    response = loaded.get("/exams?modality=PET")
+    assert response.status_code == 200
+    text = html(response)
+    note = _note(text)
+    assert "the modality “PET”" in note and "that filter is left out" in note
+    assert "of 4." in text
+
+
+def test_a_lacking_value_beside_present_ones_keeps_the_others(loaded):
+    """CT is present (A1, A4), PET is not: CT stays."""
+    response = loaded.get("/insights/pareto?modality=ct&modality=PET")
+    assert response.status_code == 200
+    note = _note(html(response))
+    assert "“PET”" in note and "the other values are kept" in note
+    assert "“ct”" not in note
+    text = html(loaded.get("/exams?modality=ct&modality=PET"))
+    assert "of 2." in text
+
+
+def test_the_api_does_not_drop_a_lacking_value(loaded):
+    body = loaded.get("/api/summary?modality=PET").json()
+    assert "error" not in body

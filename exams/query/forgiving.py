@@ -1,15 +1,17 @@
 """Forgiving links: a page opens without a filter whose value is gone.
 
-A bookmark or saved view can name a shift since renamed or an interval since
-removed. Pages (never the JSON API, whose 400s are documented) drop that
-value and say so, instead of answering a bare 400 page.
+A bookmark or saved view can name a shift since renamed, an interval since
+removed or a modality the data set no longer has. Pages (never the JSON
+API, whose 400s are documented) drop that value and say so, instead of
+answering a bare 400 page or an empty one.
 """
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from exams import fields
-from exams.query.filters import FilterError, query_values
+from exams.query.filters import FilterError, FilterSpec, query_values
 
 T = TypeVar("T")
 
@@ -47,3 +49,40 @@ def forgive(parse: Callable[[Mapping], T], query: Mapping) -> tuple[T, tuple[str
                 f"is not defined any more (defined now: {error.allowed}); that "
                 "filter is left out."
             )
+
+
+# The text filters whose values come from the data set itself.
+_VALUES = {
+    "modality": "the modality",
+    "priority": "the priority",
+    "patient_class": "the patient class",
+    "physician": "the ordering physician",
+}
+
+
+def drop_absent(
+    spec: FilterSpec, *, present: Mapping[str, Iterable[str]]
+) -> tuple[FilterSpec, tuple[str, ...]]:
+    """Return ``spec`` without values the data set does not have, and notes.
+
+    ``present`` maps a filter (``modality``…) to the values in the data set;
+    values compare as the filter does, case and outer spaces ignored.
+    """
+    changes, notes = {}, []
+    for param, what in _VALUES.items():
+        wanted = getattr(spec, param)
+        if not wanted or param not in present:
+            continue
+        known = {value.strip().casefold() for value in present[param]}
+        kept = tuple(v for v in wanted if v.strip().casefold() in known)
+        gone = [v for v in wanted if v not in kept]
+        if not gone:
+            continue
+        changes[param] = kept
+        names = ", ".join(f"“{v}”" for v in gone)
+        rest = "the other values are kept" if kept else "that filter is left out"
+        notes.append(
+            f"This link asked for {what} {names}, which this data set does not "
+            f"have; {rest}."
+        )
+    return dataclasses.replace(spec, **changes), tuple(notes)

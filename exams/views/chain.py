@@ -25,7 +25,7 @@ from exams.query.chain import ChainQuery, parse_chain, parse_time
 from exams.query.forgiving import forgive
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import measured, preferences, store
-from exams.views._common import api_errors, csv_response, json_error
+from exams.views._common import api_errors, csv_response, json_error, without_absent
 from exams.views.errors import require_GET, require_http_methods
 from exams.views.pages import page_errors
 
@@ -46,10 +46,10 @@ def _page_query(request) -> ChainQuery:
     """Return the page's query, its undefined values dropped with a note."""
     names = [s.name for s in preferences.get_shifts()]
     metrics = tuple(_metrics())
-    query, request.dropped_filters = forgive(
+    query, notes = forgive(
         lambda q: parse_chain(q, shift_names=names, metrics=metrics), request.GET
     )
-    return query
+    return without_absent(request, query, notes)
 
 
 def _segments(request, query: ChainQuery) -> dict:
