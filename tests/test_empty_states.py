@@ -81,3 +81,19 @@ def test_the_empty_report_says_so_without_charts(loaded):
     text = html(response)
     assert "No exams match these filters" in text
     assert json_script(response.content, "report-figures") == {}
+
+
+def test_a_thin_view_says_how_few_exams_it_rests_on(analysed):
+    """CT has two exams (A1, A4): too few for the numbers to mean much."""
+    text = html(analysed.get("/insights/distribution?modality=CT"))
+    assert "Only 2 exams match these filters: too few" in text
+    assert "No exams match" not in text
+
+
+def test_a_view_with_enough_exams_has_no_thin_note(client, db):
+    from tests.analysis_export import long_csv
+    from tests.client_fixtures import load
+
+    load(client, long_csv())  # 70 days, well over 20 exams
+    text = html(client.get("/insights/distribution"))
+    assert 'id="insight-thin"' not in text

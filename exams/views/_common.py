@@ -15,9 +15,7 @@ from exams.storage import preferences, store
 
 # The filters whose values a data set defines, and their columns.
 _PRESENT = {
-    param: column
-    for param, column in fields.FILTER_FIELDS.items()
-    if param != "shift"
+    param: column for param, column in fields.FILTER_FIELDS.items() if param != "shift"
 }
 
 

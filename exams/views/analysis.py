@@ -15,7 +15,7 @@ from exams.analysis import build, export
 from exams.analysis.errors import AnalysisError
 from exams.presentation import insight_pages as pages
 from exams.presentation import presenters
-from exams.presentation.empty import empty_state
+from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
@@ -134,13 +134,15 @@ def _page(view: str, own):
             context["PLOTLY_JS"] = PLOTLY_JS
             context["filter_text"] = presenters.describe_filters(query.spec)
             status = 200
-            context["empty"] = empty_state(
-                frame,
-                spec=query.spec,
-                view=view,
-                page=request.path,
-                own=own(query),
-                filter_text=context["filter_text"],
+            context.update(
+                data_state(
+                    frame,
+                    spec=query.spec,
+                    view=view,
+                    page=request.path,
+                    own=own(query),
+                    filter_text=context["filter_text"],
+                )
             )
             try:
                 if not context["empty"]:

@@ -19,7 +19,7 @@ from exams.analysis.targets import exam_targets
 from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation import presenters
-from exams.presentation.empty import empty_state
+from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
 from exams.query.chain import ChainQuery, parse_chain, parse_time
 from exams.query.forgiving import forgive
@@ -147,13 +147,15 @@ def _page(view: str, own):
             context["filter_text"] = presenters.describe_filters(query.spec)
             context["working_time"] = preferences.get_working_time().as_json()
             status = 200
-            context["empty"] = empty_state(
-                measured.frame_in_time(request),
-                spec=query.spec,
-                view=view,
-                page=request.path,
-                own=own(query),
-                filter_text=context["filter_text"],
+            context.update(
+                data_state(
+                    measured.frame_in_time(request),
+                    spec=query.spec,
+                    view=view,
+                    page=request.path,
+                    own=own(query),
+                    filter_text=context["filter_text"],
+                )
             )
             try:
                 if not context["empty"]:
