@@ -56,3 +56,22 @@ def test_every_top_exam_line_looks_different():
     )
     looks = [(t.line.color, t.line.dash) for t in figure.data]
     assert len(set(looks)) == 11
+
+
+def test_counts_have_thousands_separators_on_every_page(client, db):
+    """500 days from Mon 2025-01-06: 71 weeks × (5 × 3 + 2 × 1) = 1,207 exams,
+    plus Mon–Wed of week 72 (3 × 3 = 9): 1,216 exams, every one with a report
+    TAT of 60 min (band 1–4 h) and the exam name CT HEAD."""
+    from tests.analysis_export import long_csv
+    from tests.client_fixtures import load
+
+    load(client, long_csv(500))
+    distribution = html(client.get("/insights/distribution"))
+    assert '<td class="num">1,216</td>' in distribution
+    assert "Shares are of all 1,216 exams" in distribution
+    pareto = html(client.get("/insights/pareto"))
+    assert "running share of all 1,216 exams" in pareto
+    assert '<td class="num">1,216</td>' in pareto
+    files = html(client.get("/data"))
+    assert "1216" not in files
+    assert '<td class="num">1,216</td>' in files
