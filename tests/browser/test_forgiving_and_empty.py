@@ -105,5 +105,8 @@ def test_a_bookmark_naming_a_renamed_shift_opens_without_it(visit):
     note = page.inner_text("[data-dropped-filters]")
     assert "“evening”" in note and "early, late" in note
     assert "left out" in note
+    # The address now says what is shown: CT, no shift (Back stays valid).
+    page.wait_for_function("() => !location.search.includes('evening')")
+    assert "modality=CT" in page.url
     visit.shot("renamed-shift-bookmark")
     assert_clean(visit)

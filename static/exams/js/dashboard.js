@@ -218,7 +218,14 @@
     });
   }
 
-  window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
+  // A link whose undefined values the server dropped (the note at the top)
+  // is rewritten to what is shown, so Back never returns to a refused query.
+  if (document.querySelector("[data-dropped-filters]")) {
+    const kept = queryFromForm();
+    window.history.replaceState({ query: kept }, "", "/dashboard" + (kept ? "?" + kept : ""));
+  } else {
+    window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
+  }
   syncControls();
   draw(window.TATviz.readJSON("figure-data"));
   shown(window.location.search.replace(/^\?/, ""));
