@@ -75,3 +75,21 @@ def verdict(value, *, better: str | None, places: int = 0) -> str | None:
     if value is None or better is None or round(value, places) == 0:
         return None
     return "better" if (value < 0) == (better == "lower") else "worse"
+
+
+def colour_span(result: dict) -> str:
+    """Return what a heatmap's colours span: from zero for counts, else its range."""
+    values = [z for row in result["z"] for z in row if z is not None]
+    if not values:
+        return ""
+    if result["metric"] == "volume":
+        return f"Colours run from 0 to {number(max(values))} exams per cell."
+    low, high = min(values), max(values)
+    if result["stat"] == "within":
+        span = f"{low:.0f}% to {high:.0f}% within target"
+    else:
+        span = f"{format_minutes(low)} to {format_minutes(high)}"
+    return (
+        f"Colours span the range of the cells, {span}, not from zero: "
+        "compare the numbers, not only the shades."
+    )

@@ -21,8 +21,9 @@ from exams.charts import distribution as distribution_charts
 from exams.charts import forecast as forecast_charts
 from exams.charts import heatmap as heatmap_charts
 from exams.charts import pareto as pareto_charts
+from exams.presentation import formats
 from exams.presentation.formats import format_minutes as minutes
-from exams.presentation.formats import number, share
+from exams.presentation.formats import share
 from exams.presentation.headlines import headline_table, overview_table
 from exams.presentation.links import link
 from exams.query import filters
@@ -195,26 +196,8 @@ def heatmap_context(
             for d, day in enumerate(result["weekdays"])
         ],
         "charts": [chart("chart-heatmap", heatmap_charts.heatmap_figure(result), urls)],
-        "scale_note": _heatmap_scale(result),
+        "scale_note": formats.colour_span(result),
     }
-
-
-def _heatmap_scale(result: dict) -> str:
-    """Say what the colours span: zero up for counts, lowest to highest else."""
-    values = [z for row in result["z"] for z in row if z is not None]
-    if not values:
-        return ""
-    if result["metric"] == "volume":
-        return f"Colours run from 0 to {number(max(values))} exams per cell."
-    low, high = min(values), max(values)
-    if result["stat"] == "within":
-        span = f"{low:.0f}% to {high:.0f}% within target"
-    else:
-        span = f"{minutes(low)} to {minutes(high)}"
-    return (
-        f"Colours span the range of the cells, {span}, not from zero: "
-        "compare the numbers, not only the shades."
-    )
 
 
 def compare_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
