@@ -148,3 +148,36 @@ def test_no_exams_at_all_is_refused():
         forecast.forecast(
             exams_frame("2025-01-06", [])[0:0], last_day=dt.date(2025, 3, 1)
         )
+
+
+def test_thin_history_is_refused_even_when_long_enough():
+    """9 exams spread over 70 days: long enough, far too thin to fit."""
+    counts = np.zeros(70, dtype=int)
+    counts[::8] = 1  # days 0, 8, …, 64: 9 exams
+    frame = exams_frame("2025-01-06", counts)
+    assert len(frame) == 9
+    with pytest.raises(AnalysisError) as raised:
+        forecast.forecast(frame, last_day=dt.date(2025, 3, 16))
+    assert raised.value.status == 422
+    # 9 exams / 70 days = 0.13 a day, on 9 of the 70 days.
+    assert "9 exams over 70 days" in raised.value.message
+    assert "0.1 a day, exams on 9 of the days" in raised.value.message
+
+
+def test_busy_but_bursty_history_is_refused():
+    """Many exams on few days: 7 days with 100 exams each in 56 days."""
+    counts = np.zeros(56, dtype=int)
+    counts[::8] = 100
+    with pytest.raises(AnalysisError, match="exams on 7 of the days"):
+        forecast.forecast(
+            exams_frame("2025-01-06", counts), last_day=dt.date(2025, 3, 2)
+        )
+
+
+def test_one_exam_on_every_weekday_is_enough():
+    """5 of 7 days with 2 exams: 10/7 ≈ 1.4 a day, on 40 of 56 days."""
+    counts = np.tile([2, 2, 2, 2, 2, 0, 0], 8)
+    result = forecast.forecast(
+        exams_frame("2025-01-06", counts), last_day=dt.date(2025, 3, 2)
+    )
+    assert result["history_days"] == 56

@@ -31,6 +31,10 @@ MAX_HORIZON_WEEKS = 12
 DEFAULT_HORIZON_WEEKS = 4
 BACKTEST_WEEKS = 4
 MIN_HISTORY_DAYS = 2 * BACKTEST_WEEKS * 7
+# Below one exam a day on average, or with exams on fewer than half the days,
+# a day-of-week model fits noise: its errors and interval would mean nothing.
+MIN_EXAMS_PER_DAY = 1.0
+MIN_DAYS_WITH_EXAMS = 0.5
 FIT_DAYS = 26 * 7
 HISTORY_SHOWN_DAYS = 12 * 7
 INTERVAL = 0.8
@@ -198,6 +202,7 @@ def forecast(
             f"forecast against. The filtered data covers {have} day(s) up to "
             f"{last_day.isoformat()}; widen the date range or remove filters."
         )
+    _refuse_thin(sum(history.values()), last_day=last_day)
     series, checks, shown = [], [], []
     for name, counts in history.items():
         result = forecast_series(counts, horizon_weeks=horizon_weeks, period=period)
@@ -224,6 +229,22 @@ def forecast(
             "baseline": "seasonal naive (same weekday of the last observed week)",
         },
     }
+
+
+def _refuse_thin(total: pd.Series, *, last_day: dt.date) -> None:
+    """Raise ``AnalysisError`` (422) when there are too few exams to fit."""
+    days = len(total)
+    per_day = float(total.sum()) / days
+    busy = int((total > 0).sum())
+    if per_day >= MIN_EXAMS_PER_DAY and busy >= MIN_DAYS_WITH_EXAMS * days:
+        return
+    raise AnalysisError(
+        f"Too few exams to forecast: {int(total.sum()):,} exams over {days} days "
+        f"up to {last_day.isoformat()} ({per_day:.1f} a day, exams on {busy} of "
+        f"the days). A forecast needs at least {MIN_EXAMS_PER_DAY:.0f} exam a day "
+        f"on average and exams on at least half the days; widen the date range "
+        "or remove filters."
+    )
 
 
 def _rounded(check: dict) -> dict:

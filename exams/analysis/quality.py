@@ -15,7 +15,7 @@ import pandas as pd
 from exams import fields
 from exams.ingest.chain import out_of_order_rows, parse_pair
 
-QUALITY_KINDS = ("pending", "negative", "out_of_order")
+QUALITY_KINDS = ("pending", "negative", "out_of_order", "unreadable")
 
 
 def select_quality(
@@ -25,13 +25,16 @@ def select_quality(
     metric: str,
     pair: str = "",
     date_only: Iterable[str] = (),
+    field: str = "",
 ) -> pd.DataFrame:
     """Return the exams of one quality finding (``kind``, see below).
 
     For ``negative``, ``metric`` names the interval; any other metric means
     "any interval is negative". For ``out_of_order``, ``pair`` names the two
     times (a pair that is not one raises ValueError); ``date_only`` lists
-    the fields whose file gave dates without times.
+    the fields whose file gave dates without times. For ``unreadable``,
+    ``field`` names the column: its exams with no readable value (empty, or
+    a date that could not be read: both are missing once loaded).
     """
     if kind == "pending":
         mask = frame[fields.FINALIZED_AT].isna().to_numpy()
@@ -46,6 +49,12 @@ def select_quality(
         mask = out_of_order_rows(
             frame, earlier=ends[0], later=ends[1], date_only=date_only
         )
+    elif kind == "unreadable":
+        # A field the file did not have is missing for every exam.
+        if field in frame.columns:
+            mask = frame[field].isna().to_numpy()
+        else:
+            mask = np.ones(len(frame), dtype=bool)
     else:
         raise ValueError(f"Unknown quality finding {kind!r}")
     return frame[mask]

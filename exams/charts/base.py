@@ -71,6 +71,19 @@ def colour(index: int) -> str:
     return OKABE_ITO[index % len(OKABE_ITO)]
 
 
+_DASHES = ("solid", "dot", "dash", "dashdot")
+
+
+def line_style(index: int) -> dict:
+    """Return a distinct line for the index-th series: colour, then dash.
+
+    Eight colours, then each again dotted, dashed, dash-dotted: 32 series
+    before any two lines look alike.
+    """
+    rounds = index // len(OKABE_ITO)
+    return {"color": colour(index), "dash": _DASHES[rounds % len(_DASHES)]}
+
+
 def rgba(hex_colour: str, alpha: float) -> str:
     """Return ``#rrggbb`` as ``rgba(r, g, b, alpha)``."""
     red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))

@@ -24,6 +24,9 @@ def heatmap_figure(result: dict) -> go.Figure:
         y=result["weekdays"],
         customdata=result["n"],
         colorscale="Blues" if metric == "volume" else "YlOrRd",
+        # Counts start at zero: a scale from the smallest cell makes noise
+        # look like a pattern. Statistics span their cells (the page says so).
+        zmin=0 if metric == "volume" else None,
         reversescale=stat == "within",
         colorbar={"title": {"text": colour_title}},
         hoverongaps=False,

@@ -3,7 +3,13 @@
 import plotly.graph_objects as go
 
 from exams.analysis.pareto import OTHER_GROUP
-from exams.charts.base import HISTORY_COLOUR, OKABE_ITO, colour, escape_label, layout
+from exams.charts.base import (
+    HISTORY_COLOUR,
+    OKABE_ITO,
+    escape_label,
+    layout,
+    line_style,
+)
 
 MAX_PARETO_BARS = 30
 
@@ -65,7 +71,11 @@ def top_exams_figure(result: dict) -> go.Figure:
             name=escape_label(one["name"]),
             meta=one["name"],
             mode="lines+markers",
-            line={"color": HISTORY_COLOUR if one["name"] == OTHER_GROUP else colour(i)},
+            line=(
+                {"color": HISTORY_COLOUR}
+                if one["name"] == OTHER_GROUP
+                else line_style(i)
+            ),
             visible="legendonly" if one["name"] == OTHER_GROUP else True,
             hovertemplate="%{fullData.name}<br>%{x}: %{y:,} exams<extra></extra>",
         )

@@ -3,6 +3,7 @@
 from exams import fields
 from exams.presentation.formats import format_minutes as minutes
 from exams.presentation.formats import number as _count
+from exams.presentation.formats import signed, signed_minutes, verdict
 
 
 def headline_table(result: dict) -> list[dict]:
@@ -68,27 +69,26 @@ def _row(
 ) -> dict:
     """Return one headline row; ``better`` is ``"lower"`` or ``"higher"``."""
     absolute, percent = delta["absolute"], delta["percent"]
+    places = 0
     if absolute is None:
         text = "—"
     elif fmt is _pct:
-        text = f"{absolute:+.1f} points"
+        text, places = signed(absolute, 1, "points"), 1
     elif fmt is minutes:
-        text = ("+" if absolute >= 0 else "") + minutes(absolute)
+        text = signed_minutes(absolute)
     elif fmt is _count:
-        text = f"{absolute:+,}"
+        text = signed(absolute)
     else:
-        text = f"{absolute:+,.1f}"
+        text, places = signed(absolute, 1), 1
     if percent is not None and fmt is not _pct:
-        text += f" ({percent:+.1f}%)"
-    verdict = None
-    if absolute and better:
-        verdict = "better" if (absolute < 0) == (better == "lower") else "worse"
+        text += f" ({signed(percent, 1)}%)"
+    verdict_ = verdict(absolute, better=better, places=places)
     return {
         "label": label,
         "current": fmt(now),
         "comparison": fmt(then),
         "change": text,
-        "verdict": verdict,
+        "verdict": verdict_,
         "n": f"n = {n[0]:,} / {n[1]:,}" if n else "",
         "n_current": f"n = {n[0]:,}" if n else "",
         "n_comparison": f"n = {n[1]:,}" if n else "",

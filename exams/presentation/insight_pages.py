@@ -22,6 +22,7 @@ from exams.charts import distribution as distribution_charts
 from exams.charts import forecast as forecast_charts
 from exams.charts import heatmap as heatmap_charts
 from exams.charts import pareto as pareto_charts
+from exams.presentation import formats
 from exams.presentation.formats import format_minutes as minutes
 from exams.presentation.formats import share
 from exams.presentation.headlines import headline_table, overview_table
@@ -54,6 +55,8 @@ _VIEW_FIELDS = (
     "page_size",
     "format",
 )
+# An axis names what it shows: with no split, the one box is all exams.
+AXIS_LABELS = {"none": "All exams"}
 BY_LABELS = {
     "none": "Nothing (all exams)",
     **{d.key: d.label for d in fields.DIMENSIONS},
@@ -163,7 +166,8 @@ def distribution_context(result: dict, query: ViewQuery, *, paths: dict) -> dict
             chart(
                 "chart-boxes",
                 distribution_charts.box_figure(
-                    result["boxes"], by_label=BY_LABELS[query.by]
+                    result["boxes"],
+                    by_label=AXIS_LABELS.get(query.by, BY_LABELS[query.by]),
                 ),
                 group_urls,
             ),
@@ -198,6 +202,7 @@ def heatmap_context(
             for d, day in enumerate(result["weekdays"])
         ],
         "charts": [chart("chart-heatmap", heatmap_charts.heatmap_figure(result), urls)],
+        "scale_note": formats.colour_span(result),
     }
 
 

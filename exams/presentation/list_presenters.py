@@ -48,7 +48,12 @@ def quality_report(summary: Mapping, items: Sequence[Mapping], *, date_range) ->
     """Return the quality report of a data set, each finding with its exams."""
     shown = []
     for item in items:
-        shown.append({**item, "url": _quality_url(item)})
+        url = _quality_url(item)
+        label = "See these exams"
+        if url and item["kind"] in ("unparseable", "missing"):
+            name = fields.FIELD_LABELS.get(item["field"], item["field"])
+            label = f"See the exams with nothing readable in “{name}”"
+        shown.append({**item, "url": url, "link_label": label})
     columns = [
         (fields.FIELD_LABELS.get(field, field), header)
         for field, header in (summary.get("columns") or {}).items()
@@ -80,6 +85,10 @@ def _quality_url(item: Mapping) -> str:
             "exams-list",
             {"quality": "out_of_order", "pair": item["field"], "sort": first},
         )
+    if item["kind"] in ("unparseable", "missing") and item["field"]:
+        # Once loaded, an unreadable date and an empty one are both missing:
+        # the link lists both, and says so.
+        return named("exams-list", {"quality": "unreadable", "field": item["field"]})
     return ""
 
 
@@ -121,6 +130,7 @@ def exam_page(
     quality: str | None,
     columns: Sequence[str],
     pair: str = "",
+    field: str = "",
 ) -> dict:
     """Return the exam list page: headers that sort, rows, paging and links."""
     extra = {"quality": quality} if quality else {}
@@ -128,6 +138,8 @@ def exam_page(
         extra["metric"] = spec.metric
     if quality == "out_of_order":
         extra["pair"] = pair
+    if quality == "unreadable":
+        extra["field"] = field
     total, size, number_ = page["total"], page["page_size"], page["page"]
     first = (number_ - 1) * size + 1 if total else 0
     last = min(number_ * size, total)
@@ -151,7 +163,7 @@ def exam_page(
             else url_for("exams-exam-list", spec, page=1, format="csv")
         ),
         "description": describe_filters(spec),
-        "quality_note": _quality_note(quality, pair),
+        "quality_note": _quality_note(quality, pair or field),
         "dashboard_url": url_for("exams-dashboard", plain),
         "empty": total == 0,
     }
@@ -170,6 +182,9 @@ def _quality_note(quality: str | None, pair: str) -> str:
             f"Only exams with their {fields.FIELD_LABELS[first].lower()} time "
             f"after their {fields.FIELD_LABELS[second].lower()} time."
         )
+    if quality == "unreadable":
+        label = fields.FIELD_LABELS[pair]
+        return f"Only exams with nothing readable in “{label}” (empty, or not a date)."
     return _QUALITY_NOTES.get(quality or "", "")
 
 

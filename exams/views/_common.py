@@ -1,19 +1,62 @@
 """Helpers shared by the views: JSON errors and the current data set."""
 
+import dataclasses
 import functools
 
 from django.http import HttpResponse, JsonResponse
 
+from exams import fields
+from exams.analysis.options import present_values
 from exams.analysis.shifts import SettingsError
 from exams.query import views as query_views
 from exams.query.filters import FilterError
+from exams.query.forgiving import drop_absent, forgive
 from exams.storage import preferences, store
+
+# The filters whose values a data set defines, and their columns.
+_PRESENT = {
+    param: column for param, column in fields.FILTER_FIELDS.items() if param != "shift"
+}
 
 
 def parse_request(request, view: str) -> query_views.ViewQuery:
     """Return the checked query of ``view`` (its shifts as configured)."""
     names = [s.name for s in preferences.get_shifts()]
     return query_views.parse(request.GET, view=view, shift_names=names)
+
+
+def parse_page(request, view: str) -> query_views.ViewQuery:
+    """Return the query of a page, dropping values no longer defined.
+
+    The notes saying which are kept on ``request.dropped_filters`` for the
+    page template (base.html shows them).
+    """
+    names = [s.name for s in preferences.get_shifts()]
+    query, notes = forgive(
+        lambda q: query_views.parse(q, view=view, shift_names=names), request.GET
+    )
+    return without_absent(request, query, notes)
+
+
+def without_absent(request, query, notes: tuple[str, ...] = ()):
+    """Return ``query`` without filter values the data set does not have.
+
+    The notes (``notes`` plus one per dropped value) go on
+    ``request.dropped_filters``.
+    """
+    spec = query.spec
+    if any(getattr(spec, param) for param in _PRESENT):
+        frame = store.current_frame(request)
+        present = {
+            param: present_values(frame[column])
+            for param, column in _PRESENT.items()
+            if getattr(spec, param) and column in frame.columns
+        }
+        spec, more = drop_absent(spec, present=present)
+        notes = (*notes, *more)
+        query = dataclasses.replace(query, spec=spec)
+    request.dropped_filters = notes
+    return query
 
 
 def json_error(message: str, *, status: int = 400, **extra) -> JsonResponse:

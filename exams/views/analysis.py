@@ -17,11 +17,18 @@ from exams.analysis import build, export
 from exams.analysis.errors import AnalysisError
 from exams.presentation import filter_bar, presenters
 from exams.presentation import insight_pages as pages
+from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
-from exams.views._common import api_errors, csv_response, json_error, parse_request
+from exams.views._common import (
+    api_errors,
+    csv_response,
+    json_error,
+    parse_page,
+    parse_request,
+)
 from exams.views.errors import require_GET
 from exams.views.pages import page_errors
 
@@ -136,7 +143,7 @@ def _page(view: str, own):
         @page_errors
         @functools.wraps(make)
         def wrapper(request):
-            query = parse_request(request, view)
+            query = parse_page(request, view)
             frame = frame_in_time(request)
             paths = analysis_paths()
             context = pages.common_context(view, query, paths=paths, own=own(query))
@@ -151,8 +158,19 @@ def _page(view: str, own):
                 count=analysis.count_exams(frame, spec=_applied(view, query.spec)),
             )
             status = 200
+            context.update(
+                data_state(
+                    frame,
+                    spec=query.spec,
+                    view=view,
+                    page=request.path,
+                    own=own(query),
+                    filter_text=context["filter_text"],
+                )
+            )
             try:
-                context.update(make(frame, query, paths))
+                if not context["empty"]:
+                    context.update(make(frame, query, paths))
             except AnalysisError as exc:
                 context["problem"], status = exc.message, exc.status
             context["page_data"] = {"charts": context.get("charts", [])}

@@ -19,11 +19,13 @@ from exams.analysis.targets import exam_targets
 from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation import presenters
+from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
 from exams.query.chain import ChainQuery, parse_chain, parse_time
+from exams.query.forgiving import forgive
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import measured, preferences, store
-from exams.views._common import api_errors, csv_response, json_error
+from exams.views._common import api_errors, csv_response, json_error, without_absent
 from exams.views.errors import require_GET, require_http_methods
 from exams.views.pages import page_errors
 
@@ -38,6 +40,16 @@ def _metrics() -> dict[str, str]:
 def _query(request) -> ChainQuery:
     names = [s.name for s in preferences.get_shifts()]
     return parse_chain(request.GET, shift_names=names, metrics=tuple(_metrics()))
+
+
+def _page_query(request) -> ChainQuery:
+    """Return the page's query, its undefined values dropped with a note."""
+    names = [s.name for s in preferences.get_shifts()]
+    metrics = tuple(_metrics())
+    query, notes = forgive(
+        lambda q: parse_chain(q, shift_names=names, metrics=metrics), request.GET
+    )
+    return without_absent(request, query, notes)
 
 
 def _segments(request, query: ChainQuery) -> dict:
@@ -125,7 +137,7 @@ def _page(view: str, own):
         @page_errors
         @functools.wraps(make)
         def wrapper(request):
-            query = _query(request)
+            query = _page_query(request)
             paths = analysis_paths()
             context = presentation.common_context(
                 view, query, paths=paths, own=own(query)
@@ -135,8 +147,19 @@ def _page(view: str, own):
             context["filter_text"] = presenters.describe_filters(query.spec)
             context["working_time"] = preferences.get_working_time().as_json()
             status = 200
+            context.update(
+                data_state(
+                    measured.frame_in_time(request),
+                    spec=query.spec,
+                    view=view,
+                    page=request.path,
+                    own=own(query),
+                    filter_text=context["filter_text"],
+                )
+            )
             try:
-                context.update(make(request, query, paths))
+                if not context["empty"]:
+                    context.update(make(request, query, paths))
             except ControlError as exc:
                 context["problem"], status = exc.message, exc.status
             context["page_data"] = {"charts": context.get("charts", [])}

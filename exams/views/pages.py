@@ -37,7 +37,7 @@ from exams.staticfinders import PLOTLY_JS
 from exams.storage import housekeeping, preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
-from exams.views._common import api_errors, csv_response, parse_request
+from exams.views._common import api_errors, csv_response, parse_page, parse_request
 from exams.views.errors import require_GET, require_http_methods, require_POST
 
 
@@ -168,7 +168,7 @@ def load_sample(request):
 @page_errors
 def dashboard(request):
     """Render the filters, chart and tables for the query string."""
-    spec = parse_request(request, "dashboard").spec
+    spec = parse_page(request, "dashboard").spec
     results, figure = _results(request, spec)
     options = analysis.options(
         store.current_frame(request), shifts=preferences.get_shifts()
@@ -244,7 +244,7 @@ def _results(request, spec: filters.FilterSpec) -> tuple[dict, dict | None]:
 @page_errors
 def drill(request):
     """Redirect a clicked bar or point to the exam list of its bucket."""
-    query = parse_request(request, "drill")
+    query = parse_page(request, "drill")
     chosen = presenters.drill_spec(query.spec, bucket=query.bucket, series=query.series)
     return redirect(url_for("exams-list", chosen))
 
@@ -253,7 +253,7 @@ def drill(request):
 @page_errors
 def exam_list(request):
     """List the filtered exams: sortable columns, pages, CSV download."""
-    query = parse_request(request, "exam_list")
+    query = parse_page(request, "exam_list")
     spec, quality = query.spec, query.quality
     frame = frame_in_time(request)
     analysis.require_interval(
@@ -283,6 +283,7 @@ def exam_list(request):
                 analysis.page_columns(frame), request.GET.get("pair", "")
             ),
             pair=request.GET.get("pair", ""),
+            field=request.GET.get("field", ""),
         ),
         "bar": filter_bar.filter_bar(
             spec,
@@ -312,6 +313,10 @@ def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
     if kind == "out_of_order" and parse_pair(pair) is None:
         wanted = "two times in chain order joined by '>', e.g. started_at>completed_at"
         raise filters.FilterError("pair", pair, f"{wanted} ({', '.join(CHAIN)})")
+    field = request.GET.get("field", "")
+    if kind == "unreadable" and field not in fields.FIELD_LABELS:
+        names = ", ".join(fields.FIELD_LABELS)
+        raise filters.FilterError("field", field, f"one of the fields ({names})")
     quality = store.current_dataset(request).summary.get("quality", {})
     return select_quality(
         selected,
@@ -319,6 +324,7 @@ def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
         metric=spec.metric,
         pair=pair,
         date_only=quality.get("date_only", {}),
+        field=field,
     )
 
 

@@ -94,6 +94,9 @@
     bottom.innerHTML = result.body.bottom;
     chartCard.hidden = result.body.empty;
     if (pngButton) pngButton.hidden = result.body.empty;
+    const reportButton = document.getElementById("report-button");
+    // No report of an empty view: the page already says there is nothing to show.
+    if (reportButton) reportButton.hidden = result.body.empty;
     chart.setAttribute("aria-label", result.body.chart_title || "");
     if (!result.body.empty) draw(result.body.figure);
     shown(query);
@@ -185,7 +188,14 @@
     });
   }
 
-  window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
+  // A link whose undefined values the server dropped (the note at the top)
+  // is rewritten to what is shown, so Back never returns to a refused query.
+  if (document.querySelector("[data-dropped-filters]")) {
+    const kept = queryFromForm();
+    window.history.replaceState({ query: kept }, "", "/dashboard" + (kept ? "?" + kept : ""));
+  } else {
+    window.history.replaceState({ query: window.location.search.replace(/^\?/, "") }, "");
+  }
   syncControls();
   draw(window.TATviz.readJSON("figure-data"));
   shown(window.location.search.replace(/^\?/, ""));

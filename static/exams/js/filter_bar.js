@@ -16,10 +16,11 @@
     if (!list) return;
     search.hidden = false;
     search.addEventListener("input", function () {
-      const needle = search.value.trim().toLowerCase();
+      // Accents and case ignored (search.js): "muller" finds "MÜLLER".
+      const needle = search.value.trim();
       list.querySelectorAll("label").forEach(function (label) {
         const checked = label.querySelector("input").checked;
-        label.hidden = needle !== "" && !checked && label.textContent.toLowerCase().indexOf(needle) === -1;
+        label.hidden = needle !== "" && !checked && !window.TATviz.search.matches(label.textContent, needle);
       });
       rove(list);
     });
