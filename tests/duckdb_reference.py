@@ -204,11 +204,14 @@ SUMMARY_SQL = """
 
 
 def reference_intervals(con) -> list[str]:
-    """Return the intervals some exam of the whole export has (both times)."""
+    """Return the intervals a data set offers: the three TAT intervals always,
+    a preliminary one when some exam of the whole export has both its times."""
+    optional = {i.name for i in fields.INTERVAL_LIST if i.optional}
     return [
         name
         for name, sql in INTERVAL_SQL.items()
-        if con.execute(f"SELECT count({sql}) FROM exams").fetchone()[0]
+        if name not in optional
+        or con.execute(f"SELECT count({sql}) FROM exams").fetchone()[0]
     ]
 
 

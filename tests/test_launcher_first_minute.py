@@ -6,6 +6,8 @@ the static files the pages need are collected when missing or stale.
 """
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +15,10 @@ import pytest
 
 import launcher
 from tests.app_sessions import RunningApp
+
+SAMPLE = (
+    Path(launcher.__file__).resolve().parent / "sample_data" / "ris_export_sample.csv"
+)
 
 TINY = (
     b"Exam Complete Date/Tm,Order Procedure Accession,Exam Order Date/Time,"
@@ -86,3 +92,32 @@ def test_unwritable_static_folder_stops_with_what_to_run(settings, tmp_path):
         launcher.prepare_static_files()
     assert "make static" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def _load_exports(data_dir: Path, *files: str):
+    root = Path(launcher.__file__).resolve().parent
+    env = {**os.environ, "TATVIZ_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, str(root / "manage.py"), "load_exports", *files],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=120,
+    )
+
+
+def test_load_exports_works_on_a_new_empty_data_dir(tmp_path):
+    done = _load_exports(tmp_path / "new", str(SAMPLE))
+    assert done.returncode == 0, done.stderr
+    assert "is now current" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_load_exports_answers_a_bad_file_in_one_line(tmp_path):
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    done = _load_exports(tmp_path / "new", str(bad))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -76,7 +76,7 @@ def available_intervals(frame: pd.DataFrame) -> tuple[str, ...]:
     return tuple(
         i.name
         for i in fields.INTERVAL_LIST
-        if i.name in frame and _has_value(frame[i.name])
+        if i.name in frame and (not i.optional or _has_value(frame[i.name]))
     )
 
 

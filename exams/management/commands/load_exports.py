@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from exams import ingest
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise CommandError(f"No such file: {', '.join(missing)}")
+        # A new, empty data dir works too: prepare the catalogue first, as
+        # the launcher does at every start.
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             dataset = store.load_paths(files)
         except ingest.NeedsMapping as exc:
