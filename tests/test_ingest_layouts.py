@@ -17,10 +17,9 @@ from django.utils import timezone
 from exams.ingest import NeedsMapping, read_export
 from exams.models import Dataset
 from exams.storage import housekeeping
-from tests.client_fixtures import new_client
 from tests.export_layouts import AMBIGUOUS, LAYOUTS, ROWS, exams
 
-client = pytest.fixture(new_client)
+pytestmark = pytest.mark.django_db
 EXAMS = exams()
 
 
