@@ -13,7 +13,10 @@ from exams.storage import preferences, store
 def parse_request(request, view: str) -> query_views.ViewQuery:
     """Return the checked query of ``view`` (its shifts as configured)."""
     names = [s.name for s in preferences.get_shifts()]
-    return query_views.parse(request.GET, view=view, shift_names=names)
+    custom = [c.name for c in preferences.get_custom_intervals()]
+    return query_views.parse(
+        request.GET, view=view, shift_names=names, custom_intervals=custom
+    )
 
 
 def json_error(message: str, *, status: int = 400, **extra) -> JsonResponse:
