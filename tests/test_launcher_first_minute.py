@@ -61,9 +61,7 @@ def test_static_files_are_collected_when_missing_and_kept_when_current(
     assert manifest.stat().st_mtime == collected  # current: not collected again
 
 
-def test_static_files_older_than_a_source_file_are_collected_again(
-    settings, tmp_path
-):
+def test_static_files_older_than_a_source_file_are_collected_again(settings, tmp_path):
     settings.STATIC_ROOT = str(tmp_path / "staticfiles")
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     launcher.prepare_static_files()
