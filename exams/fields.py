@@ -39,6 +39,9 @@ CANONICAL_FIELDS = (
     STATUS,
 )
 TIME_FIELDS = (ORDERED_AT, STARTED_AT, COMPLETED_AT, PRELIMINARY_AT, FINALIZED_AT)
+# The exam's chain of times, in the order they happen: the segments' links,
+# the custom intervals' ends and the pairs checked for order all follow it.
+CHAIN = (ORDERED_AT, STARTED_AT, COMPLETED_AT, PRELIMINARY_AT, FINALIZED_AT)
 TEXT_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in TIME_FIELDS)
 # Low-cardinality text fields kept as pandas categoricals.
 CATEGORY_FIELDS = (

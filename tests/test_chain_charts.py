@@ -2,7 +2,7 @@
 
 from exams.charts.chain import control_figure, segments_figure
 from exams.presentation.chain import point_urls
-from exams.query.chain import parse_chain
+from exams.query.views import parse
 
 
 def link(start, end, median, n, share, too_few=False):
@@ -86,7 +86,7 @@ def test_p_chart_limits_follow_each_point():
 
 
 def test_each_point_links_to_the_exams_of_its_week_in_its_time():
-    query = parse_chain({"modality": ["CT"], "time": ["working"]})
+    query = parse({"modality": ["CT"], "time": ["working"]}, view="control")
     result = {
         "x": ["2025-01-06", "2025-01-13"],
         "ranges": [["2025-01-06", "2025-01-12"], ["2025-01-13", "2025-01-19"]],

@@ -79,6 +79,8 @@ VIEW_ROUTES = {
     "top_exams": "/api/top_exams",
     "pending": "/api/pending",
     "forecast": "/api/forecast",
+    "segments": "/api/segments",
+    "control": "/api/control",
 }
 
 
@@ -120,6 +122,7 @@ def _as_query(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 def test_the_parameters_cover_every_declared_view():
     assert set(VIEW_ROUTES) == set(VIEW_PARAMS)
     assert {"limit", "horizon_weeks", "start", "end", "anonymize"} <= set(PARAMS)
+    assert {"baseline_start", "baseline_end", "time"} <= set(PARAMS)
 
 
 SHARED = sorted(f.name for f in dataclasses.fields(FilterSpec))

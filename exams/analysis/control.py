@@ -32,6 +32,7 @@ import pandas as pd
 
 from exams.analysis import stats
 from exams.analysis.buckets import bucket_keys, bucket_labels
+from exams.analysis.errors import AnalysisError
 from exams.analysis.prepare import day_number
 
 XMR_FACTOR = 2.66
@@ -47,14 +48,11 @@ CONTROL_PERIODS = ("day", "week")
 CONTROL_STATS = ("median", "mean", "p75", "p90", "within")
 
 
-class ControlError(ValueError):
+class ControlError(AnalysisError):
     """A chart that cannot be drawn from the data chosen (HTTP 422); says why."""
 
-    status = 422
-
     def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+        super().__init__(message, status=422)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,6 @@ import pandas as pd
 from exams import fields
 from exams.analysis.shifts import SettingsError
 
-CHAIN = (
-    fields.ORDERED_AT,
-    fields.STARTED_AT,
-    fields.COMPLETED_AT,
-    fields.PRELIMINARY_AT,
-    fields.FINALIZED_AT,
-)
 MAX_CUSTOM = 20
 MAX_LABEL = 60
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -103,15 +96,15 @@ def _parse(item, position: int) -> CustomInterval:
         raise SettingsError(
             f"The name {name!r} is already used by TATviz: choose another."
         )
-    times = ", ".join(CHAIN)
+    times = ", ".join(fields.CHAIN)
     start, end = item.get("start"), item.get("end")
     for what, value in (("start", start), ("end", end)):
-        if value not in CHAIN:
+        if value not in fields.CHAIN:
             raise SettingsError(
                 f"The {what} of custom interval {name!r} must be one of {times}, "
                 f"got {value!r}."
             )
-    if CHAIN.index(end) <= CHAIN.index(start):
+    if fields.CHAIN.index(end) <= fields.CHAIN.index(start):
         raise SettingsError(
             f"Custom interval {name!r} must end at a later event than it starts: "
             f"the order is {times}."

@@ -26,20 +26,13 @@ from exams.analysis.export import BOM, neutralize
 from exams.analysis.groups import display_order, group_codes, group_column
 from exams.analysis.working_time import WorkingTime, working_minutes
 
-CHAIN = (
-    fields.ORDERED_AT,
-    fields.STARTED_AT,
-    fields.COMPLETED_AT,
-    fields.PRELIMINARY_AT,
-    fields.FINALIZED_AT,
-)
 MIN_EXAMS = 5
 SHARE_OF = "sum of the link medians drawn"
 
 
 def chain_of(frame: pd.DataFrame) -> list[str]:
     """Return the times of the chain that a frame has (a column with any value)."""
-    return [c for c in CHAIN if c in frame and frame[c].notna().any()]
+    return [c for c in fields.CHAIN if c in frame and frame[c].notna().any()]
 
 
 def link_minutes(

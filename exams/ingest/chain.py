@@ -19,14 +19,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.fields import CHAIN
 
-CHAIN = (
-    fields.ORDERED_AT,
-    fields.STARTED_AT,
-    fields.COMPLETED_AT,
-    fields.PRELIMINARY_AT,
-    fields.FINALIZED_AT,
-)
 _NAT = np.iinfo(np.int64).min
 _NS_PER_DAY = 86_400 * 1_000_000_000
 

@@ -6,10 +6,8 @@ exam list for its day or week with the page's filters.
 """
 
 import csv
-import dataclasses
 import datetime as dt
 import io
-from urllib.parse import parse_qsl
 
 from exams import fields
 from exams.analysis.control import RULES
@@ -19,79 +17,42 @@ from exams.presentation.formats import format_minutes as minutes
 from exams.presentation.formats import share
 from exams.presentation.insight_pages import (
     BY_LABELS,
-    TABS,
     chart,
     exams_link,
-    link,
-    shared_spec,
 )
-from exams.query import filters
-from exams.query.chain import SEGMENT_BY, ChainQuery
+from exams.query.views import SEGMENT_BY, ViewQuery
 
 TIME_CHOICES = [("clock", "Clock time"), ("working", "Working time")]
 PERIOD_CHOICES = [("day", "Day"), ("week", "Week")]
 # ``by`` values that are also exam-list filters (a bar links to its exams).
 _FILTERABLE = set(fields.FILTER_FIELDS)
+_DEFAULTS = {"by": "none", "time": "clock", "period": "day"}
 
 
-def own_segments(query: ChainQuery) -> dict:
+def own_segments(query: ViewQuery) -> dict:
     """Return the segments view's own parameters, kept in its links."""
-    return {"by": query.by, "time": query.time}
+    return _chosen({"by": query.by, "time": query.time})
 
 
-def own_control(query: ChainQuery) -> dict:
+def own_control(query: ViewQuery) -> dict:
     """Return the control view's own parameters, kept in its links."""
-    return {
-        "metric": query.metric,
-        "period": query.period,
-        "baseline_start": _iso(query.baseline_start),
-        "baseline_end": _iso(query.baseline_end),
-        "time": query.time,
-    }
+    return _chosen(
+        {
+            "metric": query.metric,
+            "period": query.period,
+            "baseline_start": _iso(query.baseline_start),
+            "baseline_end": _iso(query.baseline_end),
+            "time": query.time,
+        }
+    )
 
 
-def common_context(view: str, query: ChainQuery, *, paths: dict, own: dict) -> dict:
-    """Return what the insight layout needs: tabs, filters and download links."""
-    shared = shared_spec(query.spec)
-    view_spec = dataclasses.replace(query.spec, format="json")
-    defaults = {"by": "none", "time": "clock", "period": "day"}
-    own = {k: v for k, v in own.items() if defaults.get(k) != v}
-    api = paths["api"][view]
-    pages = paths["pages"]
-    return {
-        "active": "insights",
-        "view": view,
-        "tabs": [
-            {
-                "name": name,
-                "label": label,
-                "current": name == view,
-                "url": link(pages[name], shared),
-            }
-            for name, label in TABS
-            if name in pages
-        ],
-        "filter_pairs": _pairs(shared),
-        "spec": query.spec,
-        "query": query,
-        "dashboard_url": link(paths["dashboard"], shared),
-        "exams_url": link(paths["exams"], shared),
-        "api_url": link(api, view_spec, own),
-        "csv_url": link(api, dataclasses.replace(view_spec, format="csv"), own),
-        "time_choices": TIME_CHOICES,
-    }
+def _chosen(own: dict) -> dict:
+    """Return ``own`` without the values that are the defaults (shorter links)."""
+    return {k: v for k, v in own.items() if _DEFAULTS.get(k) != v}
 
 
-def _pairs(spec) -> list[tuple[str, str]]:
-    """Return the shared filters as hidden form fields (dates have inputs)."""
-    return [
-        (k, v)
-        for k, v in parse_qsl(filters.to_query_string(spec))
-        if k not in ("start", "end")
-    ]
-
-
-def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+def segments_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the segments page: the chart, the links table and group rows."""
     urls = {}
     if query.by in _FILTERABLE:
@@ -104,6 +65,7 @@ def segments_context(result: dict, query: ChainQuery, *, paths: dict) -> dict:
     rows = [{"group": fields.ALL_GROUP, "links": result["links"]}]
     rows += [{"group": g["group"], "links": g["links"]} for g in result["groups"]]
     return {
+        "time_choices": TIME_CHOICES,
         "by_choices": [(b, BY_LABELS.get(b, b)) for b in SEGMENT_BY],
         "result": result,
         "exams_text": f"{result['exams']:,}",
@@ -136,7 +98,7 @@ def _cell(link: dict) -> dict:
     return {"text": text, "share": share(link["share"])}
 
 
-def point_urls(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+def point_urls(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the exam-list URL of every point with exams, keyed by its label."""
     urls = {}
     for label, (first, last), n in zip(
@@ -148,7 +110,7 @@ def point_urls(result: dict, query: ChainQuery, *, paths: dict) -> dict:
     return urls
 
 
-def link_signals(result: dict, query: ChainQuery, *, paths: dict) -> dict:
+def link_signals(result: dict, query: ViewQuery, *, paths: dict) -> dict:
     """Return the answer with each signal's rule text and its exams' URL."""
     urls = point_urls(result, query, paths=paths)
     signals = [
@@ -159,12 +121,13 @@ def link_signals(result: dict, query: ChainQuery, *, paths: dict) -> dict:
 
 
 def control_context(
-    result: dict, query: ChainQuery, *, paths: dict, metrics: dict
+    result: dict, query: ViewQuery, *, paths: dict, metrics: dict
 ) -> dict:
     """Return the control page: chart, limits, formulas and signalled points."""
     urls = point_urls(result, query, paths=paths)
     result = link_signals(result, query, paths=paths)
     return {
+        "time_choices": TIME_CHOICES,
         "metric_choices": list(metrics.items()),
         "stat_choices": list(fields.STAT_LABELS.items()),
         "period_choices": PERIOD_CHOICES,
@@ -185,7 +148,7 @@ def control_context(
     }
 
 
-def _in_time(url: str, query: ChainQuery) -> str:
+def _in_time(url: str, query: ViewQuery) -> str:
     """Return an exam-list URL that shows the intervals in the query's time."""
     if query.time == "clock":
         return url

@@ -10,23 +10,27 @@ value raises the one ``FilterError`` (HTTP 400) naming the parameter, the
 value and what would be right (docs/API.md, "Errors").
 """
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exams import fields
 from exams.analysis.compare import AGAINST
+from exams.analysis.control import CONTROL_PERIODS
 from exams.analysis.forecast import (
     DEFAULT_HORIZON_WEEKS,
     FORECAST_PERIODS,
     FORECAST_SPLITS,
     MAX_HORIZON_WEEKS,
 )
+from exams.analysis.measure import TIMES
 from exams.analysis.pareto import MAX_LIMIT, PARETO_BY
 from exams.analysis.quality import QUALITY_KINDS
 from exams.query.filters import (
     FilterError,
     FilterSpec,
     _choice,
+    _date,
     _integer,
     parse_query,
     query_value,
@@ -93,10 +97,42 @@ class Text:
         return raw
 
 
+@dataclass(frozen=True)
+class Date:
+    """A date as YYYY-MM-DD, or None when not given."""
+
+    def read(self, name: str, raw: str | None):
+        """Return the value of ``raw``; raise FilterError."""
+        return _date(name, raw)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval, the user's custom intervals included (given to ``parse``)."""
+
+    default: str
+
+    def choice(self, custom: Sequence[str]) -> Choice:
+        """Return the choice among the built-in and the ``custom`` intervals."""
+        return Choice((*fields.INTERVALS, *custom), self.default)
+
+
 DISTRIBUTION_BY = ("none", *fields.BY_CHOICES)
+SEGMENT_BY = DISTRIBUTION_BY
+# ``time=`` of every interval route: the segments and control views declare
+# it here; the others have it read with their frame (``read_time``).
+TIME = Choice(TIMES, "clock")
 HEATMAP_METRICS = ("volume", *fields.INTERVALS)
 DISTRIBUTION_TABLES = ("buckets", "boxes")
 _LIMIT = WholeNumber(1, MAX_LIMIT, 10)
+_CHAIN = {
+    "by": Choice(SEGMENT_BY, "none"),
+    "metric": Interval("complete_to_final"),
+    "period": Choice(CONTROL_PERIODS, "day"),
+    "baseline_start": Date(),
+    "baseline_end": Date(),
+    "time": TIME,
+}
 # Each view's own parameters; every other parameter is a shared filter.
 VIEW_PARAMS: dict[str, dict] = {
     "series": {},
@@ -128,6 +164,9 @@ VIEW_PARAMS: dict[str, dict] = {
         "split": Choice(FORECAST_SPLITS, "none"),
         "period": Choice(FORECAST_PERIODS, "day"),
     },
+    # Where the time goes: both views read the same parameters.
+    "segments": _CHAIN,
+    "control": _CHAIN,
 }
 
 
@@ -149,6 +188,14 @@ class ViewQuery:
     quality: str | None = None
     bucket: str | None = None
     series: str | None = None
+    time: str = "clock"
+    baseline_start: dt.date | None = None
+    baseline_end: dt.date | None = None
+
+
+def read_time(query: Mapping[str, Sequence[str]]) -> str:
+    """Return ``time=`` of any route: clock (the default) or working."""
+    return TIME.read("time", query_value(query, "time"))
 
 
 def parse(
@@ -156,12 +203,34 @@ def parse(
     *,
     view: str,
     shift_names: Sequence[str] | None = None,
+    custom_intervals: Sequence[str] = (),
 ) -> ViewQuery:
-    """Return the checked query of one view; raise FilterError."""
-    own = VIEW_PARAMS[view]
+    """Return the checked query of one view; raise FilterError.
+
+    ``custom_intervals`` are the names of the user's own intervals, which
+    an ``Interval`` parameter accepts besides the built-in ones.
+    """
+    own = {
+        name: param.choice(custom_intervals) if isinstance(param, Interval) else param
+        for name, param in VIEW_PARAMS[view].items()
+    }
     shared = {name: query_values(query, name) for name in query if name not in own}
     spec = parse_query(shared, shift_names=shift_names)
     values = {
         name: param.read(name, query_value(query, name)) for name, param in own.items()
     }
+    _check_baseline(values.get("baseline_start"), values.get("baseline_end"))
     return ViewQuery(spec=spec, **values)
+
+
+def _check_baseline(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise FilterError(
+            "baseline_start",
+            start.isoformat(),
+            "a date on or before baseline_end",
+            message=(
+                f"baseline_start ({start.isoformat()}) is after baseline_end "
+                f"({end.isoformat()}): choose a start on or before the end."
+            ),
+        )

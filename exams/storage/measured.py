@@ -6,7 +6,7 @@ kept beside the prepared frames (``exams.analysis.measure``).
 """
 
 from exams.analysis.measure import measured_frame
-from exams.query.chain import parse_time
+from exams.query.views import read_time
 from exams.storage import preferences, store
 from exams.storage.framecache import FrameCache
 
@@ -18,7 +18,7 @@ def frame_in_time(request):
 
     Raise FilterError for a ``time`` other than clock or working.
     """
-    time = parse_time(request.GET)
+    time = read_time(request.GET)
     frame = store.current_frame(request)
     custom = preferences.get_custom_intervals()
     working = preferences.get_working_time() if time == "working" else None

@@ -22,7 +22,10 @@ _PRESENT = {
 def parse_request(request, view: str) -> query_views.ViewQuery:
     """Return the checked query of ``view`` (its shifts as configured)."""
     names = [s.name for s in preferences.get_shifts()]
-    return query_views.parse(request.GET, view=view, shift_names=names)
+    custom = [c.name for c in preferences.get_custom_intervals()]
+    return query_views.parse(
+        request.GET, view=view, shift_names=names, custom_intervals=custom
+    )
 
 
 def parse_page(request, view: str) -> query_views.ViewQuery:
@@ -32,8 +35,12 @@ def parse_page(request, view: str) -> query_views.ViewQuery:
     page template (base.html shows them).
     """
     names = [s.name for s in preferences.get_shifts()]
+    custom = [c.name for c in preferences.get_custom_intervals()]
     query, notes = forgive(
-        lambda q: query_views.parse(q, view=view, shift_names=names), request.GET
+        lambda q: query_views.parse(
+            q, view=view, shift_names=names, custom_intervals=custom
+        ),
+        request.GET,
     )
     return without_absent(request, query, notes)
 

@@ -48,8 +48,11 @@ def _applied(view: str, spec):
     return spec
 
 
-def _endpoint(view: str):
-    """Answer JSON or CSV from ``compute(frame, query) -> (result, to_csv)``."""
+def _endpoint(view: str, *, frame_of=frame_in_time):
+    """Answer JSON or CSV from ``compute(frame, query) -> (result, to_csv)``.
+
+    ``frame_of(request)`` returns the frame (by default in the query's time).
+    """
 
     def decorate(compute):
         @require_GET
@@ -58,7 +61,7 @@ def _endpoint(view: str):
         def wrapper(request):
             query = parse_request(request, view)
             try:
-                result, to_csv = compute(frame_in_time(request), query)
+                result, to_csv = compute(frame_of(request), query)
             except AnalysisError as exc:
                 return json_error(exc.message, status=exc.status)
             if query.spec.format == "csv":
@@ -130,10 +133,11 @@ def pending_api(request):
     return JsonResponse(build.build_pending(frame, query=query, targets=targets))
 
 
-def _page(view: str, own):
+def _page(view: str, own, *, frame_of=frame_in_time):
     """Render ``exams/insights/<view>.html`` from ``make(frame, query, paths)``.
 
-    ``own(query)`` returns the view's own parameters, kept in its links. A bad
+    ``own(query)`` returns the view's own parameters, kept in its links;
+    ``frame_of(request)`` the frame (by default in the query's time). A bad
     query answers 400 and no data set sends the user to the upload page, as
     the dashboard does; a view that cannot be computed shows why (422).
     """
@@ -144,7 +148,7 @@ def _page(view: str, own):
         @functools.wraps(make)
         def wrapper(request):
             query = parse_page(request, view)
-            frame = frame_in_time(request)
+            frame = frame_of(request)
             paths = analysis_paths()
             context = pages.common_context(view, query, paths=paths, own=own(query))
             context.update(current_dataset=store.current_dataset(request))

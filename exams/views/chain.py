@@ -5,10 +5,7 @@ one pure function in ``exams.analysis`` on the session's frame and answers
 JSON, or CSV with ``format=csv``; each page renders the same answer.
 """
 
-import functools
-
 from django.http import JsonResponse
-from django.shortcuts import render
 
 from exams import fields
 from exams.analysis import apply_filters
@@ -18,16 +15,12 @@ from exams.analysis.shifts import SettingsError
 from exams.analysis.targets import exam_targets
 from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
-from exams.presentation import presenters
-from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
-from exams.query.chain import ChainQuery, parse_chain, parse_time
-from exams.query.forgiving import forgive
-from exams.staticfinders import PLOTLY_JS
+from exams.query.views import ViewQuery, read_time
 from exams.storage import measured, preferences, store
-from exams.views._common import api_errors, csv_response, json_error, without_absent
-from exams.views.errors import require_GET, require_http_methods
-from exams.views.pages import page_errors
+from exams.views._common import api_errors
+from exams.views.analysis import _endpoint, _page
+from exams.views.errors import require_http_methods
 
 MAX_HOLIDAY_CSV = 1_000_000
 
@@ -37,30 +30,15 @@ def _metrics() -> dict[str, str]:
     return {**fields.INTERVAL_LABELS, **custom}
 
 
-def _query(request) -> ChainQuery:
-    names = [s.name for s in preferences.get_shifts()]
-    return parse_chain(request.GET, shift_names=names, metrics=tuple(_metrics()))
-
-
-def _page_query(request) -> ChainQuery:
-    """Return the page's query, its undefined values dropped with a note."""
-    names = [s.name for s in preferences.get_shifts()]
-    metrics = tuple(_metrics())
-    query, notes = forgive(
-        lambda q: parse_chain(q, shift_names=names, metrics=metrics), request.GET
-    )
-    return without_absent(request, query, notes)
-
-
-def _segments(request, query: ChainQuery) -> dict:
-    frame = store.current_frame(request)
+def _segments(frame, query: ViewQuery) -> dict:
+    """Return the segments of ``frame`` (clock time: the links are measured here)."""
     working = preferences.get_working_time() if query.time == "working" else None
     selected = apply_filters(frame, spec=query.spec)
     return segments(selected, chain=chain_of(frame), by=query.by, working=working)
 
 
-def _control(request, query: ChainQuery) -> dict:
-    frame = measured.frame_in_time(request)
+def _control(frame, query: ViewQuery) -> dict:
+    """Return the control chart of ``frame`` (measured in the query's time)."""
     selected = apply_filters(frame, spec=query.spec)
     spec = query.spec
     limits = spec.target
@@ -80,32 +58,18 @@ def _control(request, query: ChainQuery) -> dict:
     return {"metric": query.metric, "time": query.time, **result}
 
 
-@require_GET
-@api_errors
-def segments_api(request):
+@_endpoint("segments", frame_of=store.current_frame)
+def segments_api(frame, query):
     """``GET /api/segments?<filters>&by=&time=``: median of each link."""
-    query = _query(request)
-    result = _segments(request, query)
-    if query.spec.format == "csv":
-        return csv_response(segments_csv(result), filename="tatviz-segments.csv")
-    return JsonResponse(result)
+    return _segments(frame, query), segments_csv
 
 
-@require_GET
-@api_errors
-def control_api(request):
+@_endpoint("control")
+def control_api(frame, query):
     """``GET /api/control?<filters>&metric=&stat=&period=&baseline_start=&…``."""
-    query = _query(request)
-    try:
-        result = _control(request, query)
-    except ControlError as exc:
-        return json_error(exc.message, status=exc.status)
+    result = _control(frame, query)
     result = presentation.link_signals(result, query, paths=analysis_paths())
-    if query.spec.format == "csv":
-        return csv_response(
-            presentation.control_csv(result), filename="tatviz-control.csv"
-        )
-    return JsonResponse(result)
+    return result, presentation.control_csv
 
 
 @require_http_methods(["POST"])
@@ -129,60 +93,25 @@ def holidays_api(request):
     return JsonResponse(saved)
 
 
-def _page(view: str, own):
-    """Render ``exams/insights/<view>.html`` from ``make(request, query, paths)``."""
-
-    def decorate(make):
-        @require_GET
-        @page_errors
-        @functools.wraps(make)
-        def wrapper(request):
-            query = _page_query(request)
-            paths = analysis_paths()
-            context = presentation.common_context(
-                view, query, paths=paths, own=own(query)
-            )
-            context.update(current_dataset=store.current_dataset(request))
-            context["PLOTLY_JS"] = PLOTLY_JS
-            context["filter_text"] = presenters.describe_filters(query.spec)
-            context["working_time"] = preferences.get_working_time().as_json()
-            status = 200
-            context.update(
-                data_state(
-                    measured.frame_in_time(request),
-                    spec=query.spec,
-                    view=view,
-                    page=request.path,
-                    own=own(query),
-                    filter_text=context["filter_text"],
-                )
-            )
-            try:
-                if not context["empty"]:
-                    context.update(make(request, query, paths))
-            except ControlError as exc:
-                context["problem"], status = exc.message, exc.status
-            context["page_data"] = {"charts": context.get("charts", [])}
-            template = f"exams/insights/{view}.html"
-            return render(request, template, context, status=status)
-
-        return wrapper
-
-    return decorate
+def _working(context: dict) -> dict:
+    return {**context, "working_time": preferences.get_working_time().as_json()}
 
 
-@_page("segments", presentation.own_segments)
-def segments_page(request, query, paths):
+@_page("segments", presentation.own_segments, frame_of=store.current_frame)
+def segments_page(frame, query, paths):
     """Where the time goes: the median of each link of the chain."""
-    result = _segments(request, query)
-    return presentation.segments_context(result, query, paths=paths)
+    result = _segments(frame, query)
+    return _working(presentation.segments_context(result, query, paths=paths))
 
 
 @_page("control", presentation.own_control)
-def control_page(request, query, paths):
+def control_page(frame, query, paths):
     """Is it real or noise: a control chart with special causes marked."""
-    result = _control(request, query)
-    return presentation.control_context(result, query, paths=paths, metrics=_metrics())
+    result = _control(frame, query)
+    context = presentation.control_context(
+        result, query, paths=paths, metrics=_metrics()
+    )
+    return _working(context)
 
 
 def report_sections(request, spec, *, interval: str) -> dict:
@@ -191,15 +120,12 @@ def report_sections(request, spec, *, interval: str) -> dict:
     The control chart follows the report's interval and statistic; it is
     left out, with the reason, when there are too few weeks.
     """
-    query = ChainQuery(
-        spec=spec,
-        time=parse_time(request.GET),
-        metric=interval,
-        period="week",
+    query = ViewQuery(
+        spec=spec, time=read_time(request.GET), metric=interval, period="week"
     )
-    result = _segments(request, query)
+    result = _segments(store.current_frame(request), query)
     try:
-        control = _control(request, query)
+        control = _control(measured.frame_in_time(request), query)
     except ControlError as exc:
         control = {"problem": exc.message}
     return presentation.report_context(result, control, metric=interval)

@@ -31,6 +31,10 @@ def show(visit, path: str, chart: str, name: str):
     assert response.status == 200, name
     page.wait_for_function(DRAWN_JS, arg=[chart])
     assert page.evaluate(CLOUD_OFF_JS, [chart]), name
+    # The shared filter bar, on the left of the view as on every insight page.
+    bar = page.locator("#filter-bar").bounding_box()
+    main = page.locator(".with-filters-main").bounding_box()
+    assert bar and main and bar["x"] + bar["width"] <= main["x"], name
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot(name)
     page.screenshot(path=str(DOCS / f"screenshot-{name}.png"), full_page=True)
