@@ -52,9 +52,7 @@ def page_columns(frame: pd.DataFrame) -> tuple[str, ...]:
     intervals = available_intervals(frame)
     listed = [d for d in fields.DIMENSIONS if d.list_column]
     times = [fields.ORDERED_AT, fields.COMPLETED_AT, fields.FINALIZED_AT]
-    if any(fields.INTERVALS[i][0] == fields.PRELIMINARY_AT for i in intervals) or any(
-        fields.INTERVALS[i][1] == fields.PRELIMINARY_AT for i in intervals
-    ):
+    if any(fields.PRELIMINARY_AT in fields.INTERVALS[i] for i in intervals):
         times.insert(2, fields.PRELIMINARY_AT)
     return (
         fields.ACCESSION,

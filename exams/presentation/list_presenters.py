@@ -17,20 +17,6 @@ from exams.presentation.presenters import (
 )
 from exams.query.filters import FilterSpec
 
-# Exam-list columns, in the order a radiology manager scans them.
-LIST_COLUMNS = (
-    fields.ACCESSION,
-    fields.EXAM_NAME,
-    fields.MODALITY,
-    fields.PRIORITY,
-    fields.PATIENT_CLASS,
-    fields.ORDERING_PHYSICIAN,
-    fields.ORDERED_AT,
-    fields.COMPLETED_AT,
-    fields.FINALIZED_AT,
-    *fields.INTERVALS,
-    fields.SHIFT,
-)
 # What each canonical field holds, for the column-mapping form.
 MAPPING_LABELS = {
     **fields.FIELD_LABELS,
