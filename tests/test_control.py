@@ -1,4 +1,4 @@
-"""Control charts (exams.analysis.control) against published, hand-worked examples."""
+"""Control charts (analysis.chain.control) against published, hand-worked examples."""
 
 import datetime as dt
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis.control import (
+from exams.analysis.chain.control import (
     ControlError,
     Limits,
     control_chart,

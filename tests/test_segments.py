@@ -1,11 +1,11 @@
-"""Where the time goes (exams.analysis.segments) against plain pandas."""
+"""Where the time goes (exams.analysis.chain.segments) against plain pandas."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis.segments import chain_of, segments, segments_csv
-from exams.analysis.working_time import validate_working_time
+from exams.analysis.chain.segments import chain_of, segments, segments_csv
+from exams.analysis.chain.working_time import validate_working_time
 
 TIMES = ["ordered_at", "started_at", "completed_at", "preliminary_at", "finalized_at"]
 

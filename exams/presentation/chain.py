@@ -10,7 +10,7 @@ import datetime as dt
 import io
 
 from exams import fields
-from exams.analysis.control import RULES
+from exams.analysis.chain.control import RULES
 from exams.analysis.export import BOM
 from exams.charts import chain as charts
 from exams.presentation.formats import format_minutes as minutes

@@ -15,15 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exams import fields
+from exams.analysis.chain.control import CONTROL_PERIODS
+from exams.analysis.chain.measure import TIMES
 from exams.analysis.compare import AGAINST
-from exams.analysis.control import CONTROL_PERIODS
 from exams.analysis.forecast import (
     DEFAULT_HORIZON_WEEKS,
     FORECAST_PERIODS,
     FORECAST_SPLITS,
     MAX_HORIZON_WEEKS,
 )
-from exams.analysis.measure import TIMES
 from exams.analysis.pareto import MAX_LIMIT, PARETO_BY
 from exams.analysis.quality import QUALITY_KINDS
 from exams.query.filters import (

@@ -2,10 +2,10 @@
 
 Working-minute columns cost a pass over every exam, so they are computed
 once per data set, shifts, working-time and custom-interval settings and
-kept beside the prepared frames (``exams.analysis.measure``).
+kept beside the prepared frames (``exams.analysis.chain.measure``).
 """
 
-from exams.analysis.measure import measured_frame
+from exams.analysis.chain.measure import measured_frame
 from exams.query.views import read_time
 from exams.storage import preferences, store
 from exams.storage.framecache import FrameCache

@@ -10,9 +10,14 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from exams import fields
-from exams.analysis.custom_intervals import (
+from exams.analysis.chain.custom_intervals import (
     CustomInterval,
     validate_custom_intervals,
+)
+from exams.analysis.chain.working_time import (
+    WorkingTime,
+    default_working_time,
+    validate_working_time,
 )
 from exams.analysis.shifts import SettingsError, Shift, default_shifts, validate_shifts
 from exams.analysis.targets import (
@@ -20,11 +25,6 @@ from exams.analysis.targets import (
     default_targets,
     read_stored_targets,
     validate_targets,
-)
-from exams.analysis.working_time import (
-    WorkingTime,
-    default_working_time,
-    validate_working_time,
 )
 from exams.models import Preference
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.custom_intervals import CustomInterval, interval_minutes
+from exams.analysis.chain.custom_intervals import CustomInterval, interval_minutes
+from exams.analysis.chain.working_time import WorkingTime, working_minutes
 from exams.analysis.prepare import RANK_COLUMNS
 from exams.analysis.quantiles import rank_values
-from exams.analysis.working_time import WorkingTime, working_minutes
 
 TIMES = ("clock", "working")
 
