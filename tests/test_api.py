@@ -69,6 +69,8 @@ def test_series_defaults(client):
         "x": ["2025-01", "2025-02"],
         "series": [{"name": "All", "y": [2, 2], "n": [2, 2]}],
         "excluded": {"missing": 0, "negative": 0},
+        # The exams run from 6 January to 2 February: both months in part.
+        "partial": [True, True],
     }
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.coverage import Coverage, data_coverage
 from exams.analysis.errors import AnalysisError
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import group_column
@@ -51,6 +52,13 @@ def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
     return times.min().date(), times.max().date()
 
 
+def _coverage_or_error(frame: pd.DataFrame) -> Coverage:
+    found = data_coverage(frame)
+    if found is None:
+        raise AnalysisError("The data set has no completion dates.")
+    return found
+
+
 def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
     selected = apply_filters(frame, spec=query.spec)
@@ -79,35 +87,38 @@ def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
 
 
 def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
-    """Return the filtered range against the previous range or last year."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
+    """Return the filtered range against the previous range or last year.
+
+    Without an end date the range stops at the last complete day.
+    """
+    cover = _coverage_or_error(frame)
     current, default = compare.resolve_range(
         start=query.spec.start,
         end=query.spec.end,
-        first_day=days[0],
-        last_day=days[1],
+        first_day=cover.first_day,
+        last_day=cover.last_complete_day,
     )
     selected = _undated(frame, query)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
-    return compare.compare(
+    result = compare.compare(
         selected,
         current=current,
         against=query.against,
         targets=limits,
         default_range=default,
     )
+    return {**result, "coverage": cover.as_json()}
 
 
 def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
-    """Return the last 7 and 28 days of the data set against the days before."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
+    """Return the last 7 and 28 complete days against the days before."""
+    cover = _coverage_or_error(frame)
     selected = _undated(frame, query)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
-    return compare.overview(selected, last_day=days[1], targets=limits)
+    result = compare.overview(
+        selected, last_day=cover.last_complete_day, targets=limits
+    )
+    return {**result, "coverage": cover.as_json()}
 
 
 def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
@@ -146,15 +157,16 @@ def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
 
 
 def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
-    """Return the volume forecast after the data set's last day (or ``end``)."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
-    last_day = min(days[1], query.spec.end) if query.spec.end else days[1]
-    return forecast.forecast(
+    """Return the volume forecast after the last complete day (or ``end``)."""
+    cover = _coverage_or_error(frame)
+    last_day = cover.last_complete_day
+    if query.spec.end:
+        last_day = min(last_day, query.spec.end)
+    result = forecast.forecast(
         apply_filters(frame, spec=query.spec),
         last_day=last_day,
         horizon_weeks=query.horizon_weeks,
         split=query.split,
         period=query.period,
     )
+    return {**result, "coverage": cover.as_json()}
