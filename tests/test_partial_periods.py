@@ -163,3 +163,27 @@ def test_forecast_history_ends_the_day_before_the_stub(client, db):
     assert body["x"][0] == "2025-10-15"
     # Two exams every day: the model fits them exactly.
     assert body["series"][0]["y"][0] == 2
+
+
+def test_the_dashboard_chart_draws_the_stub_day_lighter(short):
+    from exams.charts.series import PARTIAL_OPACITY, series_figure
+
+    body = short.get("/api/series", {"period": "day"}).json()
+    bars = series_figure(body).data[0]
+    assert list(bars.marker.opacity) == [1.0] * 8 + [PARTIAL_OPACITY]
+    assert "Covered only in part" in bars.customdata[-1][0]
+    assert bars.customdata[0][0] == ""
+    page = short.get("/dashboard", {"period": "day"}).content.decode()
+    assert "Drawn lighter: 2025-10-15." in page
+
+
+def test_a_line_chart_keeps_its_hover_values_and_adds_the_note(short):
+    from exams.charts.series import series_figure
+
+    body = short.get(
+        "/api/series", {"period": "day", "metric": "complete_to_final"}
+    ).json()
+    line = series_figure(body).data[0]
+    # Every exam's report took 40 minutes; the note comes after n and value.
+    assert list(line.customdata[-1][:2]) == [1, "40 min"]
+    assert "customdata[2]" in line.hovertemplate

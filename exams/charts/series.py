@@ -22,6 +22,9 @@ _HOVER_DATES = {"day": "%a %d %b %Y", "week": "%d %b %Y"}
 # split by physician keeps the busiest; stacked counts merge the rest into
 # "Other" so each bar's height stays the true total.
 MAX_SERIES = 12
+# A period the export covers only in part (``partial`` in the answer).
+PARTIAL_OPACITY = 0.4
+PARTIAL_HOVER = "<br><i>Covered only in part by the export</i>"
 OTHER = "Other"
 
 
@@ -42,10 +45,14 @@ def series_figure(
     metric = series["metric"]
     stat = series.get("stat", "median")
     x = list(series.get("x", []))
+    partial = list(series.get("partial") or [False] * len(x))
     traces = [
         _trace(metric, stat, series.get("period", "month"), x, one, index=i)
         for i, one in enumerate(shown_series(series))
     ]
+    if any(partial):
+        for trace in traces:
+            mark_partial(trace, partial)
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(series))
     if metric in _BAR_METRICS and len(traces) > 1:
@@ -160,6 +167,25 @@ def _trace(metric: str, stat: str, period: str, x: list, one: Mapping, *, index:
         marker={"color": colour, "size": 6},
         connectgaps=False,
         **common,
+    )
+
+
+def mark_partial(trace, partial: list[bool]) -> None:
+    """Draw the periods the export covers only in part lighter, with a hover note.
+
+    Bars and markers fade to ``PARTIAL_OPACITY``; the hover says why.
+    """
+    trace.marker.opacity = [PARTIAL_OPACITY if p else 1.0 for p in partial]
+    notes = [PARTIAL_HOVER if p else "" for p in partial]
+    rows = trace.customdata
+    if rows is None:
+        trace.customdata = [[note] for note in notes]
+        column = 0
+    else:
+        trace.customdata = [[*row, note] for row, note in zip(rows, notes, strict=True)]
+        column = len(rows[0]) if len(rows) else 0
+    trace.hovertemplate = trace.hovertemplate.replace(
+        "<extra></extra>", f"%{{customdata[{column}]}}<extra></extra>"
     )
 
 
