@@ -29,6 +29,7 @@ from exams.presentation import (
     quality_text,
     settings_presenters,
 )
+from exams.presentation.downloads import download_name
 from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
@@ -237,8 +238,9 @@ def exam_list(request):
     if quality:
         selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":
-        text = analysis.exams_csv(selected, sort=spec.sort)
-        return csv_response(text, filename="tatviz-exams.csv")
+        text = analysis.exams_csv(selected, sort=spec.sort, raw=query.raw)
+        kind = f"exams-{quality}" if quality else "exams"
+        return csv_response(text, filename=download_name(kind, spec))
     page = analysis.list_exams(
         selected, page=spec.page, page_size=spec.page_size, sort=spec.sort
     )
