@@ -19,6 +19,7 @@ from exams.analysis.targets import exam_targets
 from exams.analysis.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation import presenters
+from exams.presentation.downloads import download_name
 from exams.presentation.links import analysis_paths
 from exams.query.chain import ChainQuery, parse_chain, parse_time
 from exams.staticfinders import PLOTLY_JS
@@ -75,7 +76,9 @@ def segments_api(request):
     query = _query(request)
     result = _segments(request, query)
     if query.spec.format == "csv":
-        return csv_response(segments_csv(result), filename="tatviz-segments.csv")
+        return csv_response(
+            segments_csv(result), filename=download_name("segments", query.spec)
+        )
     return JsonResponse(result)
 
 
@@ -91,7 +94,8 @@ def control_api(request):
     result = presentation.link_signals(result, query, paths=analysis_paths())
     if query.spec.format == "csv":
         return csv_response(
-            presentation.control_csv(result), filename="tatviz-control.csv"
+            presentation.control_csv(result),
+            filename=download_name("control", query.spec),
         )
     return JsonResponse(result)
 
