@@ -166,7 +166,8 @@ def test_forecast_history_ends_the_day_before_the_stub(client, db):
 
 
 def test_the_dashboard_chart_draws_the_stub_day_lighter(short):
-    from exams.charts.series import PARTIAL_OPACITY, series_figure
+    from exams.charts.base import PARTIAL_OPACITY
+    from exams.charts.series import series_figure
 
     body = short.get("/api/series", {"period": "day"}).json()
     bars = series_figure(body).data[0]
@@ -187,3 +188,24 @@ def test_a_line_chart_keeps_its_hover_values_and_adds_the_note(short):
     # Every exam's report took 40 minutes; the note comes after n and value.
     assert list(line.customdata[-1][:2]) == [1, "40 min"]
     assert "customdata[2]" in line.hovertemplate
+
+
+def test_compare_chart_fades_the_stub_when_the_end_includes_it(short):
+    from exams.charts.base import PARTIAL_HOVER, PARTIAL_OPACITY
+    from exams.charts.compare import compare_figure
+
+    body = short.get("/api/compare", {"start": "2025-10-11", "end": "2025-10-15"})
+    result = body.json()
+    # 11–15 Oct: only the last day (the stub) is partial; 6–10 Oct none.
+    assert result["series"]["current"]["partial"] == [False] * 4 + [True]
+    assert result["series"]["comparison"]["partial"] == [False] * 5
+    current = compare_figure(result).data[0]
+    assert list(current.marker.opacity) == [1.0] * 4 + [PARTIAL_OPACITY]
+    assert list(current.customdata[-1]) == ["2025-10-15", PARTIAL_HOVER]
+    assert "customdata[0]" in current.hovertemplate
+
+
+def test_top_exam_trend_flags_partial_weeks(short):
+    body = short.get("/api/top_exams", {"period": "week"}).json()
+    assert body["x"] == ["2025-10-06", "2025-10-13"]
+    assert body["partial"] == [True, True]

@@ -107,7 +107,10 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
         targets=limits,
         default_range=default,
     )
-    return {**result, "coverage": cover.as_json()}
+    return {
+        **_daily_partial(result, cover),
+        "coverage": cover.as_json(),
+    }
 
 
 def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
@@ -118,7 +121,19 @@ def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -
     result = compare.overview(
         selected, last_day=cover.last_complete_day, targets=limits
     )
-    return {**result, "coverage": cover.as_json()}
+    windows = [_daily_partial(window, cover) for window in result["windows"]]
+    return {**result, "windows": windows, "coverage": cover.as_json()}
+
+
+def _daily_partial(result: dict, cover: Coverage) -> dict:
+    """Add ``partial`` to a comparison's daily series (partial first/last day)."""
+    series = {
+        key: {**value, "partial": cover.day_flags(value["x"])}
+        if isinstance(value, dict)
+        else value
+        for key, value in result["series"].items()
+    }
+    return {**result, "series": series}
 
 
 def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
@@ -129,7 +144,17 @@ def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
 def build_top_exams(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the most frequent exam types per week, month or quarter."""
     selected = apply_filters(frame, spec=query.spec)
-    return pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
+    result = pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
+    cover = data_coverage(frame)
+    partial = [False] * len(result["x"])
+    if cover is not None:
+        partial = cover.partial_flags(
+            result["x"],
+            period=result["period"],
+            start=query.spec.start,
+            end=query.spec.end,
+        )
+    return {**result, "partial": partial}
 
 
 def pending_frame(
@@ -169,4 +194,8 @@ def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
         split=query.split,
         period=query.period,
     )
-    return {**result, "coverage": cover.as_json()}
+    history = [
+        {**past, "partial": cover.partial_flags(past["x"], period=query.period)}
+        for past in result["history"]
+    ]
+    return {**result, "history": history, "coverage": cover.as_json()}

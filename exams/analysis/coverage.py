@@ -98,6 +98,12 @@ class Coverage:
             )
         return flags
 
+    def day_flags(self, labels: list[str]) -> list[bool]:
+        """Return, per day label, whether it is the partial first or last day."""
+        first = self.first_day.isoformat() if self.first_partial else None
+        last = self.last_day.isoformat() if self.last_partial else None
+        return [label in (first, last) for label in labels]
+
 
 def coverage(frame: pd.DataFrame) -> Coverage | None:
     """Return the export's coverage from every exam's ``completed_at``."""

@@ -3,7 +3,14 @@
 import plotly.graph_objects as go
 
 from exams.analysis.pareto import OTHER_GROUP
-from exams.charts.base import HISTORY_COLOUR, OKABE_ITO, colour, escape_label, layout
+from exams.charts.base import (
+    HISTORY_COLOUR,
+    OKABE_ITO,
+    colour,
+    escape_label,
+    layout,
+    mark_partial,
+)
 
 MAX_PARETO_BARS = 30
 
@@ -71,6 +78,8 @@ def top_exams_figure(result: dict) -> go.Figure:
         )
         for i, one in enumerate(result["series"])
     ]
+    for trace in traces:
+        mark_partial(trace, result.get("partial") or [])
     lines_layout = layout(
         x_title=f"{result['period'].capitalize()} completed",
         y_title="Exams",

@@ -10,7 +10,13 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from exams import fields
-from exams.charts.base import AXIS_COLOUR, OKABE_ITO, escape_label, layout
+from exams.charts.base import (
+    AXIS_COLOUR,
+    OKABE_ITO,
+    escape_label,
+    layout,
+    mark_partial,
+)
 from exams.presentation.formats import format_minutes
 
 WEEKEND_FILL = "rgba(120, 120, 120, 0.12)"
@@ -22,9 +28,6 @@ _HOVER_DATES = {"day": "%a %d %b %Y", "week": "%d %b %Y"}
 # split by physician keeps the busiest; stacked counts merge the rest into
 # "Other" so each bar's height stays the true total.
 MAX_SERIES = 12
-# A period the export covers only in part (``partial`` in the answer).
-PARTIAL_OPACITY = 0.4
-PARTIAL_HOVER = "<br><i>Covered only in part by the export</i>"
 OTHER = "Other"
 
 
@@ -167,25 +170,6 @@ def _trace(metric: str, stat: str, period: str, x: list, one: Mapping, *, index:
         marker={"color": colour, "size": 6},
         connectgaps=False,
         **common,
-    )
-
-
-def mark_partial(trace, partial: list[bool]) -> None:
-    """Draw the periods the export covers only in part lighter, with a hover note.
-
-    Bars and markers fade to ``PARTIAL_OPACITY``; the hover says why.
-    """
-    trace.marker.opacity = [PARTIAL_OPACITY if p else 1.0 for p in partial]
-    notes = [PARTIAL_HOVER if p else "" for p in partial]
-    rows = trace.customdata
-    if rows is None:
-        trace.customdata = [[note] for note in notes]
-        column = 0
-    else:
-        trace.customdata = [[*row, note] for row, note in zip(rows, notes, strict=True)]
-        column = len(rows[0]) if len(rows) else 0
-    trace.hovertemplate = trace.hovertemplate.replace(
-        "<extra></extra>", f"%{{customdata[{column}]}}<extra></extra>"
     )
 
 
