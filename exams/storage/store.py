@@ -25,7 +25,7 @@ from django.conf import settings
 
 from exams import analysis, ingest
 from exams.models import Dataset, DatasetFile, Preference
-from exams.storage import preferences
+from exams.storage import inventory, preferences
 from exams.storage.answers import Answer, read_files
 from exams.storage.framecache import FrameCache
 from exams.storage.uploads import PARTIAL_SUFFIX, SavedFile, remove_files, save_path
@@ -286,6 +286,7 @@ def set_current(request, dataset: Dataset) -> None:
     request.session[SESSION_ID_KEY] = str(dataset.pk)
     request.session[SESSION_PATH_KEY] = str(_cache_path(dataset))
     set_default(dataset)
+    inventory.touch(dataset)
 
 
 def set_default(dataset: Dataset) -> None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from exams import ingest
-from exams.storage import store, uploads
+from exams.storage import inventory, store, uploads
 from exams.storage.answers import Answer
 from exams.views._common import json_error
 from exams.views.errors import require_GET, require_http_methods, require_POST
@@ -107,6 +107,13 @@ def receive_upload(request, *, adding: bool) -> Received:
     try:
         files = _uploads(request)
         answer = _form_answer(request)
+        existing = None if adding or answer else inventory.find_existing(files)
+        if existing is not None:
+            # The same files again: open the data set that holds them.
+            store.set_current(request, existing)
+            return Received(
+                {**existing.summary, "existing": True, "name": existing.name}, 201
+            )
         if adding:
             dataset = store.current_dataset(request)
             dataset = store.add_files(
@@ -245,3 +252,27 @@ def delete_dataset(request, dataset_id):
         request.session.pop(store.SESSION_ID_KEY, None)
         request.session.pop(store.SESSION_PATH_KEY, None)
     return JsonResponse({"deleted": str(dataset_id)})
+
+
+@require_http_methods(["PATCH", "POST"])
+def rename_dataset(request, dataset_id):
+    """Rename a data set: JSON ``{"name": …}`` (or a form field ``name``)."""
+    dataset = store.get_dataset(dataset_id)
+    if dataset is None or dataset.pending_mapping:
+        return json_error(f"No loaded data set with id '{dataset_id}'.", status=404)
+    name = request.POST.get("name")
+    if name is None:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return json_error(
+                'Send the new name as JSON {"name": "…"} or a form field "name".'
+            )
+        name = body["name"]
+    try:
+        dataset = inventory.rename(dataset, name)
+    except inventory.NameError_ as exc:
+        return json_error(exc.message)
+    return JsonResponse({"id": str(dataset.pk), "name": dataset.name})

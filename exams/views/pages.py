@@ -33,7 +33,7 @@ from exams.presentation.downloads import download_name
 from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
-from exams.storage import preferences, store
+from exams.storage import inventory, preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
 from exams.views._common import api_errors, csv_response, parse_request
@@ -120,8 +120,11 @@ def upload(request):
 def _upload_page(request):
     context = _upload_context(request)
     dataset = context["current_dataset"]
-    if dataset is not None and parse_request(request, "upload").loaded is not None:
+    loaded = parse_request(request, "upload").loaded
+    if dataset is not None and loaded is not None:
         context["report"] = _report(request, dataset, just_loaded=True)
+        # The same files again: the data set that holds them was opened.
+        context["already_loaded"] = loaded == "existing"
     return render(request, "exams/upload.html", context)
 
 
@@ -130,7 +133,8 @@ def _upload_without_js(request):
     adding = request.POST.get("mode") == "add"
     received = datasets.receive_upload(request, adding=adding)
     if received.status in (200, 201):
-        return redirect(f"{reverse('exams-upload')}?loaded=1")
+        loaded = "existing" if received.body.get("existing") else "1"
+        return redirect(f"{reverse('exams-upload')}?loaded={loaded}")
     error = received.body.get("error", "The export could not be read.")
     if received.status == 422:
         error += " Answering this question needs JavaScript turned on in the browser."
@@ -292,9 +296,15 @@ def data_page(request):
     """List the loaded data sets: switch, delete, add files."""
     context = _base(request, "data")
     dataset = context["current_dataset"]
-    context["datasets"] = list_presenters.dataset_rows(
-        store.list_datasets(), current=dataset
-    )
+    loaded = store.list_datasets()
+    context["datasets"] = [
+        list_presenters.with_facts(row, inventory.facts(one))
+        for row, one in zip(
+            list_presenters.dataset_rows(loaded, current=dataset),
+            loaded,
+            strict=True,
+        )
+    ]
     # Uploads still waiting for a column or date-order answer hold files too:
     # the user must see them to delete them.
     context["held"] = list_presenters.dataset_rows(
