@@ -209,3 +209,12 @@ def test_top_exam_trend_flags_partial_weeks(short):
     body = short.get("/api/top_exams", {"period": "week"}).json()
     assert body["x"] == ["2025-10-06", "2025-10-13"]
     assert body["partial"] == [True, True]
+
+
+def test_compare_and_pareto_pages_name_the_lighter_periods(short):
+    compare = short.get(
+        "/insights/compare", {"start": "2025-10-11", "end": "2025-10-15"}
+    )
+    assert "Drawn lighter: 2025-10-15." in compare.content.decode()
+    pareto = short.get("/insights/pareto", {"period": "week"}).content.decode()
+    assert "Drawn lighter: 2025-10-06, 2025-10-13." in pareto
