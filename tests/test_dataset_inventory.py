@@ -124,3 +124,10 @@ def test_the_data_page_shows_dates_size_and_last_use(client):
     assert f"{size / 1024:,.0f} KB" in text
     assert 'data-rename="' + dataset_id + '"' in text
     assert "Size on disk" in text and "Last used" in text
+
+
+def test_the_listing_says_when_each_was_last_used(client):
+    upload(client)
+    listed = client.get("/api/datasets").json()["datasets"][0]
+    dataset = store.get_dataset(listed["id"])
+    assert listed["last_used_at"] == dataset.last_used_at.isoformat(timespec="seconds")

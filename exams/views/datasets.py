@@ -223,6 +223,9 @@ def list_datasets(request):
             "id": str(d.pk),
             "name": d.name,
             "created_at": d.created_at.isoformat(timespec="seconds"),
+            "last_used_at": d.last_used_at.isoformat(timespec="seconds")
+            if d.last_used_at
+            else None,
             "rows_loaded": d.summary.get("rows_loaded"),
             "files": d.files.count(),
             "current": d.pk == current_id,
