@@ -209,6 +209,8 @@ def dataset_rows(datasets: Sequence, *, current) -> list[dict]:
 
 def size_text(size: int) -> str:
     """Return a size on disk as people read it: ``812 KB``, ``3.4 MB``."""
+    if size < 1024:
+        return f"{max(size, 0)} bytes"
     if size < 1024 * 1024:
         return f"{max(size, 0) / 1024:,.0f} KB"
     if size < 1024**3:
