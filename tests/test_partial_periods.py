@@ -166,14 +166,15 @@ def test_forecast_history_ends_the_day_before_the_stub(client, db):
 
 
 def test_the_dashboard_chart_draws_the_stub_day_lighter(short):
-    from exams.charts.base import PARTIAL_OPACITY
+    from exams.charts.base import PARTIAL_HOVER, PARTIAL_OPACITY
     from exams.charts.series import series_figure
 
     body = short.get("/api/series", {"period": "day"}).json()
     bars = series_figure(body).data[0]
     assert list(bars.marker.opacity) == [1.0] * 8 + [PARTIAL_OPACITY]
-    assert "Covered only in part" in bars.customdata[-1][0]
-    assert bars.customdata[0][0] == ""
+    # customdata[0] is n (a bar's count), the note comes after it.
+    assert list(bars.customdata[-1]) == [1, PARTIAL_HOVER]
+    assert list(bars.customdata[0]) == [2, ""]
     page = short.get("/dashboard", {"period": "day"}).content.decode()
     assert "Drawn lighter: 2025-10-15." in page
 

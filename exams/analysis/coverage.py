@@ -5,15 +5,19 @@ mid-day. The rule, decided from the data (docs/API.md, "Partial periods"):
 
 - The *inner* days are those strictly between the first and the last day of
   ``completed_at``. Each has a first and a last completion time of day.
-- The usual last time is the median of the inner days' last completion times,
-  over the inner days of the same weekday as the last day when there are at
-  least ``MIN_SAME_WEEKDAY`` of them (a Saturday that ends at noon is then
-  judged against Saturdays), else over all inner days.
+- The early end of a usual day is the 10th percentile of the inner days'
+  last completion times, over the inner days of the same weekday as the last
+  day when there are at least ``MIN_SAME_WEEKDAY`` of them (a Saturday that
+  ends at noon is then judged against Saturdays), else over all inner days.
+  A low percentile, not the median: in a small department the last exam of a
+  whole day varies by hours, and only a day that stops earlier than nearly
+  every other is cut short.
 - The last day is *partial* when its latest completion is more than
-  ``MARGIN_MINUTES`` before that usual last time. The first day likewise when
-  its earliest completion is more than ``MARGIN_MINUTES`` after the usual
-  first time. With fewer than ``MIN_INNER_DAYS`` inner days nothing is
-  judged partial (too little to know what a usual day looks like).
+  ``MARGIN_MINUTES`` before that time. The first day likewise when its
+  earliest completion is more than ``MARGIN_MINUTES`` after the 90th
+  percentile of the inner days' first completion times. With fewer than
+  ``MIN_INNER_DAYS`` inner days nothing is judged partial (too little to
+  know what a usual day looks like).
 - A week, month, quarter or year is partial when it holds a partial day or
   when the covered dates start or end inside it.
 """
@@ -30,7 +34,8 @@ from exams.analysis.shifts import minute_numbers
 
 MARGIN_MINUTES = 60
 MIN_INNER_DAYS = 3
-MIN_SAME_WEEKDAY = 2
+MIN_SAME_WEEKDAY = 4
+EARLY_END, LATE_START = 0.1, 0.9
 _DAY = dt.timedelta(days=1)
 _DAY_MINUTES = 24 * 60
 
@@ -121,8 +126,8 @@ def coverage(frame: pd.DataFrame) -> Coverage | None:
     earliest, latest = per_day.min(), per_day.max()
     first_partial = last_partial = False
     if len(latest) >= MIN_INNER_DAYS:
-        usual_last = _usual(latest, weekday_of=last_day)
-        usual_first = _usual(earliest, weekday_of=first_day)
+        usual_last = _usual(latest, weekday_of=last_day, quantile=EARLY_END)
+        usual_first = _usual(earliest, weekday_of=first_day, quantile=LATE_START)
         last_partial = last_minute % _DAY_MINUTES < usual_last - MARGIN_MINUTES
         first_partial = first_minute % _DAY_MINUTES > usual_first + MARGIN_MINUTES
     return Coverage(
@@ -152,12 +157,13 @@ def data_coverage(frame: pd.DataFrame) -> Coverage | None:
     return found[1]
 
 
-def _usual(times: pd.Series, *, weekday_of: int) -> float:
-    """Return the median time of day, over the same weekday when enough."""
+def _usual(times: pd.Series, *, weekday_of: int, quantile: float) -> float:
+    """Return a quantile of the times of day, over the same weekday when enough."""
     # Day 0 (1970-01-01) is a Thursday: weekday 3 with Monday = 0.
     weekdays = (times.index.to_numpy() + 3) % 7
     same = times[weekdays == (weekday_of + 3) % 7]
-    return float((same if len(same) >= MIN_SAME_WEEKDAY else times).median())
+    chosen = same if len(same) >= MIN_SAME_WEEKDAY else times
+    return float(chosen.quantile(quantile))
 
 
 def _date(day: int) -> dt.date:

@@ -99,7 +99,9 @@ def mark_partial(trace, partial: list[bool]) -> None:
     notes = [PARTIAL_HOVER if p else "" for p in partial]
     template = trace.hovertemplate or ""
     if trace.customdata is None:
-        rows = [[] for _ in notes]
+        # A count is its own n: customdata[0] stays n, as on every trace.
+        rows = [[count] for count in trace.y] if trace.type == "bar" else []
+        rows = rows or [[] for _ in notes]
     elif template.count("%{customdata}"):
         # One value per point: read it by index once the note joins it.
         rows = [[row] for row in trace.customdata]
