@@ -22,6 +22,8 @@ class Dataset(models.Model):
     summary = models.JSONField(default=dict)
     # Set while a file awaits its column mapping (422 needs_mapping).
     pending_mapping = models.BooleanField(default=False)
+    # When it was last made current (Data page: "last used").
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -41,6 +43,9 @@ class DatasetFile(models.Model):
     # Column mapping and date order used for this file (canonical -> header).
     mapping = models.JSONField(default=dict)
     date_order = models.CharField(max_length=4, default="auto")
+    # SHA-256 of the saved export, computed when first needed: the same file
+    # loaded again opens this data set instead of making a twin.
+    sha256 = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["position", "added_at"]

@@ -30,6 +30,11 @@ urlpatterns = [
         name="exams-dataset-select",
     ),
     path(
+        "api/datasets/<uuid:dataset_id>/name",
+        datasets.rename_dataset,
+        name="exams-dataset-rename",
+    ),
+    path(
         "api/datasets/<uuid:dataset_id>",
         datasets.delete_dataset,
         name="exams-dataset-delete",

@@ -17,7 +17,9 @@ def load(client, content: bytes) -> Client:
 
 def exams_csv(client) -> pd.DataFrame:
     """Return every exam of the current data set, as the CSV download has it."""
-    response = client.get("/api/exams", {"format": "csv", "sort": "accession"})
+    response = client.get(
+        "/api/exams", {"format": "csv", "sort": "accession", "raw": "1"}
+    )
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

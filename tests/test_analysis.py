@@ -202,7 +202,9 @@ def test_complete_ratio_filters_each_side_on_its_own_time(facts):
 def test_compute_series_on_one_frame_uses_it_for_both_sides(facts):
     # Without an ordered_frame the same (unfiltered) exams give both sides.
     direct = compute_series(facts, metric="complete_ratio", period="year")
-    assert direct == series(facts, metric="complete_ratio", period="year")
+    built = series(facts, metric="complete_ratio", period="year")
+    # build_series adds the data set's partial periods; the numbers are the same.
+    assert direct == {k: v for k, v in built.items() if k != "partial"}
     assert direct["series"][0]["y"] == pytest.approx([5 / 6, 8 / 6])
 
 

@@ -81,6 +81,8 @@ def test_series_defaults(client):
         "x": ["2025-01", "2025-02"],
         "series": [{"name": "All", "y": [2, 2], "n": [2, 2]}],
         "excluded": {"missing": 0, "negative": 0},
+        # The exams run from 6 January to 2 February: both months in part.
+        "partial": [True, True],
     }
 
 
@@ -113,7 +115,7 @@ def test_series_within_target_and_filters(client):
 
 
 def test_series_csv(client):
-    response = client.get("/api/series?split=modality&format=csv")
+    response = client.get("/api/series?split=modality&format=csv&raw=1")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -159,7 +161,7 @@ def test_summary(client):
 
 
 def test_summary_csv_neutralises_formulas(client):
-    response = client.get("/api/summary?by=physician&format=csv")
+    response = client.get("/api/summary?by=physician&format=csv&raw=1")
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("physician,exams,order_to_complete n,")
@@ -190,7 +192,7 @@ def test_exam_list_page(client):
 
 
 def test_exam_list_csv_has_all_matching_exams(client):
-    response = client.get("/api/exams?modality=CT&format=csv&page_size=1")
+    response = client.get("/api/exams?modality=CT&format=csv&raw=1&page_size=1")
     assert response.status_code == 200
     table = pd.read_csv(io.StringIO(response.content.decode("utf-8-sig")))
     assert table["accession"].tolist() == ["A1", "A2"]

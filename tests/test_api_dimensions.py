@@ -180,9 +180,12 @@ def test_cross_table_modality_by_shift(loaded):
     assert row["complete_to_final"]["median"] == pytest.approx(
         float(np.median(values[values >= 0]))
     )
-    csv = client.get("/api/summary?by=modality,shift&format=csv")
+    csv = client.get("/api/summary?by=modality,shift&format=csv&raw=1")
     table = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
     assert list(table.columns[:3]) == ["modality", "shift", "exams"]
+    human = client.get("/api/summary?by=modality,shift&format=csv")
+    head = human.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert head[:4] == ["Modality", "Shift", "Exams", "Order → complete n"]
     assert len(table) == len(counts) + 1  # and the All row
     assert table.iloc[-1][["modality", "shift", "exams"]].tolist() == [
         "All",

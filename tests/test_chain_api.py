@@ -85,11 +85,17 @@ def test_segments_by_priority_and_csv(sample):
         assert last["n"] == len(expected)
         if len(expected) >= 5:
             assert last["median"] == pytest.approx(expected.median())
-    response = sample.get("/api/segments?by=priority&format=csv")
+    response = sample.get("/api/segments?by=priority&format=csv&raw=1")
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "group,from,to,median_minutes,n,share"
     assert len(lines) == 1 + 4 * (1 + len(body["groups"]))
+    # For people (the default): the same rows under headers a person reads.
+    response = sample.get("/api/segments?by=priority&format=csv")
+    human = response.content.decode("utf-8-sig").splitlines()
+    assert human[0] == "Group,From,To,Median (min),n,Share"
+    assert human[1:] == lines[1:]
+    assert "tatviz-segments" in response["Content-Disposition"]
 
 
 def test_control_chart_of_daily_medians_matches_pandas(sample):
@@ -292,7 +298,11 @@ def test_holidays_from_an_uploaded_file_and_control_csv(tiny):
     # Monday 13 January is now a holiday: CT1's report took no working time.
     body = tiny.get("/api/control?stat=mean&time=working").json()
     assert body["y"][0] == 0.0 and body["y"][-1] == 600.0
-    response = tiny.get("/api/control?stat=mean&time=working&format=csv")
+    response = tiny.get("/api/control?stat=mean&time=working&format=csv&raw=1")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "x,y,n,centre,lower,upper,signals"
+    response = tiny.get("/api/control?stat=mean&time=working&format=csv")
+    human = response.content.decode("utf-8-sig").splitlines()
+    assert human[0] == "Period,Value,n,Centre line,Lower limit,Upper limit,Signals"
+    assert human[1:] == lines[1:]
     assert lines[1].startswith("2025-01-13,0.0,1,300.0,")

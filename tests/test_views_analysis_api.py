@@ -214,14 +214,14 @@ def test_bad_parameters_are_400_naming_the_value(analysed, url, bad):
 @pytest.mark.parametrize(
     ("url", "header"),
     [
-        ("/api/distribution?format=csv", "bucket,lower_minutes,upper_minutes"),
-        ("/api/distribution?format=csv&table=boxes", "metric,group,n,min,q1"),
-        ("/api/heatmap?format=csv", "weekday,hour,exams,n"),
-        ("/api/compare?format=csv", "measure,current,comparison,change"),
-        ("/api/overview?format=csv", "window,measure,current,previous"),
-        ("/api/pareto?format=csv", "exam_name,exams,share,cumulative_share"),
-        ("/api/top_exams?format=csv", "month,XR CHEST 2 VIEWS"),
-        ("/api/pending?format=csv", "accession,exam_name,modality"),
+        ("/api/distribution?format=csv&raw=1", "bucket,lower_minutes,upper_minutes"),
+        ("/api/distribution?format=csv&raw=1&table=boxes", "metric,group,n,min,q1"),
+        ("/api/heatmap?format=csv&raw=1", "weekday,hour,exams,n"),
+        ("/api/compare?format=csv&raw=1", "measure,current,comparison,change"),
+        ("/api/overview?format=csv&raw=1", "window,measure,current,previous"),
+        ("/api/pareto?format=csv&raw=1", "exam_name,exams,share,cumulative_share"),
+        ("/api/top_exams?format=csv&raw=1", "month,XR CHEST 2 VIEWS"),
+        ("/api/pending?format=csv&raw=1", "accession,exam_name,modality"),
     ],
 )
 def test_csv_downloads(analysed, url, header):

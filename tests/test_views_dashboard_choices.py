@@ -74,7 +74,7 @@ def test_cross_table_of_modality_by_shift(loaded):
     csv = client.get(cross["csv_url"])
     assert csv["Content-Type"].startswith("text/csv")
     table = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")))
-    assert list(table.columns[:3]) == ["modality", "shift", "exams"]
+    assert list(table.columns[:3]) == ["Modality", "Shift", "Exams"]
     # The cell links to its exams: the list shows as many.
     link = cross["rows"][0]["cells"][2]["url"]
     listed = client.get(link.replace("/exams", "/api/exams", 1)).json()["total"]

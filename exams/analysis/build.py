@@ -12,6 +12,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.coverage import Coverage, data_coverage
 from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
 from exams.analysis.filtering import apply_filters
@@ -52,6 +53,13 @@ def data_days(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
     return times.min().date(), times.max().date()
 
 
+def _coverage_or_error(frame: pd.DataFrame) -> Coverage:
+    found = data_coverage(frame)
+    if found is None:
+        raise AnalysisError("The data set has no completion dates.")
+    return found
+
+
 def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
     require_interval(frame, name=query.metric, allowed=())
@@ -86,19 +94,20 @@ def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
 
 
 def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
-    """Return the filtered range against the previous range or last year."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
+    """Return the filtered range against the previous range or last year.
+
+    Without an end date the range stops at the last complete day.
+    """
+    cover = _coverage_or_error(frame)
     current, default = compare.resolve_range(
         start=query.spec.start,
         end=query.spec.end,
-        first_day=days[0],
-        last_day=days[1],
+        first_day=cover.first_day,
+        last_day=cover.last_complete_day,
     )
     selected = _undated(frame, query)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
-    return compare.compare(
+    result = compare.compare(
         selected,
         current=current,
         against=query.against,
@@ -106,21 +115,36 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
         default_range=default,
         metrics=available_intervals(frame),
     )
+    return {
+        **_daily_partial(result, cover),
+        "coverage": cover.as_json(),
+    }
 
 
 def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
-    """Return the last 7 and 28 days of the data set against the days before."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
+    """Return the last 7 and 28 complete days against the days before."""
+    cover = _coverage_or_error(frame)
     selected = _undated(frame, query)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
-    return compare.overview(
+    result = compare.overview(
         selected,
-        last_day=days[1],
+        last_day=cover.last_complete_day,
         targets=limits,
         metrics=available_intervals(frame),
     )
+    windows = [_daily_partial(window, cover) for window in result["windows"]]
+    return {**result, "windows": windows, "coverage": cover.as_json()}
+
+
+def _daily_partial(result: dict, cover: Coverage) -> dict:
+    """Add ``partial`` to a comparison's daily series (partial first/last day)."""
+    series = {
+        key: {**value, "partial": cover.day_flags(value["x"])}
+        if isinstance(value, dict)
+        else value
+        for key, value in result["series"].items()
+    }
+    return {**result, "series": series}
 
 
 def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
@@ -131,7 +155,17 @@ def build_pareto(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
 def build_top_exams(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the most frequent exam types per week, month or quarter."""
     selected = apply_filters(frame, spec=query.spec)
-    return pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
+    result = pareto.top_exams(selected, period=query.spec.period, limit=query.limit)
+    cover = data_coverage(frame)
+    partial = [False] * len(result["x"])
+    if cover is not None:
+        partial = cover.partial_flags(
+            result["x"],
+            period=result["period"],
+            start=query.spec.start,
+            end=query.spec.end,
+        )
+    return {**result, "partial": partial}
 
 
 def pending_frame(
@@ -159,15 +193,20 @@ def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
 
 
 def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
-    """Return the volume forecast after the data set's last day (or ``end``)."""
-    days = data_days(frame)
-    if days is None:
-        raise AnalysisError("The data set has no completion dates.")
-    last_day = min(days[1], query.spec.end) if query.spec.end else days[1]
-    return forecast.forecast(
+    """Return the volume forecast after the last complete day (or ``end``)."""
+    cover = _coverage_or_error(frame)
+    last_day = cover.last_complete_day
+    if query.spec.end:
+        last_day = min(last_day, query.spec.end)
+    result = forecast.forecast(
         apply_filters(frame, spec=query.spec),
         last_day=last_day,
         horizon_weeks=query.horizon_weeks,
         split=query.split,
         period=query.period,
     )
+    history = [
+        {**past, "partial": cover.partial_flags(past["x"], period=query.period)}
+        for past in result["history"]
+    ]
+    return {**result, "history": history, "coverage": cover.as_json()}

@@ -8,6 +8,7 @@ import pandas as pd
 from exams import fields
 from exams.analysis import stats
 from exams.analysis.buckets import bucket_keys, bucket_labels
+from exams.analysis.coverage import data_coverage
 from exams.analysis.dimensions import require_interval
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import (
@@ -69,7 +70,7 @@ def build_series(
             time_field=fields.ORDERED_AT,
             columns=_columns(spec, time_field=fields.ORDERED_AT),
         )
-    return compute_series(
+    result = compute_series(
         completed,
         period=spec.period,
         metric=spec.metric,
@@ -79,6 +80,19 @@ def build_series(
         targets=targets,
         ordered_frame=ordered,
     )
+    return with_partial(result, frame=frame, spec=spec)
+
+
+def with_partial(result: dict, *, frame: pd.DataFrame, spec: FilterSpec) -> dict:
+    """Add ``partial``: per x, whether the export (and the dates asked for)
+    cover that period only in part (``exams.analysis.coverage``)."""
+    cover = data_coverage(frame)
+    partial = [False] * len(result["x"])
+    if cover is not None:
+        partial = cover.partial_flags(
+            result["x"], period=result["period"], start=spec.start, end=spec.end
+        )
+    return {**result, "partial": partial}
 
 
 def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:

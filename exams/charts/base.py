@@ -93,3 +93,36 @@ def rgba(hex_colour: str, alpha: float) -> str:
 def escape_label(text: str) -> str:
     """Return text Plotly shows literally (it reads a subset of HTML tags)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# A period the export covers only in part (``partial`` in an answer).
+PARTIAL_OPACITY = 0.4
+PARTIAL_HOVER = "<br><i>Covered only in part by the export</i>"
+
+
+def mark_partial(trace, partial: list[bool]) -> None:
+    """Draw the points of partial periods lighter, with a note in their hover.
+
+    Bars and markers fade to ``PARTIAL_OPACITY``; the note is appended to
+    each point's ``customdata`` and shown before the hover's ``<extra>``.
+    """
+    if not any(partial):
+        return
+    trace.marker.opacity = [PARTIAL_OPACITY if p else 1.0 for p in partial]
+    notes = [PARTIAL_HOVER if p else "" for p in partial]
+    template = trace.hovertemplate or ""
+    if trace.customdata is None:
+        # A count is its own n: customdata[0] stays n, as on every trace.
+        rows = [[count] for count in trace.y] if trace.type == "bar" else []
+        rows = rows or [[] for _ in notes]
+    elif template.count("%{customdata}"):
+        # One value per point: read it by index once the note joins it.
+        rows = [[row] for row in trace.customdata]
+        template = template.replace("%{customdata}", "%{customdata[0]}")
+    else:
+        rows = [list(row) for row in trace.customdata]
+    column = len(rows[0]) if rows else 0
+    trace.customdata = [[*row, note] for row, note in zip(rows, notes, strict=True)]
+    trace.hovertemplate = template.replace(
+        "<extra>", f"%{{customdata[{column}]}}<extra>", 1
+    )

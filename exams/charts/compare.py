@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from exams.charts.base import colour, layout
+from exams.charts.base import colour, layout, mark_partial
 
 
 def compare_figure(result: dict) -> go.Figure:
@@ -11,17 +11,17 @@ def compare_figure(result: dict) -> go.Figure:
     for i, key in enumerate(("current", "comparison")):
         span, series = result[key], result["series"][key]
         name = f"{span['start']} – {span['end']}"
-        traces.append(
-            go.Scatter(
-                x=list(range(1, len(series["y"]) + 1)),
-                y=series["y"],
-                mode="lines+markers",
-                name=name,
-                line={"color": colour(i), "width": 2, "dash": "dot" if i else "solid"},
-                customdata=series["x"],
-                hovertemplate="%{customdata}: %{y:,} exams<extra></extra>",
-            )
+        trace = go.Scatter(
+            x=list(range(1, len(series["y"]) + 1)),
+            y=series["y"],
+            mode="lines+markers",
+            name=name,
+            line={"color": colour(i), "width": 2, "dash": "dot" if i else "solid"},
+            customdata=series["x"],
+            hovertemplate="%{customdata}: %{y:,} exams<extra></extra>",
         )
+        mark_partial(trace, series.get("partial") or [])
+        traces.append(trace)
     return go.Figure(
         data=traces,
         layout=layout(

@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from exams.charts.base import colour, escape_label, layout, rgba
+from exams.charts.base import colour, escape_label, layout, mark_partial, rgba
 
 
 def forecast_figure(result: dict) -> go.Figure:
@@ -14,16 +14,20 @@ def forecast_figure(result: dict) -> go.Figure:
     ):
         hue = colour(i)
         name = escape_label(one["name"])
-        traces.append(
-            go.Scatter(
-                x=past["x"],
-                y=past["y"],
-                name=f"{name} (actual)",
-                mode="lines",
-                line={"color": hue, "width": 1},
-                hovertemplate=f"%{{x}}: %{{y:,}} exams per {unit}<extra>{name}</extra>",
-            )
+        actual = go.Scatter(
+            x=past["x"],
+            y=past["y"],
+            name=f"{name} (actual)",
+            mode="lines",
+            line={"color": hue, "width": 1},
+            hovertemplate=f"%{{x}}: %{{y:,}} exams per {unit}<extra>{name}</extra>",
         )
+        if any(past.get("partial") or []):
+            # A line alone cannot fade one point: show markers to fade.
+            actual.mode = "lines+markers"
+            actual.marker = {"size": 4, "color": hue}
+            mark_partial(actual, past["partial"])
+        traces.append(actual)
         traces.append(
             go.Scatter(
                 x=one["x"] + one["x"][::-1],

@@ -9,6 +9,7 @@ from exams.charts.base import (
     escape_label,
     layout,
     line_style,
+    mark_partial,
 )
 
 MAX_PARETO_BARS = 30
@@ -81,6 +82,8 @@ def top_exams_figure(result: dict) -> go.Figure:
         )
         for i, one in enumerate(result["series"])
     ]
+    for trace in traces:
+        mark_partial(trace, result.get("partial") or [])
     lines_layout = layout(
         x_title=f"{result['period'].capitalize()} completed",
         y_title="Exams",

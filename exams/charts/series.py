@@ -10,7 +10,13 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from exams import fields
-from exams.charts.base import AXIS_COLOUR, OKABE_ITO, escape_label, layout
+from exams.charts.base import (
+    AXIS_COLOUR,
+    OKABE_ITO,
+    escape_label,
+    layout,
+    mark_partial,
+)
 from exams.presentation.formats import format_minutes
 
 WEEKEND_FILL = "rgba(120, 120, 120, 0.12)"
@@ -42,10 +48,14 @@ def series_figure(
     metric = series["metric"]
     stat = series.get("stat", "median")
     x = list(series.get("x", []))
+    partial = list(series.get("partial") or [False] * len(x))
     traces = [
         _trace(metric, stat, series.get("period", "month"), x, one, index=i)
         for i, one in enumerate(shown_series(series))
     ]
+    if any(partial):
+        for trace in traces:
+            mark_partial(trace, partial)
     fig = go.Figure(data=traces)
     fig.update_layout(**_base_layout(series))
     if metric in _BAR_METRICS and len(traces) > 1:

@@ -163,7 +163,20 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def control_csv(result: dict) -> str:
+CONTROL_HEADS = ("x", "y", "n", "centre", "lower", "upper", "signals")
+# The same columns for people (the default download).
+CONTROL_HUMAN_HEADS = (
+    "Period",
+    "Value",
+    "n",
+    "Centre line",
+    "Lower limit",
+    "Upper limit",
+    "Signals",
+)
+
+
+def control_csv(result: dict, *, raw: bool = True) -> str:
     """Return the control chart as CSV: one row per point, signals by rule."""
     rules = {}
     for signal in result["signals"]:
@@ -174,7 +187,7 @@ def control_csv(result: dict) -> str:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["x", "y", "n", "centre", "lower", "upper", "signals"])
+    writer.writerow(CONTROL_HEADS if raw else CONTROL_HUMAN_HEADS)
     for i, x in enumerate(result["x"]):
         writer.writerow(
             [

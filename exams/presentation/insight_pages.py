@@ -27,6 +27,7 @@ from exams.presentation.formats import format_minutes as minutes
 from exams.presentation.formats import share
 from exams.presentation.headlines import headline_table, overview_table
 from exams.presentation.links import link
+from exams.presentation.presenters import partial_note
 from exams.query import filters
 from exams.query.filters import FilterSpec
 from exams.query.views import ViewQuery
@@ -233,6 +234,7 @@ def compare_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
             f"{result['comparison']['start']} – {result['comparison']['end']}"
         ),
         "span_urls": spans,
+        "partial_note": partial_note({**result["series"]["current"], "period": "day"}),
         "charts": [chart("chart-compare", compare_charts.compare_figure(result), urls)],
     }
 
@@ -293,6 +295,7 @@ def pareto_context(result: dict, trend: dict, query: ViewQuery, *, paths: dict) 
         "period_choices": [(p, p.capitalize()) for p in fields.PERIODS],
         "result": result,
         "trend": trend,
+        "partial_note": partial_note(trend),
         "top_csv_url": link(
             paths["api"]["top_exams"],
             dataclasses.replace(query.spec, format="csv"),

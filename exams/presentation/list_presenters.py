@@ -206,3 +206,33 @@ def dataset_rows(datasets: Sequence, *, current) -> list[dict]:
         }
         for d in datasets
     ]
+
+
+def size_text(size: int) -> str:
+    """Return a size on disk as people read it: ``812 KB``, ``3.4 MB``."""
+    if size < 1024:
+        return f"{max(size, 0)} bytes"
+    if size < 1024 * 1024:
+        return f"{max(size, 0) / 1024:,.0f} KB"
+    if size < 1024**3:
+        return f"{size / 1024**2:,.1f} MB"
+    return f"{size / 1024**3:,.2f} GB"
+
+
+def dates_text(first, last) -> str:
+    """Return the dates a data set covers: ``3 Mar 2025 – 15 Mar 2025``."""
+    if first is None:
+        return "—"
+    if first == last:
+        return f"{first.day} {first:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def with_facts(row: dict, facts: dict) -> dict:
+    """Add the Data page's facts (``exams.storage.inventory.facts``) to a row."""
+    return {
+        **row,
+        "dates": dates_text(facts["first_day"], facts["last_day"]),
+        "size": size_text(facts["bytes"]),
+        "last_used": facts["last_used"],
+    }

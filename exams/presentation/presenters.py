@@ -370,6 +370,7 @@ def dashboard_results(
         "excluded": excluded_note(series),
         "series_note": series_note(series, spec=spec),
         "chart_note": chart_note(spec),
+        "partial_note": partial_note(series),
         "summary": summary_table(summary, spec=spec, by=by),
         "table": chart_table(series, spec=spec),
         "exams_url": url_for("exams-list", spec, page=1),
@@ -378,3 +379,20 @@ def dashboard_results(
         ),
         "csv_url": url_for("exams-exam-list", spec, page=1, format="csv"),
     }
+
+
+def partial_note(series: Mapping) -> str | None:
+    """Return the sentence under a chart naming the periods drawn lighter."""
+    flags = series.get("partial") or []
+    labels = [x for x, flag in zip(series.get("x", []), flags, strict=False) if flag]
+    if not labels:
+        return None
+    period = series.get("period", "month")
+    what = f"week of {labels[0]}" if period == "week" and len(labels) == 1 else None
+    named = what or ", ".join(labels)
+    return (
+        f"Drawn lighter: {named}. The export (or the dates chosen) covers only "
+        f"part of {'that' if len(labels) == 1 else 'each'} {period}, so "
+        f"{'its' if len(labels) == 1 else 'their'} numbers are not a whole "
+        f"{period}'s."
+    )

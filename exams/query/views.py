@@ -125,6 +125,8 @@ TIME = Choice(TIMES, "clock")
 HEATMAP_METRICS = ("volume", *fields.INTERVALS)
 DISTRIBUTION_TABLES = ("buckets", "boxes")
 _LIMIT = WholeNumber(1, MAX_LIMIT, 10)
+# CSV for scripts: field names and ISO times (docs/API.md, "CSV downloads").
+_RAW = {"raw": Flag("machine-readable CSV")}
 _CHAIN = {
     "by": Choice(SEGMENT_BY, "none"),
     "metric": Interval("complete_to_final"),
@@ -132,17 +134,18 @@ _CHAIN = {
     "baseline_start": Date(),
     "baseline_end": Date(),
     "time": TIME,
+    **_RAW,
 }
 # Each view's own parameters; every other parameter is a shared filter.
 VIEW_PARAMS: dict[str, dict] = {
-    "series": {},
-    "summary": {},
-    "exams": {},
+    "series": {**_RAW},
+    "summary": {**_RAW},
+    "exams": {**_RAW},
     "dashboard": {},
     "report": {"anonymize": Flag("leave out names")},
     # Any value: the upload page then shows the report of the files just loaded.
     "upload": {"loaded": Text("any text")},
-    "exam_list": {"quality": Choice(QUALITY_KINDS, None)},
+    "exam_list": {"quality": Choice(QUALITY_KINDS, None), **_RAW},
     "drill": {
         "bucket": Text("a bucket label from the chart", required=True),
         "series": Text("a series name from the chart"),
@@ -151,18 +154,24 @@ VIEW_PARAMS: dict[str, dict] = {
         "metric": Choice(tuple(fields.INTERVALS), "complete_to_final"),
         "by": Choice(DISTRIBUTION_BY, "none"),
         "table": Choice(DISTRIBUTION_TABLES, "buckets"),
+        **_RAW,
     },
-    "heatmap": {"metric": Choice(HEATMAP_METRICS, "volume")},
-    "compare": {"against": Choice(AGAINST, "previous")},
-    "overview": {},
+    "heatmap": {"metric": Choice(HEATMAP_METRICS, "volume"), **_RAW},
+    "compare": {"against": Choice(AGAINST, "previous"), **_RAW},
+    "overview": {**_RAW},
     # The Pareto's trend takes its period from the shared ``period``.
-    "pareto": {"by": Choice(tuple(PARETO_BY), "exam_name"), "limit": _LIMIT},
-    "top_exams": {"limit": _LIMIT},
-    "pending": {},
+    "pareto": {
+        "by": Choice(tuple(PARETO_BY), "exam_name"),
+        "limit": _LIMIT,
+        **_RAW,
+    },
+    "top_exams": {"limit": _LIMIT, **_RAW},
+    "pending": {**_RAW},
     "forecast": {
         "horizon_weeks": WholeNumber(1, MAX_HORIZON_WEEKS, DEFAULT_HORIZON_WEEKS),
         "split": Choice(FORECAST_SPLITS, "none"),
         "period": Choice(FORECAST_PERIODS, "day"),
+        **_RAW,
     },
     # Where the time goes: both views read the same parameters.
     "segments": _CHAIN,
@@ -191,6 +200,7 @@ class ViewQuery:
     time: str = "clock"
     baseline_start: dt.date | None = None
     baseline_end: dt.date | None = None
+    raw: bool = False
 
 
 def read_time(query: Mapping[str, Sequence[str]]) -> str:

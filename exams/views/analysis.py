@@ -17,6 +17,7 @@ from exams.analysis import build, export
 from exams.analysis.errors import AnalysisError
 from exams.presentation import filter_bar, presenters
 from exams.presentation import insight_pages as pages
+from exams.presentation.downloads import download_name
 from exams.presentation.empty import data_state
 from exams.presentation.links import analysis_paths
 from exams.staticfinders import PLOTLY_JS
@@ -65,7 +66,10 @@ def _endpoint(view: str, *, frame_of=frame_in_time):
             except AnalysisError as exc:
                 return json_error(exc.message, status=exc.status)
             if query.spec.format == "csv":
-                return csv_response(to_csv(result), filename=f"tatviz-{view}.csv")
+                return csv_response(
+                    to_csv(result, raw=query.raw),
+                    filename=download_name(view, query.spec),
+                )
             return JsonResponse(result)
 
         return wrapper
@@ -129,7 +133,10 @@ def pending_api(request):
     targets = preferences.get_targets()
     if query.spec.format == "csv":
         exams, _ = build.pending_frame(frame, query=query, targets=targets)
-        return csv_response(export.pending_csv(exams), filename="tatviz-pending.csv")
+        return csv_response(
+            export.pending_csv(exams, raw=query.raw),
+            filename=download_name("pending", query.spec),
+        )
     return JsonResponse(build.build_pending(frame, query=query, targets=targets))
 
 

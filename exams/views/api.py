@@ -12,6 +12,7 @@ from django.http import JsonResponse
 
 from exams import analysis
 from exams.analysis.shifts import SettingsError
+from exams.presentation.downloads import download_name, series_kind
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views._common import api_errors, csv_response, json_error, parse_request
@@ -28,11 +29,15 @@ def options(request):
 
 def _numbers(request, view: str, build, to_csv):
     """Answer ``build(frame, spec=, targets=)`` as JSON, or CSV with format=csv."""
-    spec = parse_request(request, view).spec
+    query = parse_request(request, view)
+    spec = query.spec
     frame = frame_in_time(request)
     result = build(frame, spec=spec, targets=preferences.get_targets())
     if spec.format == "csv":
-        return csv_response(to_csv(result), filename=f"tatviz-{view}.csv")
+        kind = view if view != "series" else series_kind(spec)
+        return csv_response(
+            to_csv(result, raw=query.raw), filename=download_name(kind, spec)
+        )
     return JsonResponse(result)
 
 
@@ -54,11 +59,12 @@ def summary(request):
 @api_errors
 def exam_list(request):
     """Return one page of the filtered exams; CSV gives all of them."""
-    spec = parse_request(request, "exams").spec
+    query = parse_request(request, "exams")
+    spec = query.spec
     frame = frame_in_time(request)
     if spec.format == "csv":
-        text = analysis.build_exams_csv(frame, spec=spec)
-        return csv_response(text, filename="tatviz-exams.csv")
+        text = analysis.build_exams_csv(frame, spec=spec, raw=query.raw)
+        return csv_response(text, filename=download_name("exams", spec))
     return JsonResponse(analysis.build_exam_list(frame, spec=spec))
 
 

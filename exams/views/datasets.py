@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 
 from exams import ingest
-from exams.storage import store, uploads
+from exams.storage import inventory, store, uploads
 from exams.storage.answers import Answer
 from exams.views._common import json_error
 from exams.views.errors import require_GET, require_http_methods, require_POST
@@ -114,6 +114,13 @@ def receive_upload(request, *, adding: bool) -> Received:
     try:
         files = _uploads(request)
         answer = _form_answer(request)
+        existing = None if adding or answer else inventory.find_existing(files)
+        if existing is not None:
+            # The same files again: open the data set that holds them.
+            store.set_current(request, existing)
+            return Received(
+                {**existing.summary, "existing": True, "name": existing.name}, 201
+            )
         if adding:
             named = request.session.get(store.SESSION_ID_KEY)
             if named and store.get_dataset(named) is None:
@@ -227,6 +234,9 @@ def list_datasets(request):
             "id": str(d.pk),
             "name": d.name,
             "created_at": d.created_at.isoformat(timespec="seconds"),
+            "last_used_at": d.last_used_at.isoformat(timespec="seconds")
+            if d.last_used_at
+            else None,
             "rows_loaded": d.summary.get("rows_loaded"),
             "files": d.files.count(),
             "current": d.pk == current_id,
@@ -267,3 +277,27 @@ def reload_dataset(request, dataset_id):
         if dataset is not None:
             store.set_current(request, store.reload_from_exports(dataset))
     return redirect("exams-data")
+
+
+@require_http_methods(["PATCH", "POST"])
+def rename_dataset(request, dataset_id):
+    """Rename a data set: JSON ``{"name": …}`` (or a form field ``name``)."""
+    dataset = store.get_dataset(dataset_id)
+    if dataset is None or dataset.pending_mapping:
+        return json_error(f"No loaded data set with id '{dataset_id}'.", status=404)
+    name = request.POST.get("name")
+    if name is None:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return json_error(
+                'Send the new name as JSON {"name": "…"} or a form field "name".'
+            )
+        name = body["name"]
+    try:
+        dataset = inventory.rename(dataset, name)
+    except inventory.NameError_ as exc:
+        return json_error(exc.message)
+    return JsonResponse({"id": str(dataset.pk), "name": dataset.name})

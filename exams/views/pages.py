@@ -31,10 +31,11 @@ from exams.presentation import (
     quality_text,
     settings_presenters,
 )
+from exams.presentation.downloads import download_name
 from exams.presentation.links import url_for
 from exams.query import filters
 from exams.staticfinders import PLOTLY_JS
-from exams.storage import housekeeping, preferences, store
+from exams.storage import housekeeping, inventory, preferences, store
 from exams.storage.measured import frame_in_time
 from exams.views import datasets
 from exams.views._common import api_errors, csv_response, parse_page, parse_request
@@ -128,8 +129,11 @@ def upload(request):
 def _upload_page(request):
     context = _upload_context(request)
     dataset = context["current_dataset"]
-    if dataset is not None and parse_request(request, "upload").loaded is not None:
+    loaded = parse_request(request, "upload").loaded
+    if dataset is not None and loaded is not None:
         context["report"] = _report(request, dataset, just_loaded=True)
+        # The same files again: the data set that holds them was opened.
+        context["already_loaded"] = loaded == "existing"
     return render(request, "exams/upload.html", context)
 
 
@@ -138,7 +142,8 @@ def _upload_without_js(request):
     adding = request.POST.get("mode") == "add"
     received = datasets.receive_upload(request, adding=adding)
     if received.status in (200, 201):
-        return redirect(f"{reverse('exams-upload')}?loaded=1")
+        loaded = "existing" if received.body.get("existing") else "1"
+        return redirect(f"{reverse('exams-upload')}?loaded={loaded}")
     error = received.body.get("error", "The export could not be read.")
     if received.status == 422:
         error += " Answering this question needs JavaScript turned on in the browser."
@@ -264,8 +269,11 @@ def exam_list(request):
         selected = _select_quality(request, selected, kind=quality, spec=spec)
     if spec.format == "csv":
         columns = analysis.row_fields(frame)
-        text = analysis.exams_csv(selected, sort=spec.sort, columns=columns)
-        return csv_response(text, filename="tatviz-exams.csv")
+        text = analysis.exams_csv(
+            selected, sort=spec.sort, columns=columns, raw=query.raw
+        )
+        kind = f"exams-{quality}" if quality else "exams"
+        return csv_response(text, filename=download_name(kind, spec))
     page = analysis.list_exams(
         selected,
         page=spec.page,
@@ -335,7 +343,14 @@ def data_page(request):
     context = _base(request, "data")
     dataset = context["current_dataset"]
     loaded = store.list_datasets()
-    context["datasets"] = list_presenters.dataset_rows(loaded, current=dataset)
+    context["datasets"] = [
+        list_presenters.with_facts(row, inventory.facts(one))
+        for row, one in zip(
+            list_presenters.dataset_rows(loaded, current=dataset),
+            loaded,
+            strict=True,
+        )
+    ]
     if dataset is not None:
         try:
             context["report"] = _report(request, dataset, just_loaded=False)

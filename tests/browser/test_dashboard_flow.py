@@ -164,7 +164,8 @@ def test_upload_filter_drill_download(visit):
     with open(target, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == trace["n"][1] == q2
-    assert {row["modality"] for row in rows} == {"CT"}
+    # The page's link downloads the CSV for people (human headers).
+    assert {row["Modality"] for row in rows} == {"CT"}
 
     # A richer view, hovered, for the README.
     page.goto(

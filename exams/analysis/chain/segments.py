@@ -130,12 +130,17 @@ def _links(pairs: list[tuple[str, str]], per_link: list[dict], *, index: int) ->
     return links
 
 
-def segments_csv(result: dict) -> str:
+SEGMENT_HEADS = ("group", "from", "to", "median_minutes", "n", "share")
+# The same columns for people (the default download).
+SEGMENT_HUMAN_HEADS = ("Group", "From", "To", "Median (min)", "n", "Share")
+
+
+def segments_csv(result: dict, *, raw: bool = True) -> str:
     """Return the links as CSV: one row per group (``All`` first) and link."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["group", "from", "to", "median_minutes", "n", "share"])
+    writer.writerow(SEGMENT_HEADS if raw else SEGMENT_HUMAN_HEADS)
     rows = [{"group": fields.ALL_GROUP, "links": result["links"]}, *result["groups"]]
     for row in rows:
         for link in row["links"]:

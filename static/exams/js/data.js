@@ -1,4 +1,4 @@
-/* Data page: switch to a data set or delete one (after a confirmation). */
+/* Data page: switch to a data set, rename one or delete one (after a confirmation). */
 (function () {
   "use strict";
 
@@ -17,6 +17,20 @@
         window.location.assign("/dashboard");
       } else {
         fail(result.body.error || "Could not switch data set.");
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-rename]").forEach(function (form) {
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const id = encodeURIComponent(form.dataset.rename);
+      const name = form.querySelector("input[name=name]").value;
+      const result = await window.TATviz.request("PATCH", "/api/datasets/" + id + "/name", { name: name });
+      if (result.ok) {
+        window.location.reload();
+      } else {
+        fail(result.body.error || "Could not rename the data set.");
       }
     });
   });

@@ -174,7 +174,7 @@
     button.disabled = false;
     if (statusCode === 200 || statusCode === 201) {
       setStage("Loaded. Opening the report…", 100);
-      window.location.assign("/upload?loaded=1");
+      window.location.assign(body.existing ? "/upload?loaded=existing" : "/upload?loaded=1");
       return;
     }
     status.hidden = true;
