@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 
 from exams import analysis, ingest
 from exams.models import Dataset, DatasetFile, Preference
-from exams.storage import faults, preferences, uploads
+from exams.storage import faults, inventory, preferences, uploads
 from exams.storage.answers import Answer, read_files
 from exams.storage.errors import Damaged, DatasetGone, NoDataset
 from exams.storage.framecache import damaged as _damaged
@@ -428,7 +428,8 @@ def rebuild_cache(dataset: Dataset) -> pd.DataFrame:
 
 
 def set_default(dataset: Dataset) -> None:
-    """Remember the data set new sessions start with (the last one loaded)."""
+    """Remember the data set new sessions start with (the last one opened)."""
     Preference.objects.update_or_create(
         key=DEFAULT_DATASET_KEY, defaults={"value": {"id": str(dataset.pk)}}
     )
+    inventory.touch(dataset)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from exams import analysis, ingest
 from exams.models import Dataset, Preference
-from exams.storage import inventory, preferences, uploads
+from exams.storage import preferences, uploads
 from exams.storage.changes import (
     CANCELLED_KEY,
     DEFAULT_DATASET_KEY,
@@ -95,7 +95,6 @@ def set_current(request, dataset: Dataset) -> None:
     request.session[SESSION_ID_KEY] = str(dataset.pk)
     request.session[SESSION_PATH_KEY] = str(_cache_path(dataset))
     set_default(dataset)
-    inventory.touch(dataset)
 
 
 def current_dataset(request) -> Dataset:

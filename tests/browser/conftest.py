@@ -63,8 +63,9 @@ def _collect_static(env: dict) -> None:
 class App:
     """A launcher.py process serving a fresh data dir."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *args: str):
         self.data_dir = data_dir
+        self.args = args  # more launcher options, e.g. ``--sample``
         self.process: subprocess.Popen | None = None
         self.url = ""
         self.output: list[str] = []
@@ -81,6 +82,7 @@ class App:
                 "0",
                 "--data-dir",
                 str(self.data_dir),
+                *self.args,
             ],
             cwd=ROOT,
             env=env,
