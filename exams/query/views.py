@@ -26,6 +26,7 @@ from exams.analysis.forecast import (
 )
 from exams.analysis.pareto import MAX_LIMIT, PARETO_BY
 from exams.analysis.quality import QUALITY_KINDS
+from exams.ingest.chain import parse_pair
 from exams.query.filters import (
     FilterError,
     FilterSpec,
@@ -38,6 +39,10 @@ from exams.query.filters import (
 )
 
 _YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+PAIR_WANTED = (
+    "two times in chain order joined by '>', e.g. started_at>completed_at "
+    f"({', '.join(fields.CHAIN)})"
+)
 MAX_TEXT = 1000
 
 
@@ -107,6 +112,17 @@ class Date:
 
 
 @dataclass(frozen=True)
+class Pair:
+    """Two times of the chain in order, joined by ``>``: ``started_at>completed_at``."""
+
+    def read(self, name: str, raw: str | None):
+        """Return the value of ``raw``; raise FilterError."""
+        if raw is None or parse_pair(raw) is not None:
+            return raw
+        raise FilterError(name, raw[:40], PAIR_WANTED)
+
+
+@dataclass(frozen=True)
 class Interval:
     """An interval, the user's custom intervals included (given to ``parse``)."""
 
@@ -145,7 +161,13 @@ VIEW_PARAMS: dict[str, dict] = {
     "report": {"anonymize": Flag("leave out names")},
     # Any value: the upload page then shows the report of the files just loaded.
     "upload": {"loaded": Text("any text")},
-    "exam_list": {"quality": Choice(QUALITY_KINDS, None), **_RAW},
+    "exam_list": {
+        "quality": Choice(QUALITY_KINDS, None),
+        # Which finding: the pair of an out-of-order one, an unreadable field.
+        "pair": Pair(),
+        "field": Choice(tuple(fields.FIELD_LABELS), None),
+        **_RAW,
+    },
     "drill": {
         "bucket": Text("a bucket label from the chart", required=True),
         "series": Text("a series name from the chart"),
@@ -201,6 +223,8 @@ class ViewQuery:
     baseline_start: dt.date | None = None
     baseline_end: dt.date | None = None
     raw: bool = False
+    pair: str | None = None
+    field: str | None = None
 
 
 def read_time(query: Mapping[str, Sequence[str]]) -> str:
@@ -230,7 +254,18 @@ def parse(
         name: param.read(name, query_value(query, name)) for name, param in own.items()
     }
     _check_baseline(values.get("baseline_start"), values.get("baseline_end"))
+    _check_finding(values)
     return ViewQuery(spec=spec, **values)
+
+
+def _check_finding(values: dict) -> None:
+    """Require what a quality finding's list needs: its pair or its field."""
+    quality = values.get("quality")
+    if quality == "out_of_order" and not values.get("pair"):
+        raise FilterError("pair", "", PAIR_WANTED)
+    if quality == "unreadable" and not values.get("field"):
+        names = ", ".join(fields.FIELD_LABELS)
+        raise FilterError("field", "", f"one of the fields ({names})")
 
 
 def _check_baseline(start: dt.date | None, end: dt.date | None) -> None:

@@ -34,6 +34,7 @@ from exams.presentation import (
 from exams.presentation.downloads import download_name
 from exams.presentation.links import url_for
 from exams.query import filters
+from exams.query.views import ViewQuery
 from exams.staticfinders import PLOTLY_JS
 from exams.storage import housekeeping, inventory, preferences, store
 from exams.storage.measured import frame_in_time
@@ -266,7 +267,7 @@ def exam_list(request):
     )
     selected = analysis.apply_filters(frame, spec=spec)
     if quality:
-        selected = _select_quality(request, selected, kind=quality, spec=spec)
+        selected = _select_quality(request, selected, query=query)
     if spec.format == "csv":
         columns = analysis.row_fields(frame)
         text = analysis.exams_csv(
@@ -287,11 +288,9 @@ def exam_list(request):
             page,
             spec=spec,
             quality=quality,
-            columns=_list_columns(
-                analysis.page_columns(frame), request.GET.get("pair", "")
-            ),
-            pair=request.GET.get("pair", ""),
-            field=request.GET.get("field", ""),
+            columns=_list_columns(analysis.page_columns(frame), query.pair),
+            pair=query.pair or "",
+            field=query.field or "",
         ),
         "bar": filter_bar.filter_bar(
             spec,
@@ -303,9 +302,9 @@ def exam_list(request):
     return render(request, "exams/exam_list.html", context)
 
 
-def _list_columns(columns: tuple[str, ...], pair: str) -> tuple[str, ...]:
+def _list_columns(columns: tuple[str, ...], pair: str | None) -> tuple[str, ...]:
     """Return the list's columns, with both times of an out-of-order pair."""
-    ends = parse_pair(pair) or ()
+    ends = parse_pair(pair or "") or ()
     if all(f in columns for f in ends):
         return columns
     times = [f for f in CHAIN if f in columns or f in ends]
@@ -315,24 +314,16 @@ def _list_columns(columns: tuple[str, ...], pair: str) -> tuple[str, ...]:
     return (*columns[:first], *times, *columns[last + 1 :])
 
 
-def _select_quality(request, selected, *, kind: str, spec: filters.FilterSpec):
-    """Return the exams of one quality finding; a bad ``pair`` is a FilterError."""
-    pair = request.GET.get("pair", "")
-    if kind == "out_of_order" and parse_pair(pair) is None:
-        wanted = "two times in chain order joined by '>', e.g. started_at>completed_at"
-        raise filters.FilterError("pair", pair, f"{wanted} ({', '.join(CHAIN)})")
-    field = request.GET.get("field", "")
-    if kind == "unreadable" and field not in fields.FIELD_LABELS:
-        names = ", ".join(fields.FIELD_LABELS)
-        raise filters.FilterError("field", field, f"one of the fields ({names})")
+def _select_quality(request, selected, *, query: ViewQuery):
+    """Return the exams of one quality finding (its pair and field checked)."""
     quality = store.current_dataset(request).summary.get("quality", {})
     return select_quality(
         selected,
-        kind=kind,
-        metric=spec.metric,
-        pair=pair,
+        kind=query.quality,
+        metric=query.spec.metric,
+        pair=query.pair or "",
         date_only=quality.get("date_only", {}),
-        field=field,
+        field=query.field or "",
     )
 
 
