@@ -250,3 +250,23 @@ def test_every_page_answers_with_prelim_radiologist_and_location(loaded, url):
     client, _ = loaded
     response = client.get(url)
     assert response.status_code == 200, url
+
+
+def test_pending_exams_say_where_they_wait_and_who_holds_them(client, db):
+    # Two exams without a final report: which site's backlog, whose prelim.
+    text = (
+        f"{HEADER}\r\n"
+        "P1,CT HEAD,CT,2025-01-02 08:00:00,2025-01-02 09:00:00,"
+        '2025-01-02 09:20:00,,STAT,ED,"SMITH, JOHN","Lee, Ann",North MR\r\n'
+        "P2,XR CHEST,XR,2025-01-02 10:00:00,2025-01-02 10:30:00,,,Routine,"
+        'Outpatient,"SMITH, JOHN",,ED Imaging\r\n'
+        "P3,XR HAND,XR,2025-01-02 11:00:00,2025-01-02 11:30:00,,"
+        '2025-01-02 12:00:00,Routine,Outpatient,"SMITH, JOHN",,Main CT 1\r\n'
+    )
+    upload = SimpleUploadedFile("pending.csv", text.encode(), "text/csv")
+    assert client.post("/api/datasets", {"file": upload}).status_code == 201
+    rows = client.get("/api/pending").json()["rows"]
+    got = {r["accession"]: (r["location"], r["reading_radiologist"]) for r in rows}
+    assert got == {"P1": ("North MR", "Lee, Ann"), "P2": ("ED Imaging", None)}
+    csv = client.get("/api/pending?format=csv").content.decode("utf-8-sig")
+    assert "Location" in csv.splitlines()[0].split(",")

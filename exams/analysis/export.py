@@ -350,7 +350,8 @@ def top_exams_csv(result: dict, *, raw: bool = True) -> str:
 
 def pending_csv(exams: pd.DataFrame, *, raw: bool = True) -> str:
     """Return every pending exam, oldest first, with its age and target."""
-    header = [*PENDING_FIELDS, "age_minutes", "target_minutes"]
+    listed = [c for c in PENDING_FIELDS if c in exams]
+    header = [*listed, "age_minutes", "target_minutes"]
     stamp = ISO_FORMAT if raw else SHEET_FORMAT
     rows = []
     for record in exams[header].itertuples(index=False):

@@ -16,13 +16,12 @@ from exams.analysis.stats import clean
 
 _MINUTE = pd.Timedelta(minutes=1)
 
+# The exam, its dimensions as the exam list shows them (fields.DIMENSIONS:
+# which site or radiologist a backlog sits with), and the times it has.
 ROW_FIELDS = (
     fields.ACCESSION,
     fields.EXAM_NAME,
-    fields.MODALITY,
-    fields.PRIORITY,
-    fields.PATIENT_CLASS,
-    fields.ORDERING_PHYSICIAN,
+    *(d.column for d in fields.DIMENSIONS if d.list_column and not d.axis),
     fields.ORDERED_AT,
     fields.COMPLETED_AT,
     fields.PRELIMINARY_AT,
@@ -43,7 +42,7 @@ def pending_exams(
     oldest first (ties by accession; no completion time last)."""
     waiting = frame[frame[fields.FINALIZED_AT].isna()]
     ages = (as_of - waiting[fields.COMPLETED_AT]) / _MINUTE
-    result = waiting[list(ROW_FIELDS)].assign(
+    result = waiting[[c for c in ROW_FIELDS if c in waiting]].assign(
         age_minutes=ages, target_minutes=targets.reindex(waiting.index)
     )
     return result.sort_values(
@@ -94,11 +93,11 @@ def pending_list(
 def _row(record: dict) -> dict:
     row = {}
     for field in ROW_FIELDS:
-        value = record[field]
+        value = record.get(field)
         if field in fields.TIME_FIELDS:
             row[field] = iso_or_none(value)
         else:
-            row[field] = None if pd.isna(value) else str(value)
+            row[field] = None if value is None or pd.isna(value) else str(value)
     age, target = record["age_minutes"], record["target_minutes"]
     row["age_minutes"] = clean(age, 1)
     row["target_minutes"] = clean(target, 1)
