@@ -16,7 +16,7 @@ from exams.analysis.groups import (
     group_column,
     shared_categories,
 )
-from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.prepare import rank_column
 from exams.analysis.targets import (
     TARGET_FIELDS,
     Targets,
@@ -87,7 +87,7 @@ def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:
     columns = [time_field, axis["day"], axis["month"], *TARGET_FIELDS]
     columns.append(group_column(spec.split, time_field=time_field))
     if spec.metric in fields.INTERVALS:
-        columns += [spec.metric, RANK_COLUMNS[spec.metric]]
+        columns += [spec.metric, rank_column(spec.metric)]
     return [c for c in columns if c is not None]
 
 
@@ -205,8 +205,8 @@ def _interval_side(
     if isinstance(limits, np.ndarray):
         limits = limits[keep]
     ranks = None
-    if RANK_COLUMNS[metric] in frame:
-        ranks = frame[RANK_COLUMNS[metric]].to_numpy()[keep]
+    if rank_column(metric) in frame:
+        ranks = frame[rank_column(metric)].to_numpy()[keep]
     return _Side(
         # Exams without a valid interval still place their bucket and group
         # on the chart (as n = 0), so these cover every known exam.

@@ -12,7 +12,7 @@ dataclasses; frames are only read.
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +30,8 @@ RULE_FIELDS = {
 RULE_KEYS = (*RULE_FIELDS, "metric")
 # The exam columns exam_targets reads.
 TARGET_FIELDS = tuple(RULE_FIELDS.values())
-# Intervals a rule may name, including the preliminary-report ones.
-TARGET_METRICS = tuple(
-    dict.fromkeys(
-        (*fields.INTERVALS, "complete_to_preliminary", "preliminary_to_final")
-    )
-)
+# Intervals a rule may name: every interval in use, the custom ones too.
+TARGET_METRICS = fields.INTERVALS
 MAX_RULES = 200
 MAX_VALUE_LENGTH = 100
 
@@ -117,8 +113,12 @@ class Targets:
         return {"rules": [r.as_json() for r in self.rules], "default": self.default}
 
 
-def validate_targets(raw) -> Targets:
-    """Return targets from ``{"rules": [...], "default": minutes}``, or raise."""
+def validate_targets(raw, *, known: Container[str] | None = TARGET_METRICS) -> Targets:
+    """Return targets from ``{"rules": [...], "default": minutes}``, or raise.
+
+    A rule's ``metric`` must be one of ``known`` (None: any name, for stored
+    rules naming a custom interval since removed; they then serve nothing).
+    """
     if not isinstance(raw, Mapping):
         raise SettingsError(
             'Targets must be an object: {"rules": [...], "default": 1440}.'
@@ -136,7 +136,7 @@ def validate_targets(raw) -> Targets:
     if len(rules) > MAX_RULES:
         raise SettingsError(f"Define at most {MAX_RULES} target rules.")
     return Targets(
-        rules=tuple(_parse_rule(r, i) for i, r in enumerate(rules, start=1)),
+        rules=tuple(_parse_rule(r, i, known) for i, r in enumerate(rules, start=1)),
         default=default,
     )
 
@@ -149,7 +149,7 @@ def read_stored_targets(raw) -> Targets:
     """
     if isinstance(raw, Mapping) and raw.get("rules") == _FORMER_DEFAULT_RULES:
         return Targets(rules=default_targets().rules, default=raw.get("default", 1440))
-    return validate_targets(raw)
+    return validate_targets(raw, known=None)
 
 
 def default_targets() -> Targets:
@@ -157,7 +157,7 @@ def default_targets() -> Targets:
     return validate_targets(DEFAULT_TARGETS)
 
 
-def _parse_rule(raw, position: int) -> TargetRule:
+def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
     if isinstance(raw, TargetRule):
         return raw
     if not isinstance(raw, Mapping):
@@ -172,7 +172,7 @@ def _parse_rule(raw, position: int) -> TargetRule:
         key: _values(raw.get(key), what=f"{key} in target rule {position}")
         for key in RULE_KEYS
     }
-    wrong = [m for m in values["metric"] if m not in TARGET_METRICS]
+    wrong = [m for m in values["metric"] if known is not None and m not in known]
     if wrong:
         raise SettingsError(
             f"Target rule {position} names an unknown interval {wrong[0]!r}: "

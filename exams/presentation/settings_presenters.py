@@ -18,11 +18,7 @@ from exams.analysis.targets import (
 )
 from exams.presentation.formats import format_minutes
 
-INTERVAL_NAMES = {
-    **fields.INTERVAL_LABELS,
-    "complete_to_preliminary": "Complete → preliminary (prelim TAT)",
-    "preliminary_to_final": "Preliminary → final",
-}
+INTERVAL_NAMES = fields.INTERVAL_LABELS
 # Rule key -> (column heading, key of /api/options with the data set's values).
 COLUMNS = {
     "modality": ("Modality", "modalities"),

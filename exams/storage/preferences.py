@@ -110,6 +110,16 @@ def validate_settings(raw) -> dict:
         raise SettingsError(
             f"Unknown setting {unknown[0]!r}: use {', '.join(SETTING_KEYS)}."
         )
+    # Target rules may name a custom interval: those sent with them, else
+    # those saved.
+    sent = raw.get(CUSTOM_INTERVALS_KEY)
+    custom = get_custom_intervals() if sent is None else validate_custom_intervals(sent)
+    declared = [c.declared() for c in custom]
+    with fields.custom_intervals_in_use(declared):
+        return _validate_each(raw)
+
+
+def _validate_each(raw: Mapping) -> dict:
     validators = {
         SHIFTS_KEY: lambda v: [s.as_json() for s in validate_shifts(v)],
         TARGETS_KEY: lambda v: validate_targets(v).as_json(),

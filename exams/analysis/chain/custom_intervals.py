@@ -50,6 +50,12 @@ class CustomInterval:
     start: str
     end: str
 
+    def declared(self) -> fields.Interval:
+        """Return it as a declared interval, offered when some exam has both times."""
+        return fields.Interval(
+            self.name, self.start, self.end, self.label, self.label, optional=True
+        )
+
     def as_json(self) -> dict:
         """Return the settings form."""
         return {

@@ -13,15 +13,11 @@ import pandas as pd
 from exams import fields
 from exams.analysis.chain.custom_intervals import CustomInterval, interval_minutes
 from exams.analysis.chain.working_time import WorkingTime, working_minutes
-from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.prepare import rank_column
 from exams.analysis.quantiles import rank_values
 
 TIMES = ("clock", "working")
-
-
-def rank_column(name: str) -> str:
-    """Return the rank column of an interval, built-in or custom."""
-    return RANK_COLUMNS.get(name, f"{name}_rank")
+__all__ = ["TIMES", "measured_frame", "rank_column"]
 
 
 def measured_frame(
