@@ -87,7 +87,9 @@ def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:
     columns = [time_field, axis["day"], axis["month"], *TARGET_FIELDS]
     columns.append(group_column(spec.split, time_field=time_field))
     if spec.metric in fields.INTERVALS:
-        columns += [spec.metric, rank_column(spec.metric)]
+        # Its start too: a target in working days counts from it.
+        start = fields.INTERVALS[spec.metric][0]
+        columns += [spec.metric, rank_column(spec.metric), start]
     return [c for c in columns if c is not None]
 
 

@@ -14,10 +14,10 @@ from exams.analysis.groups import (
 )
 from exams.analysis.prepare import available_intervals, rank_column
 from exams.analysis.targets import (
-    TARGET_FIELDS,
     Targets,
     default_targets,
     exam_targets,
+    target_columns,
 )
 from exams.query.filters import FilterSpec
 
@@ -38,7 +38,7 @@ def build_summary(
             *(group_column(key) for key in spec.by_keys),
             *intervals,
             *(rank_column(m) for m in intervals),
-            *TARGET_FIELDS,
+            *target_columns(targets, intervals),
         ]
         frame, selected = frame.loc[selected, frame.columns.intersection(columns)], None
     return summarize(

@@ -7,6 +7,15 @@ names ``minutes`` and any of ``modality``, ``priority``, ``patient_class``
 the first rule whose named keys all match it, else the default. Every
 "% within target" and "overdue" in the app goes through ``exam_targets``.
 
+A rule may count in working days instead (``"unit": "working_days"`` with
+``"days"``, e.g. the RCR's inpatient radiograph verified within 1 working
+day): an exam is then within it when the working minutes of its interval
+(exams.analysis.chain.working_time) are at most ``days`` × the minutes of
+one working day. Each exam's target is returned in the frame's own unit:
+that many working minutes on a frame measured in working time, else the
+clock minutes from the interval's start to its working deadline, so every
+"% within" compares minutes with minutes as before.
+
 Pure functions: settings arrive as JSON-like values and leave as frozen
 dataclasses; frames are only read.
 """
@@ -19,6 +28,11 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.chain.working_time import (
+    WorkingTime,
+    default_working_time,
+    working_deadline,
+)
 from exams.analysis.shifts import SettingsError
 
 # Rule key -> the exam column it matches (metric matches the interval asked).
@@ -28,6 +42,8 @@ RULE_FIELDS = {
     "patient_class": fields.PATIENT_CLASS,
 }
 RULE_KEYS = (*RULE_FIELDS, "metric")
+UNITS = ("minutes", "working_days")
+MAX_DAYS = 366
 # The exam columns exam_targets reads.
 TARGET_FIELDS = tuple(RULE_FIELDS.values())
 # Intervals a rule may name: every interval in use, the custom ones too.
@@ -78,6 +94,13 @@ class TargetRule:
     patient_classes: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
+    # Working days instead of minutes (``minutes`` is then unused).
+    days: float | None = None
+
+    @property
+    def unit(self) -> str:
+        """Return ``minutes`` or ``working_days``."""
+        return "minutes" if self.days is None else "working_days"
 
     def values(self, key: str) -> tuple[str, ...]:
         """Return the values the rule names for a rule key (empty: any)."""
@@ -97,7 +120,10 @@ class TargetRule:
         rule: dict = {
             key: list(self.values(key)) for key in RULE_KEYS if self.values(key)
         }
-        rule["minutes"] = self.minutes
+        if self.days is None:
+            rule["minutes"] = self.minutes
+        else:
+            rule.update(unit="working_days", days=self.days)
         return rule
 
 
@@ -107,6 +133,9 @@ class Targets:
 
     rules: tuple[TargetRule, ...]
     default: float
+    # The working days and hours a rule in working days counts (the
+    # settings'; Mon–Fri 08–17 when None).
+    working: WorkingTime | None = None
 
     def as_json(self) -> dict:
         """Return the ``{"rules": [...], "default": minutes}`` form."""
@@ -162,11 +191,11 @@ def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
         return raw
     if not isinstance(raw, Mapping):
         raise SettingsError(f"Target rule {position} must be an object.")
-    unknown = set(raw) - {*RULE_KEYS, "minutes"}
+    unknown = set(raw) - {*RULE_KEYS, "minutes", "unit", "days"}
     if unknown:
         raise SettingsError(
             f"Target rule {position} has an unknown key {sorted(unknown)[0]!r}: "
-            f"use minutes and any of {', '.join(RULE_KEYS)}."
+            f"use minutes (or unit and days) and any of {', '.join(RULE_KEYS)}."
         )
     values = {
         key: _values(raw.get(key), what=f"{key} in target rule {position}")
@@ -178,14 +207,48 @@ def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
             f"Target rule {position} names an unknown interval {wrong[0]!r}: "
             f"use one of {', '.join(TARGET_METRICS)}."
         )
-    minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
+    days = _days(raw, position)
+    minutes = 0
+    if days is None:
+        minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
     return TargetRule(
         minutes=minutes,
+        days=days,
         priorities=values["priority"],
         patient_classes=values["patient_class"],
         modalities=values["modality"],
         metrics=values["metric"],
     )
+
+
+def _days(raw: Mapping, position: int) -> float | None:
+    """Return the working days of a rule in that unit, None for one in minutes."""
+    unit = raw.get("unit", "working_days" if "days" in raw else "minutes")
+    if unit not in UNITS:
+        raise SettingsError(
+            f"The unit of target rule {position} must be minutes or working_days, "
+            f"got {unit!r}."
+        )
+    if unit == "minutes":
+        if "days" in raw:
+            raise SettingsError(
+                f"Target rule {position} is in minutes: give minutes, or set "
+                '"unit": "working_days" to give days.'
+            )
+        return None
+    if "minutes" in raw:
+        raise SettingsError(
+            f"Target rule {position} is in working days: give days (e.g. "
+            '"days": 1), not minutes.'
+        )
+    days = raw.get("days")
+    ok = isinstance(days, int | float) and not isinstance(days, bool)
+    if not ok or not math.isfinite(days) or not 0 < days <= MAX_DAYS:
+        raise SettingsError(
+            f"The working days of target rule {position} must be a number above 0 "
+            f"and at most {MAX_DAYS}, got {days!r}."
+        )
+    return int(days) if float(days).is_integer() else float(days)
 
 
 def _values(raw, *, what: str) -> tuple[str, ...]:
@@ -212,6 +275,18 @@ def _minutes(raw, *, what: str) -> float:
     return int(raw) if float(raw).is_integer() else float(raw)
 
 
+def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
+    """Return the columns ``exam_targets`` reads for ``metrics``.
+
+    The rule fields, and each interval's start when a rule counts working
+    days (its deadline runs from the start).
+    """
+    if targets is None or all(r.days is None for r in targets.rules):
+        return TARGET_FIELDS
+    starts = (fields.INTERVALS[m][0] for m in metrics)
+    return (*TARGET_FIELDS, *dict.fromkeys(starts))
+
+
 def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Series:
     """Return each exam's target for ``metric``: first matching rule, else default."""
     serving = [r for r in targets.rules if r.serves(metric)]
@@ -221,7 +296,41 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
         values=[float(r.minutes) for r in serving],
         otherwise=float(targets.default),
     )
+    in_days = [i for i, r in enumerate(serving) if r.days is not None]
+    if in_days:
+        minutes = _working_day_targets(
+            frame, targets, serving=serving, in_days=in_days, metric=metric
+        )
     return pd.Series(minutes, index=frame.index, name="target")
+
+
+def _working_day_targets(
+    frame: pd.DataFrame,
+    targets: Targets,
+    *,
+    serving: list[TargetRule],
+    in_days: list[int],
+    metric: str,
+) -> np.ndarray:
+    """Return each exam's target, the rules in working days in the frame's unit."""
+    rule = _first_match(frame, serving, values=list(range(len(serving))), otherwise=-1)
+    amounts = np.array([float(r.minutes) for r in serving] + [targets.default])
+    minutes = amounts[rule]  # -1: the default, last
+    working = targets.working or default_working_time()
+    start = fields.INTERVALS[metric][0]
+    for i in in_days:
+        mine = rule == i
+        if not mine.any():
+            continue
+        allowed = serving[i].days * working.minutes_per_day
+        # exams.analysis.chain.measure marks a frame measured in working time.
+        if frame.attrs.get("time") == "working":
+            minutes[mine] = allowed
+        else:
+            minutes[mine] = working_deadline(
+                frame[start][mine], allowed=allowed, working=working
+            )
+    return minutes
 
 
 def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.ndarray:
@@ -314,6 +423,8 @@ def describe_rule(rule: TargetRule) -> str:
         if values
     ]
     who = ", ".join(parts) or "every exam"
+    if rule.days is not None:
+        return f"{who}: {rule.days:g} working day{'' if rule.days == 1 else 's'}"
     return f"{who}: {rule.minutes:g} min"
 
 
@@ -353,6 +464,7 @@ def example_targets(
             per_interval[metric] = {
                 "minutes": rule.minutes if rule else targets.default,
                 "rule": position + 1 if rule else None,
+                "days": rule.days if rule else None,
             }
         result.append({**values, "exams": int(count), "targets": per_interval})
     return result

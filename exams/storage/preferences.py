@@ -4,6 +4,7 @@ Each getter returns validated values, or the defaults when the setting is
 absent (or was stored in a shape this version cannot read, which is logged).
 """
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -65,8 +66,12 @@ def get_shifts() -> tuple[Shift, ...]:
 
 
 def get_targets() -> Targets:
-    """Return the configured target rules (the defaults when unset)."""
-    return _read(TARGETS_KEY, read_stored_targets, default_targets)
+    """Return the configured target rules (the defaults when unset).
+
+    They carry the working time, which their rules in working days count.
+    """
+    targets = _read(TARGETS_KEY, read_stored_targets, default_targets)
+    return dataclasses.replace(targets, working=get_working_time())
 
 
 def get_cancelled_statuses() -> tuple[str, ...]:

@@ -47,4 +47,8 @@ def measured_frame(
         columns[rank_column(name)] = rank_values(minutes)
     if not columns:
         return frame
-    return frame.assign(**columns)
+    out = frame.assign(**columns)
+    if working is not None:
+        # Targets in working days read it (exams.analysis.targets).
+        out.attrs = {**frame.attrs, "time": "working"}
+    return out
