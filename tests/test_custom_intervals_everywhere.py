@@ -175,3 +175,26 @@ def test_working_time_applies_to_it(client):
     assert clock["total"]["order_to_report"]["median"] == (120 + 4530) / 2
     rows = client.get("/api/exams?sort=accession&time=working").json()["rows"]
     assert [r["order_to_report"] for r in rows] == [120, 600, None]
+
+
+def test_readme_worked_example(client):
+    csv = (
+        "ACCESSION_NUM,PROC_NAME,MODALITY,BEGIN_EXAM_DTTM,END_EXAM_DTTM,"
+        "FINALIZING_DTTM\r\n"
+        "A1,CT HEAD,CT,2025-03-03 09:00,2025-03-03 09:20,2025-03-03 09:40\r\n"
+        "A2,CT HEAD,CT,2025-03-03 10:00,2025-03-03 10:20,2025-03-03 11:30\r\n"
+        "A3,CT HEAD,CT,2025-03-03 11:00,2025-03-03 11:10,2025-03-03 11:20\r\n"
+    )
+    load(client, csv.encode())
+    assert post_settings(client, {"custom_intervals": [CUSTOM]}).status_code == 200
+    total = client.get("/api/summary").json()["total"]["start_to_final"]
+    assert total == {
+        "n": 3,
+        "median": 40.0,
+        "mean": 50.0,
+        "p75": 65.0,
+        "p90": 80.0,
+        "within": 100.0,
+        "negative": 0,
+        "missing": 0,
+    }

@@ -152,3 +152,37 @@ def test_api_page_and_report_show_the_skips_of_the_sample(client):
     assert f"(n = {len(no_prelim):,})" in page
     report = client.get("/report?modality=CT").content.decode()
     assert "Completed → final (no preliminary)" in report
+
+
+def test_readme_worked_example():
+    completed = pd.Timestamp("2025-03-03 08:00") + pd.to_timedelta(
+        [h * 60 for h in range(10)], unit="min"
+    )
+    prelim = [10, 15, 20, 25, 30] + [None] * 5
+    final = [p + 50 for p in prelim[:5]] + [40, 50, 60, 90, 120]
+    frame = pd.DataFrame(
+        {
+            "completed_at": completed,
+            "preliminary_at": [
+                c + pd.Timedelta(minutes=p) if p else pd.NaT
+                for c, p in zip(completed, prelim, strict=True)
+            ],
+            "finalized_at": [
+                c + pd.Timedelta(minutes=f)
+                for c, f in zip(completed, final, strict=True)
+            ],
+        }
+    )
+    result = segments(frame, chain=chain_of(frame))
+    assert [(x["median"], x["n"]) for x in result["links"]] == [(20.0, 5), (50.0, 5)]
+    assert result["skips"] == [
+        {
+            "from": "completed_at",
+            "to": "finalized_at",
+            "skipped": ["preliminary_at"],
+            "median": 60.0,
+            "n": 5,
+            "too_few": False,
+            "negative": 0,
+        }
+    ]
