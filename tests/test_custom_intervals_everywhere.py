@@ -101,6 +101,13 @@ def test_distribution_and_heatmap(sample, exams):
     assert counts[">48 h"] == int((minutes >= 2880).sum())
     started = exams["started_at"].notna() & exams["finalized_at"].isna()
     assert counts["pending"] == int(started.sum())
+    boxes = sample.get("/api/distribution?by=modality").json()["boxes"]
+    ct = next(
+        b for b in boxes if b["metric"] == "start_to_final" and b["group"] == "CT"
+    )
+    mine = valid(exams[exams["modality"] == "CT"])
+    assert (ct["n"], ct["median"]) == (len(mine), pytest.approx(mine.median()))
+    assert ct["q3"] == pytest.approx(mine.quantile(0.75))
     heat = sample.get("/api/heatmap?metric=start_to_final&stat=median").json()
     ok = exams[exams["minutes"] >= 0]
     monday_9 = ok[

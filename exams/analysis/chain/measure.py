@@ -31,7 +31,7 @@ def measured_frame(
     ``working`` None keeps clock minutes. The input frame is not changed;
     the columns not recomputed are shared with it, not copied.
     """
-    pairs = {name: ends for name, ends in fields.INTERVALS.items()}
+    pairs = dict(fields.BUILT_IN)
     if working is None:
         pairs = {}
     pairs.update({c.name: (c.start, c.end) for c in custom})
