@@ -179,3 +179,22 @@ def test_settings_page_offers_the_unit(client):
     page = client.get("/settings").content.decode()
     assert 'name="unit"' in page
     assert '<option value="working_days" selected>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("plain_static_storage")
+@pytest.mark.parametrize("time", ["clock", "working"])
+def test_pending_overdue_counts_clock_age_to_the_working_deadline(client, time):
+    # Y1 completed Fri 20 Dec 16:00, no final; the data set's last time is
+    # X4's final, Mon 30 Dec 08:30. Its deadline of 1 working day was Mon 23
+    # Dec 16:00: overdue. Y2 completed Mon 30 Dec 08:00: 30 min old, within.
+    rows = CSV + "Y1,XR CHEST,XR,2024-12-20 16:00,,Inpatient\r\n"
+    rows += "Y2,XR CHEST,XR,2024-12-30 08:00,,Inpatient\r\n"
+    load(client, rows.encode())
+    post(client, {"working_time": {"holidays": HOLIDAYS}, "targets": RULES})
+    body = client.get(f"/api/pending?time={time}").json()
+    by_accession = {r["accession"]: r for r in body["rows"]}
+    assert by_accession["Y1"]["overdue"] is True
+    assert by_accession["Y2"]["overdue"] is False
+    # Y1's target: Fri 16:00 → Mon 23 Dec 16:00 = 3 days of clock minutes.
+    assert by_accession["Y1"]["target_minutes"] == 3 * 1440

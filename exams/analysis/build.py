@@ -16,7 +16,7 @@ from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import group_column
-from exams.analysis.targets import Targets, interval_targets
+from exams.analysis.targets import Targets, clock_time, interval_targets
 from exams.query.views import ViewQuery
 
 
@@ -140,7 +140,10 @@ def pending_frame(
     """Return every pending exam passing the filters (oldest first) and as_of."""
     as_of = pending.latest_timestamp(frame)
     selected = apply_filters(frame, spec=query.spec)
-    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    # Ages are clock minutes, whatever ``time``: so are their targets.
+    limits = exam_limits(
+        clock_time(selected), target=query.spec.target, targets=targets
+    )
     if as_of is None:
         return selected.iloc[0:0], None
     return pending.pending_exams(selected, as_of=as_of, targets=limits), as_of
@@ -152,7 +155,9 @@ def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     return pending.pending_list(
         selected,
         as_of=pending.latest_timestamp(frame),
-        targets=exam_limits(selected, target=query.spec.target, targets=targets),
+        targets=exam_limits(
+            clock_time(selected), target=query.spec.target, targets=targets
+        ),
         page=query.spec.page,
         page_size=query.spec.page_size,
     )

@@ -275,6 +275,19 @@ def _minutes(raw, *, what: str) -> float:
     return int(raw) if float(raw).is_integer() else float(raw)
 
 
+def clock_time(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` read as clock time: targets in working days in clock minutes.
+
+    For a frame measured in working time whose targets judge clock minutes
+    (the pending list's ages). The columns are shared, not copied.
+    """
+    if frame.attrs.get("time") != "working":
+        return frame
+    out = frame.copy(deep=False)
+    out.attrs = {k: v for k, v in frame.attrs.items() if k != "time"}
+    return out
+
+
 def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
     """Return the columns ``exam_targets`` reads for ``metrics``.
 
