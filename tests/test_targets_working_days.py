@@ -198,3 +198,35 @@ def test_pending_overdue_counts_clock_age_to_the_working_deadline(client, time):
     assert by_accession["Y2"]["overdue"] is False
     # Y1's target: Fri 16:00 → Mon 23 Dec 16:00 = 3 days of clock minutes.
     assert by_accession["Y1"]["target_minutes"] == 3 * 1440
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("plain_static_storage")
+def test_a_rule_on_an_interval_from_the_order(client):
+    # Ordered at the completion time: order → final is the report TAT above.
+    head = "ACCESSION_NUM,PROC_NAME,MODALITY,ORDERING_DTTM,END_EXAM_DTTM,"
+    head += "FINALIZING_DTTM,PAT_CLASS_C\r\n"
+    rows = "".join(
+        f"{a},{'XR CHEST' if m == 'XR' else 'CT HEAD'},{m},{c},{c},{f},{p}\r\n"
+        for a, m, p, c, f, _ in EXAMS
+    )
+    load(client, (head + rows).encode())
+    rule = {**RULES["rules"][0], "metric": "order_to_final"}
+    post(
+        client,
+        {
+            "working_time": {"holidays": HOLIDAYS},
+            "targets": {"rules": [rule], "default": 60},
+        },
+    )
+    # All six XR: 4 within. From the 24th, X3 (within) and X4 (not): a
+    # selection under half the exams, which the summary copies column-wise.
+    for query, share in (("modality=XR", 4 / 6), ("modality=XR&start=2024-12-24", 0.5)):
+        series = client.get(
+            f"/api/series?metric=order_to_final&stat=within&period=year&{query}"
+        ).json()
+        assert series["series"][0]["y"] == [pytest.approx(share * 100)]
+        summary = client.get(f"/api/summary?{query}").json()
+        assert summary["total"]["order_to_final"]["within"] == pytest.approx(
+            share * 100
+        )

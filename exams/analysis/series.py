@@ -18,11 +18,11 @@ from exams.analysis.groups import (
 )
 from exams.analysis.prepare import rank_column
 from exams.analysis.targets import (
-    TARGET_FIELDS,
     Targets,
     common_target,
     default_targets,
     exam_targets,
+    target_columns,
 )
 from exams.query.filters import FilterError, FilterSpec
 
@@ -59,7 +59,9 @@ def build_series(
     """
     require_interval(frame, name=spec.metric)
     completed = apply_filters(
-        frame, spec=spec, columns=_columns(spec, time_field=fields.COMPLETED_AT)
+        frame,
+        spec=spec,
+        columns=_columns(spec, time_field=fields.COMPLETED_AT, targets=targets),
     )
     ordered = None
     if spec.metric in ("ordered", "complete_ratio"):
@@ -81,16 +83,19 @@ def build_series(
     )
 
 
-def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:
+def _columns(
+    spec: FilterSpec, *, time_field: str, targets: Targets | None = None
+) -> list[str]:
     """Return the columns a series reads on one time axis."""
     axis = fields.TIME_AXES[time_field]
-    columns = [time_field, axis["day"], axis["month"], *TARGET_FIELDS]
+    interval = [spec.metric] if spec.metric in fields.INTERVALS else []
+    # The rule fields, and the interval's start for a target in working days.
+    judged = target_columns(targets, interval)
+    columns = [time_field, axis["day"], axis["month"], *judged]
     columns.append(group_column(spec.split, time_field=time_field))
-    if spec.metric in fields.INTERVALS:
-        # Its start too: a target in working days counts from it.
-        start = fields.INTERVALS[spec.metric][0]
-        columns += [spec.metric, rank_column(spec.metric), start]
-    return [c for c in columns if c is not None]
+    if interval:
+        columns += [spec.metric, rank_column(spec.metric)]
+    return list(dict.fromkeys(c for c in columns if c is not None))
 
 
 def compute_series(
