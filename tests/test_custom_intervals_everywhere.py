@@ -205,3 +205,9 @@ def test_readme_worked_example(client):
         "negative": 0,
         "missing": 0,
     }
+
+
+def test_the_report_defines_it(sample):
+    report = sample.get("/report").content.decode()
+    assert "Exam start → final" in report
+    assert "Final time minus started time: an interval of your own" in report

@@ -230,3 +230,17 @@ def test_a_rule_on_an_interval_from_the_order(client):
         assert summary["total"]["order_to_final"]["within"] == pytest.approx(
             share * 100
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("plain_static_storage")
+def test_the_report_says_what_a_working_day_is(client):
+    load(client, CSV.encode())
+    post(client, {"working_time": {"holidays": HOLIDAYS}, "targets": RULES})
+    report = client.get("/report?metric=complete_to_final&stat=within").content
+    text = report.decode()
+    assert "XR, Inpatient, Complete → final (report TAT): 1 working day" in text
+    assert (
+        "Mon, Tue, Wed, Thu, Fri 08:00–17:00, 2 holidays left out; "
+        "1 working day = 540 working minutes." in text
+    )
