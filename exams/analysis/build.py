@@ -12,11 +12,12 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.chain.working_days import clock_time
 from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
 from exams.analysis.filtering import apply_filters
 from exams.analysis.groups import group_column
-from exams.analysis.targets import Targets, clock_time, interval_targets
+from exams.analysis.targets import Targets, interval_targets
 from exams.query.views import ViewQuery
 
 

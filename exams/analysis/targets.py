@@ -8,13 +8,7 @@ the first rule whose named keys all match it, else the default. Every
 "% within target" and "overdue" in the app goes through ``exam_targets``.
 
 A rule may count in working days instead (``"unit": "working_days"`` with
-``"days"``, e.g. the RCR's inpatient radiograph verified within 1 working
-day): an exam is then within it when the working minutes of its interval
-(exams.analysis.chain.working_time) are at most ``days`` × the minutes of
-one working day. Each exam's target is returned in the frame's own unit:
-that many working minutes on a frame measured in working time, else the
-clock minutes from the interval's start to its working deadline, so every
-"% within" compares minutes with minutes as before.
+``"days"``; exams.analysis.chain.working_days).
 
 Pure functions: settings arrive as JSON-like values and leave as frozen
 dataclasses; frames are only read.
@@ -28,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.chain.working_time import (
-    WorkingTime,
-    default_working_time,
-    working_deadline,
+from exams.analysis.chain.working_days import (
+    rule_days,
+    working_day_targets,
 )
+from exams.analysis.chain.working_time import WorkingTime, default_working_time
 from exams.analysis.shifts import SettingsError
 
 # Rule key -> the exam column it matches (metric matches the interval asked).
@@ -42,8 +36,6 @@ RULE_FIELDS = {
     "patient_class": fields.PATIENT_CLASS,
 }
 RULE_KEYS = (*RULE_FIELDS, "metric")
-UNITS = ("minutes", "working_days")
-MAX_DAYS = 366
 # The exam columns exam_targets reads.
 TARGET_FIELDS = tuple(RULE_FIELDS.values())
 # Intervals a rule may name: every interval in use, the custom ones too.
@@ -207,7 +199,7 @@ def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
             f"Target rule {position} names an unknown interval {wrong[0]!r}: "
             f"use one of {', '.join(TARGET_METRICS)}."
         )
-    days = _days(raw, position)
+    days = rule_days(raw, position)
     minutes = 0
     if days is None:
         minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
@@ -219,36 +211,6 @@ def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
         modalities=values["modality"],
         metrics=values["metric"],
     )
-
-
-def _days(raw: Mapping, position: int) -> float | None:
-    """Return the working days of a rule in that unit, None for one in minutes."""
-    unit = raw.get("unit", "working_days" if "days" in raw else "minutes")
-    if unit not in UNITS:
-        raise SettingsError(
-            f"The unit of target rule {position} must be minutes or working_days, "
-            f"got {unit!r}."
-        )
-    if unit == "minutes":
-        if "days" in raw:
-            raise SettingsError(
-                f"Target rule {position} is in minutes: give minutes, or set "
-                '"unit": "working_days" to give days.'
-            )
-        return None
-    if "minutes" in raw:
-        raise SettingsError(
-            f"Target rule {position} is in working days: give days (e.g. "
-            '"days": 1), not minutes.'
-        )
-    days = raw.get("days")
-    ok = isinstance(days, int | float) and not isinstance(days, bool)
-    if not ok or not math.isfinite(days) or not 0 < days <= MAX_DAYS:
-        raise SettingsError(
-            f"The working days of target rule {position} must be a number above 0 "
-            f"and at most {MAX_DAYS}, got {days!r}."
-        )
-    return int(days) if float(days).is_integer() else float(days)
 
 
 def _values(raw, *, what: str) -> tuple[str, ...]:
@@ -275,19 +237,6 @@ def _minutes(raw, *, what: str) -> float:
     return int(raw) if float(raw).is_integer() else float(raw)
 
 
-def clock_time(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` read as clock time: targets in working days in clock minutes.
-
-    For a frame measured in working time whose targets judge clock minutes
-    (the pending list's ages). The columns are shared, not copied.
-    """
-    if frame.attrs.get("time") != "working":
-        return frame
-    out = frame.copy(deep=False)
-    out.attrs = {k: v for k, v in frame.attrs.items() if k != "time"}
-    return out
-
-
 def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
     """Return the columns ``exam_targets`` reads for ``metrics``.
 
@@ -309,41 +258,19 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
         values=[float(r.minutes) for r in serving],
         otherwise=float(targets.default),
     )
-    in_days = [i for i, r in enumerate(serving) if r.days is not None]
-    if in_days:
-        minutes = _working_day_targets(
-            frame, targets, serving=serving, in_days=in_days, metric=metric
+    if any(r.days is not None for r in serving):
+        rule = _first_match(
+            frame, serving, values=list(range(len(serving))), otherwise=-1
+        )
+        minutes = working_day_targets(
+            frame,
+            rule=rule,
+            minutes=[float(r.minutes) for r in serving] + [float(targets.default)],
+            days=[r.days for r in serving],
+            working=targets.working or default_working_time(),
+            start=fields.INTERVALS[metric][0],
         )
     return pd.Series(minutes, index=frame.index, name="target")
-
-
-def _working_day_targets(
-    frame: pd.DataFrame,
-    targets: Targets,
-    *,
-    serving: list[TargetRule],
-    in_days: list[int],
-    metric: str,
-) -> np.ndarray:
-    """Return each exam's target, the rules in working days in the frame's unit."""
-    rule = _first_match(frame, serving, values=list(range(len(serving))), otherwise=-1)
-    amounts = np.array([float(r.minutes) for r in serving] + [targets.default])
-    minutes = amounts[rule]  # -1: the default, last
-    working = targets.working or default_working_time()
-    start = fields.INTERVALS[metric][0]
-    for i in in_days:
-        mine = rule == i
-        if not mine.any():
-            continue
-        allowed = serving[i].days * working.minutes_per_day
-        # exams.analysis.chain.measure marks a frame measured in working time.
-        if frame.attrs.get("time") == "working":
-            minutes[mine] = allowed
-        else:
-            minutes[mine] = working_deadline(
-                frame[start][mine], allowed=allowed, working=working
-            )
-    return minutes
 
 
 def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.ndarray:
