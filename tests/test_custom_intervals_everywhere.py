@@ -63,6 +63,10 @@ def test_exam_list_and_its_csv_carry_the_minutes(sample, exams):
     assert top["rows"][0]["start_to_final"] == pytest.approx(valid(exams).max())
     page = sample.get("/exams?sort=-start_to_final").content.decode()
     assert "Exam start → final" in page
+    slowest = exams.loc[exams["minutes"].idxmax()]
+    one = sample.get(f"/api/exams/{slowest['accession']}").json()
+    assert one["start_to_final"] == pytest.approx(slowest["minutes"])
+    assert one["targets"]["start_to_final"] == 1440  # the default target
 
 
 def test_summary_has_its_own_entry_per_row(sample, exams):
