@@ -88,8 +88,10 @@ def test_segments_by_priority_and_csv(sample):
     response = sample.get("/api/segments?by=priority&format=csv")
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "group,from,to,median_minutes,n,share"
-    assert len(lines) == 1 + 4 * (1 + len(body["groups"]))
+    # Each group's links, then its skips (exams without some time).
+    assert lines[0] == "group,from,to,median_minutes,n,share,skipped"
+    rows = 4 + len(body["skips"])
+    assert len(lines) == 1 + rows * (1 + len(body["groups"]))
 
 
 def test_control_chart_of_daily_medians_matches_pandas(sample):

@@ -125,11 +125,12 @@ def _skips(
         for j in range(i + 1, len(chain)):
             takes = clear & present[:, j]
             if j > i + 1 and takes.any():
-                minutes = link_minutes(
-                    frame[takes], start=start, end=chain[j], working=working
-                )
+                # Only its two columns: no copy of the exams' other columns.
+                ends = frame[[start, chain[j]]][takes]
                 values = np.full(len(frame), np.nan)
-                values[takes] = minutes
+                values[takes] = link_minutes(
+                    ends, start=start, end=chain[j], working=working
+                )
                 found.append(((start, chain[j]), values))
             clear &= ~present[:, j]
     return found
