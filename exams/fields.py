@@ -136,18 +136,24 @@ BUILT_IN_INTERVALS = (
 # name, label and pair of ends below is read through ``intervals_in_use``,
 # so a custom interval is a metric of every view with no view knowing it.
 # A context variable, not a global: each request (thread) sees its own.
-_CUSTOM: ContextVar[tuple[Interval, ...]] = ContextVar("custom_intervals", default=())
+# It may hold a loader, called when an interval is first read, so a request
+# that reads none (/healthz) never loads the settings.
+_CUSTOM: ContextVar = ContextVar("custom_intervals", default=())
 
 
 def intervals_in_use() -> tuple[Interval, ...]:
     """Return the built-in intervals, then the custom ones of this request."""
-    return (*BUILT_IN_INTERVALS, *_CUSTOM.get())
+    custom = _CUSTOM.get()
+    if callable(custom):
+        custom = tuple(custom())
+        _CUSTOM.set(custom)  # undone with the rest when the block ends
+    return (*BUILT_IN_INTERVALS, *custom)
 
 
 @contextmanager
-def custom_intervals_in_use(custom: Sequence[Interval]):
-    """Make ``custom`` (optional ``Interval``s) join the declared ones inside."""
-    token = _CUSTOM.set(tuple(custom))
+def custom_intervals_in_use(custom: Sequence[Interval] | Callable[[], Sequence]):
+    """Make ``custom`` (``Interval``s, or a loader of them) join the declared ones."""
+    token = _CUSTOM.set(custom if callable(custom) else tuple(custom))
     try:
         yield
     finally:

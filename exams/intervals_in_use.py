@@ -16,10 +16,14 @@ class CustomIntervalsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Imported here: the settings import exams.middleware before the
-        # apps (and so the Preference model) are ready.
-        from exams.storage.preferences import get_custom_intervals
-
-        declared = [c.declared() for c in get_custom_intervals()]
-        with fields.custom_intervals_in_use(declared):
+        with fields.custom_intervals_in_use(_saved):
             return self.get_response(request)
+
+
+def _saved() -> list[fields.Interval]:
+    """Return the saved custom intervals (read when an interval is first asked)."""
+    # Imported here: the settings import exams.middleware before the apps
+    # (and so the Preference model) are ready.
+    from exams.storage.preferences import get_custom_intervals
+
+    return [c.declared() for c in get_custom_intervals()]

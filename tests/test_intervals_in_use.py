@@ -51,3 +51,18 @@ def test_ingest_keeps_the_built_in_intervals():
     assert inside.quality == outside.quality
     assert list(inside.frame.columns) == list(outside.frame.columns)
     assert "order_to_prelim" not in inside.frame.columns
+
+
+def test_a_loader_is_read_once_and_only_when_asked():
+    calls = []
+
+    def load():
+        calls.append(1)
+        return [OWN.declared()]
+
+    with fields.custom_intervals_in_use(load):
+        assert calls == []  # nothing asked yet (/healthz reads no interval)
+        assert "order_to_prelim" in fields.INTERVALS
+        assert "order_to_prelim" in fields.METRICS
+        assert calls == [1]
+    assert "order_to_prelim" not in fields.INTERVALS
