@@ -4,6 +4,9 @@ Every export is mapped onto these names once, at ingest; every later module
 uses them and nothing else (docs/API.md, "Fields" and "Intervals").
 """
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 ACCESSION = "accession"
@@ -87,9 +90,9 @@ class Interval:
     optional: bool = False
 
 
-# The one declaration of the intervals: every page, API parameter, table,
-# CSV column and ingest step takes its intervals from here.
-INTERVAL_LIST = (
+# The one declaration of the built-in intervals: every page, API parameter,
+# table, CSV column and ingest step takes its intervals from here.
+BUILT_IN_INTERVALS = (
     Interval(
         "order_to_complete",
         ORDERED_AT,
@@ -128,19 +131,98 @@ INTERVAL_LIST = (
         optional=True,
     ),
 )
+# The user's own intervals (settings "custom_intervals") join the built-in
+# ones for the request being answered (exams.middleware sets them): every
+# name, label and pair of ends below is read through ``intervals_in_use``,
+# so a custom interval is a metric of every view with no view knowing it.
+# A context variable, not a global: each request (thread) sees its own.
+# It may hold a loader, called when an interval is first read, so a request
+# that reads none (/healthz) never loads the settings.
+_CUSTOM: ContextVar = ContextVar("custom_intervals", default=())
+
+
+def intervals_in_use() -> tuple[Interval, ...]:
+    """Return the built-in intervals, then the custom ones of this request."""
+    custom = _CUSTOM.get()
+    if callable(custom):
+        custom = tuple(custom())
+        _CUSTOM.set(custom)  # undone with the rest when the block ends
+    return (*BUILT_IN_INTERVALS, *custom)
+
+
+@contextmanager
+def custom_intervals_in_use(custom: Sequence[Interval] | Callable[[], Sequence]):
+    """Make ``custom`` (``Interval``s, or a loader of them) join the declared ones."""
+    token = _CUSTOM.set(custom if callable(custom) else tuple(custom))
+    try:
+        yield
+    finally:
+        _CUSTOM.reset(token)
+
+
+class Live(Sequence):
+    """A tuple computed anew from the intervals in use each time it is read."""
+
+    def __init__(self, make: Callable[[], tuple]):
+        self._make = make
+
+    def __getitem__(self, index):
+        return self._make()[index]
+
+    def __len__(self) -> int:
+        return len(self._make())
+
+    def __iter__(self) -> Iterator:
+        return iter(self._make())
+
+    def __contains__(self, value) -> bool:
+        return value in self._make()
+
+    def __repr__(self) -> str:
+        return repr(self._make())
+
+
+class LiveMap(Mapping):
+    """A dict computed anew from the intervals in use each time it is read."""
+
+    def __init__(self, make: Callable[[], dict]):
+        self._make = make
+
+    def __getitem__(self, key):
+        return self._make()[key]
+
+    def __len__(self) -> int:
+        return len(self._make())
+
+    def __iter__(self) -> Iterator:
+        return iter(self._make())
+
+    def __contains__(self, key) -> bool:
+        return key in self._make()
+
+    def __repr__(self) -> str:
+        return repr(self._make())
+
+
+INTERVAL_LIST = Live(intervals_in_use)
 # Intervals in minutes: name -> (start field, end field).
-INTERVALS = {i.name: (i.start, i.end) for i in INTERVAL_LIST}
-INTERVAL_LABELS = {i.name: i.label for i in INTERVAL_LIST}
-INTERVAL_SHORT_LABELS = {i.name: i.short for i in INTERVAL_LIST}
+INTERVALS = LiveMap(lambda: {i.name: (i.start, i.end) for i in intervals_in_use()})
+INTERVAL_LABELS = LiveMap(lambda: {i.name: i.label for i in intervals_in_use()})
+INTERVAL_SHORT_LABELS = LiveMap(lambda: {i.name: i.short for i in intervals_in_use()})
+# The built-in intervals alone: what ingest computes and checks, whatever
+# the settings (a data set's quality report does not change with them).
+BUILT_IN = {i.name: (i.start, i.end) for i in BUILT_IN_INTERVALS}
 
 COUNT_METRICS = ("volume", "ordered", "complete_ratio")
-METRICS = (*COUNT_METRICS, *INTERVALS)
-METRIC_LABELS = {
-    "volume": "Exams completed",
-    "ordered": "Exams ordered",
-    "complete_ratio": "Completed ÷ ordered",
-    **INTERVAL_LABELS,
-}
+METRICS = Live(lambda: (*COUNT_METRICS, *INTERVALS))
+METRIC_LABELS = LiveMap(
+    lambda: {
+        "volume": "Exams completed",
+        "ordered": "Exams ordered",
+        "complete_ratio": "Completed ÷ ordered",
+        **INTERVAL_LABELS,
+    }
+)
 
 STATS = ("median", "mean", "p75", "p90", "within")
 STAT_LABELS = {
@@ -299,7 +381,7 @@ BY_CHOICES = tuple(DIMENSION_BY_KEY)
 MAX_BY = 2
 FORMATS = ("json", "csv")
 # The exam list can be sorted by any of these (``-`` prefix for descending).
-SORT_FIELDS = (*CANONICAL_FIELDS, *INTERVALS, SHIFT)
+SORT_FIELDS = Live(lambda: (*CANONICAL_FIELDS, *INTERVALS, SHIFT))
 DEFAULT_SORT = COMPLETED_AT
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500

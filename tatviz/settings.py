@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: the user's named intervals join the declared ones per request.
+    "exams.intervals_in_use.CustomIntervalsMiddleware",
 ]
 
 ROOT_URLCONF = "tatviz.urls"

@@ -88,12 +88,14 @@ def test_segments_by_priority_and_csv(sample):
     response = sample.get("/api/segments?by=priority&format=csv&raw=1")
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "group,from,to,median_minutes,n,share"
-    assert len(lines) == 1 + 4 * (1 + len(body["groups"]))
+    # Each group's links, then its skips (exams without some time).
+    assert lines[0] == "group,from,to,median_minutes,n,share,skipped"
+    rows = 4 + len(body["skips"])
+    assert len(lines) == 1 + rows * (1 + len(body["groups"]))
     # For people (the default): the same rows under headers a person reads.
     response = sample.get("/api/segments?by=priority&format=csv")
     human = response.content.decode("utf-8-sig").splitlines()
-    assert human[0] == "Group,From,To,Median (min),n,Share"
+    assert human[0] == "Group,From,To,Median (min),n,Share,Skipped"
     assert human[1:] == lines[1:]
     assert "tatviz-segments" in response["Content-Disposition"]
 

@@ -84,6 +84,8 @@ def read(client) -> SettingsPage:
 
 def test_default_rules_read_as_a_table(loaded):
     page = read(loaded)
+    # Each rule's unit is a select too: the defaults count clock time.
+    assert [r["selects"].pop("unit") for r in page.rules] == ["clock time"] * 4
     assert [r["selects"] for r in page.rules] == [
         {
             "modality": "Any modality",

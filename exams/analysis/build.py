@@ -12,6 +12,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
+from exams.analysis.chain.working_days import clock_time
 from exams.analysis.coverage import Coverage, data_coverage
 from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
@@ -174,7 +175,10 @@ def pending_frame(
     """Return every pending exam passing the filters (oldest first) and as_of."""
     as_of = pending.latest_timestamp(frame)
     selected = apply_filters(frame, spec=query.spec)
-    limits = exam_limits(selected, target=query.spec.target, targets=targets)
+    # Ages are clock minutes, whatever ``time``: so are their targets.
+    limits = exam_limits(
+        clock_time(selected), target=query.spec.target, targets=targets
+    )
     if as_of is None:
         return selected.iloc[0:0], None
     return pending.pending_exams(selected, as_of=as_of, targets=limits), as_of
@@ -186,7 +190,9 @@ def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     return pending.pending_list(
         selected,
         as_of=pending.latest_timestamp(frame),
-        targets=exam_limits(selected, target=query.spec.target, targets=targets),
+        targets=exam_limits(
+            clock_time(selected), target=query.spec.target, targets=targets
+        ),
         page=query.spec.page,
         page_size=query.spec.page_size,
     )

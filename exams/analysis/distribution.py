@@ -71,7 +71,7 @@ def box_stats(
     frame: pd.DataFrame,
     *,
     by_column: str | None,
-    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
+    metrics: tuple[str, ...] | None = None,
 ) -> list[dict]:
     """Return quartiles and whiskers of each interval for each group.
 
@@ -79,6 +79,8 @@ def box_stats(
     extreme values within 1.5 × IQR of the box; values beyond are counted as
     ``outliers``. Groups come largest first (by exams in the frame).
     """
+    if metrics is None:  # every interval in use that the frame measures
+        metrics = tuple(m for m in fields.INTERVALS if m in frame)
     groups = group_codes(frame, column=by_column)
     order = largest_first(groups)
     size = len(groups.names)

@@ -36,11 +36,6 @@ from exams.query.filters import FilterSpec
 BOM = "\ufeff"
 # Date-times as spreadsheets read them (Excel, LibreOffice: a date cell).
 SHEET_FORMAT = "%Y-%m-%d %H:%M"
-# "Report TAT": each interval's short name, capitalised (fields.INTERVAL_LIST).
-_INTERVAL_NAMES = {
-    one.name: one.short[0].upper() + one.short[1:] for one in fields.INTERVAL_LIST
-}
-_INTERVAL_HEADS = {name: f"{label} (min)" for name, label in _INTERVAL_NAMES.items()}
 _STAT_HEADS = {
     "n": "n",
     "median": "median (min)",
@@ -51,10 +46,9 @@ _STAT_HEADS = {
     "negative": "negative",
     "missing": "missing",
 }
-# Raw header → the header people read.
+# Raw header → the header people read (intervals: ``human_header``).
 HEADERS = {
     **fields.FIELD_LABELS,
-    **_INTERVAL_HEADS,
     fields.SHIFT: "Shift",
     "period": "Period",
     "day": "Day",
@@ -124,7 +118,15 @@ def neutralize_text(values: pd.Series) -> pd.Series:
 
 def human_header(name: str) -> str:
     """Return the header people read for a raw header (itself when unknown)."""
+    if name in fields.INTERVALS:
+        return f"{_interval_name(name)} (min)"
     return HEADERS.get(name, name)
+
+
+def _interval_name(metric: str) -> str:
+    """Return "Report TAT": the interval's short name (the user's own too)."""
+    short = fields.INTERVAL_SHORT_LABELS.get(metric, metric)
+    return short[:1].upper() + short[1:]
 
 
 def write_csv(header: list, rows, *, raw: bool = True) -> str:
@@ -175,7 +177,7 @@ def _series_value(series: dict) -> str:
     metric = series.get("metric", "volume")
     if metric in fields.INTERVALS:
         stat = series.get("stat", "median")
-        name = _INTERVAL_NAMES.get(metric, metric)
+        name = _interval_name(metric)
         if stat == "within":
             return f"% within target, {name}"
         label = fields.STAT_LABELS.get(stat, stat)
@@ -198,7 +200,7 @@ def summary_csv(summary: dict, *, raw: bool = True) -> str:
         if raw:
             header += [f"{metric} {key}" for key in _STAT_COLUMNS]
         else:
-            name = _INTERVAL_NAMES.get(metric, metric)
+            name = _interval_name(metric)
             header += [f"{name} {_STAT_HEADS[key]}" for key in _STAT_COLUMNS]
     rows = []
     for entry in [*summary["rows"], summary["total"]]:
@@ -250,7 +252,7 @@ def exams_csv(
         elif not raw and name in fields.INTERVALS:
             table[name] = table[name].round(1)
     if not raw:
-        table = table.rename(columns=HEADERS)
+        table = table.rename(columns=human_header)
     out = io.StringIO()
     out.write(BOM)
     table.to_csv(

@@ -12,8 +12,11 @@ from exams.query.filters import FilterSpec
 
 # Canonical fields, then intervals, then the shift (docs/API.md: "canonical
 # fields + intervals"; the shift is an addition).
-ROW_FIELDS = (*fields.CANONICAL_FIELDS, *fields.INTERVALS, fields.SHIFT)
-DETAIL_FIELDS = (*ROW_FIELDS, fields.ORDERED_SHIFT)
+# Live: the user's named intervals in use join them (exams.fields).
+ROW_FIELDS = fields.Live(
+    lambda: (*fields.CANONICAL_FIELDS, *fields.INTERVALS, fields.SHIFT)
+)
+DETAIL_FIELDS = fields.Live(lambda: (*ROW_FIELDS, fields.ORDERED_SHIFT))
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _SHIFT_COLUMNS = (fields.SHIFT, fields.ORDERED_SHIFT)
 SORT_OTHERS = tuple(c for c in fields.SORT_FIELDS if c not in fields.INTERVALS)

@@ -10,7 +10,12 @@ from exams.analysis.shifts import Shift, assign_shifts, minute_numbers
 _NAT = np.iinfo(np.int64).min
 # Each interval's rank among its valid values (int32, -1 when not valid):
 # quantiles of any selection then need no sort (analysis/quantiles.py).
-RANK_COLUMNS = {name: f"{name}_rank" for name in fields.INTERVALS}
+RANK_COLUMNS = {name: f"{name}_rank" for name in fields.BUILT_IN}
+
+
+def rank_column(name: str) -> str:
+    """Return the rank column of an interval, built-in or custom."""
+    return RANK_COLUMNS.get(name, f"{name}_rank")
 
 
 def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataFrame:
@@ -34,7 +39,7 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     for name in fields.CATEGORY_FIELDS:
         if not isinstance(out[name].dtype, pd.CategoricalDtype):
             derived[name] = out[name].astype("category")
-    for name, (start, end) in fields.INTERVALS.items():
+    for name, (start, end) in fields.BUILT_IN.items():
         if name not in out:
             derived[name] = (out[end] - out[start]).dt.total_seconds() / 60
     completed = minute_numbers(out[fields.COMPLETED_AT])
@@ -60,7 +65,7 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
         RANK_COLUMNS[name]: rank_values(
             out[name].to_numpy(dtype=np.float64, na_value=np.nan)
         )
-        for name in available_intervals(out)
+        for name in _offered(out, fields.BUILT_IN_INTERVALS)
     }
     return out.assign(**ranks)
 
@@ -73,11 +78,27 @@ def available_intervals(frame: pd.DataFrame) -> tuple[str, ...]:
     no prelim TAT at all rather than an empty one. Pass the whole data set,
     not a selection: what is offered must not change with the filters.
     """
+    return _offered(frame, fields.INTERVAL_LIST)
+
+
+def _offered(frame: pd.DataFrame, declared) -> tuple[str, ...]:
     return tuple(
         i.name
-        for i in fields.INTERVAL_LIST
-        if i.name in frame and (not i.optional or _has_value(frame[i.name]))
+        for i in declared
+        if i.name in frame
+        and (not i.optional or _has_value(frame[i.name]))
+        # A custom interval is measured on the frames that answer a query
+        # (exams.storage.measured); on another, its two times tell.
+        or i.name not in frame
+        and i.name not in fields.BUILT_IN
+        and _both(frame, i)
     )
+
+
+def _both(frame: pd.DataFrame, interval: fields.Interval) -> bool:
+    if interval.start not in frame or interval.end not in frame:
+        return False
+    return bool((frame[interval.start].notna() & frame[interval.end].notna()).any())
 
 
 def _has_value(column: pd.Series) -> bool:

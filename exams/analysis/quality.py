@@ -39,7 +39,8 @@ def select_quality(
     if kind == "pending":
         mask = frame[fields.FINALIZED_AT].isna().to_numpy()
     elif kind == "negative":
-        names = [metric] if metric in fields.INTERVALS else list(fields.INTERVALS)
+        # "Any interval": those the quality report counts (the built-in ones).
+        names = [metric] if metric in fields.INTERVALS else list(fields.BUILT_IN)
         values = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
         mask = (values < 0).any(axis=1)
     elif kind == "out_of_order":

@@ -17,13 +17,13 @@ from exams.analysis.groups import (
     group_column,
     shared_categories,
 )
-from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.prepare import rank_column
 from exams.analysis.targets import (
-    TARGET_FIELDS,
     Targets,
     common_target,
     default_targets,
     exam_targets,
+    target_columns,
 )
 from exams.query.filters import FilterError, FilterSpec
 
@@ -60,7 +60,9 @@ def build_series(
     """
     require_interval(frame, name=spec.metric)
     completed = apply_filters(
-        frame, spec=spec, columns=_columns(spec, time_field=fields.COMPLETED_AT)
+        frame,
+        spec=spec,
+        columns=_columns(spec, time_field=fields.COMPLETED_AT, targets=targets),
     )
     ordered = None
     if spec.metric in ("ordered", "complete_ratio"):
@@ -95,14 +97,19 @@ def with_partial(result: dict, *, frame: pd.DataFrame, spec: FilterSpec) -> dict
     return {**result, "partial": partial}
 
 
-def _columns(spec: FilterSpec, *, time_field: str) -> list[str]:
+def _columns(
+    spec: FilterSpec, *, time_field: str, targets: Targets | None = None
+) -> list[str]:
     """Return the columns a series reads on one time axis."""
     axis = fields.TIME_AXES[time_field]
-    columns = [time_field, axis["day"], axis["month"], *TARGET_FIELDS]
+    interval = [spec.metric] if spec.metric in fields.INTERVALS else []
+    # The rule fields, and the interval's start for a target in working days.
+    judged = target_columns(targets, interval)
+    columns = [time_field, axis["day"], axis["month"], *judged]
     columns.append(group_column(spec.split, time_field=time_field))
-    if spec.metric in fields.INTERVALS:
-        columns += [spec.metric, RANK_COLUMNS[spec.metric]]
-    return [c for c in columns if c is not None]
+    if interval:
+        columns += [spec.metric, rank_column(spec.metric)]
+    return list(dict.fromkeys(c for c in columns if c is not None))
 
 
 def compute_series(
@@ -219,8 +226,8 @@ def _interval_side(
     if isinstance(limits, np.ndarray):
         limits = limits[keep]
     ranks = None
-    if RANK_COLUMNS[metric] in frame:
-        ranks = frame[RANK_COLUMNS[metric]].to_numpy()[keep]
+    if rank_column(metric) in frame:
+        ranks = frame[rank_column(metric)].to_numpy()[keep]
     return _Side(
         # Exams without a valid interval still place their bucket and group
         # on the chart (as n = 0), so these cover every known exam.

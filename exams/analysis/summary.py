@@ -12,12 +12,12 @@ from exams.analysis.groups import (
     group_codes,
     group_column,
 )
-from exams.analysis.prepare import RANK_COLUMNS, available_intervals
+from exams.analysis.prepare import available_intervals, rank_column
 from exams.analysis.targets import (
-    TARGET_FIELDS,
     Targets,
     default_targets,
     exam_targets,
+    target_columns,
 )
 from exams.query.filters import FilterSpec
 
@@ -37,8 +37,8 @@ def build_summary(
         columns = [
             *(group_column(key) for key in spec.by_keys),
             *intervals,
-            *RANK_COLUMNS.values(),
-            *TARGET_FIELDS,
+            *(rank_column(m) for m in intervals),
+            *target_columns(targets, intervals),
         ]
         frame, selected = frame.loc[selected, frame.columns.intersection(columns)], None
     return summarize(
@@ -99,8 +99,8 @@ def summarize(
             ).to_numpy()
         values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
         ranks = None
-        if RANK_COLUMNS[metric] in frame:
-            ranks = frame[RANK_COLUMNS[metric]].to_numpy()
+        if rank_column(metric) in frame:
+            ranks = frame[rank_column(metric)].to_numpy()
         table = stats.interval_stats(
             keys=codes, values=values, size=size, limits=limits, ranks=ranks
         )

@@ -7,18 +7,26 @@ names ``minutes`` and any of ``modality``, ``priority``, ``patient_class``
 the first rule whose named keys all match it, else the default. Every
 "% within target" and "overdue" in the app goes through ``exam_targets``.
 
+A rule may count in working days instead (``"unit": "working_days"`` with
+``"days"``; exams.analysis.chain.working_days).
+
 Pure functions: settings arrive as JSON-like values and leave as frozen
 dataclasses; frames are only read.
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.chain.working_days import (
+    rule_days,
+    working_day_targets,
+)
+from exams.analysis.chain.working_time import WorkingTime, default_working_time
 from exams.analysis.shifts import SettingsError
 
 # Rule key -> the exam column it matches (metric matches the interval asked).
@@ -30,12 +38,8 @@ RULE_FIELDS = {
 RULE_KEYS = (*RULE_FIELDS, "metric")
 # The exam columns exam_targets reads.
 TARGET_FIELDS = tuple(RULE_FIELDS.values())
-# Intervals a rule may name, including the preliminary-report ones.
-TARGET_METRICS = tuple(
-    dict.fromkeys(
-        (*fields.INTERVALS, "complete_to_preliminary", "preliminary_to_final")
-    )
-)
+# Intervals a rule may name: every interval in use, the custom ones too.
+TARGET_METRICS = fields.INTERVALS
 MAX_RULES = 200
 MAX_VALUE_LENGTH = 100
 
@@ -82,6 +86,13 @@ class TargetRule:
     patient_classes: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
     metrics: tuple[str, ...] = ()
+    # Working days instead of minutes (``minutes`` is then unused).
+    days: float | None = None
+
+    @property
+    def unit(self) -> str:
+        """Return ``minutes`` or ``working_days``."""
+        return "minutes" if self.days is None else "working_days"
 
     def values(self, key: str) -> tuple[str, ...]:
         """Return the values the rule names for a rule key (empty: any)."""
@@ -101,7 +112,10 @@ class TargetRule:
         rule: dict = {
             key: list(self.values(key)) for key in RULE_KEYS if self.values(key)
         }
-        rule["minutes"] = self.minutes
+        if self.days is None:
+            rule["minutes"] = self.minutes
+        else:
+            rule.update(unit="working_days", days=self.days)
         return rule
 
 
@@ -111,14 +125,21 @@ class Targets:
 
     rules: tuple[TargetRule, ...]
     default: float
+    # The working days and hours a rule in working days counts (the
+    # settings'; Mon–Fri 08–17 when None).
+    working: WorkingTime | None = None
 
     def as_json(self) -> dict:
         """Return the ``{"rules": [...], "default": minutes}`` form."""
         return {"rules": [r.as_json() for r in self.rules], "default": self.default}
 
 
-def validate_targets(raw) -> Targets:
-    """Return targets from ``{"rules": [...], "default": minutes}``, or raise."""
+def validate_targets(raw, *, known: Container[str] | None = TARGET_METRICS) -> Targets:
+    """Return targets from ``{"rules": [...], "default": minutes}``, or raise.
+
+    A rule's ``metric`` must be one of ``known`` (None: any name, for stored
+    rules naming a custom interval since removed; they then serve nothing).
+    """
     if not isinstance(raw, Mapping):
         raise SettingsError(
             'Targets must be an object: {"rules": [...], "default": 1440}.'
@@ -136,7 +157,7 @@ def validate_targets(raw) -> Targets:
     if len(rules) > MAX_RULES:
         raise SettingsError(f"Define at most {MAX_RULES} target rules.")
     return Targets(
-        rules=tuple(_parse_rule(r, i) for i, r in enumerate(rules, start=1)),
+        rules=tuple(_parse_rule(r, i, known) for i, r in enumerate(rules, start=1)),
         default=default,
     )
 
@@ -149,7 +170,7 @@ def read_stored_targets(raw) -> Targets:
     """
     if isinstance(raw, Mapping) and raw.get("rules") == _FORMER_DEFAULT_RULES:
         return Targets(rules=default_targets().rules, default=raw.get("default", 1440))
-    return validate_targets(raw)
+    return validate_targets(raw, known=None)
 
 
 def default_targets() -> Targets:
@@ -157,30 +178,34 @@ def default_targets() -> Targets:
     return validate_targets(DEFAULT_TARGETS)
 
 
-def _parse_rule(raw, position: int) -> TargetRule:
+def _parse_rule(raw, position: int, known: Container[str] | None) -> TargetRule:
     if isinstance(raw, TargetRule):
         return raw
     if not isinstance(raw, Mapping):
         raise SettingsError(f"Target rule {position} must be an object.")
-    unknown = set(raw) - {*RULE_KEYS, "minutes"}
+    unknown = set(raw) - {*RULE_KEYS, "minutes", "unit", "days"}
     if unknown:
         raise SettingsError(
             f"Target rule {position} has an unknown key {sorted(unknown)[0]!r}: "
-            f"use minutes and any of {', '.join(RULE_KEYS)}."
+            f"use minutes (or unit and days) and any of {', '.join(RULE_KEYS)}."
         )
     values = {
         key: _values(raw.get(key), what=f"{key} in target rule {position}")
         for key in RULE_KEYS
     }
-    wrong = [m for m in values["metric"] if m not in TARGET_METRICS]
+    wrong = [m for m in values["metric"] if known is not None and m not in known]
     if wrong:
         raise SettingsError(
             f"Target rule {position} names an unknown interval {wrong[0]!r}: "
             f"use one of {', '.join(TARGET_METRICS)}."
         )
-    minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
+    days = rule_days(raw, position)
+    minutes = 0
+    if days is None:
+        minutes = _minutes(raw.get("minutes"), what=f"The target of rule {position}")
     return TargetRule(
         minutes=minutes,
+        days=days,
         priorities=values["priority"],
         patient_classes=values["patient_class"],
         modalities=values["modality"],
@@ -212,6 +237,18 @@ def _minutes(raw, *, what: str) -> float:
     return int(raw) if float(raw).is_integer() else float(raw)
 
 
+def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
+    """Return the columns ``exam_targets`` reads for ``metrics``.
+
+    The rule fields, and each interval's start when a rule counts working
+    days (its deadline runs from the start).
+    """
+    if targets is None or all(r.days is None for r in targets.rules):
+        return TARGET_FIELDS
+    starts = (fields.INTERVALS[m][0] for m in metrics)
+    return (*TARGET_FIELDS, *dict.fromkeys(starts))
+
+
 def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Series:
     """Return each exam's target for ``metric``: first matching rule, else default."""
     serving = [r for r in targets.rules if r.serves(metric)]
@@ -221,6 +258,18 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
         values=[float(r.minutes) for r in serving],
         otherwise=float(targets.default),
     )
+    if any(r.days is not None for r in serving):
+        rule = _first_match(
+            frame, serving, values=list(range(len(serving))), otherwise=-1
+        )
+        minutes = working_day_targets(
+            frame,
+            rule=rule,
+            minutes=[float(r.minutes) for r in serving] + [float(targets.default)],
+            days=[r.days for r in serving],
+            working=targets.working or default_working_time(),
+            start=fields.INTERVALS[metric][0],
+        )
     return pd.Series(minutes, index=frame.index, name="target")
 
 
@@ -314,6 +363,8 @@ def describe_rule(rule: TargetRule) -> str:
         if values
     ]
     who = ", ".join(parts) or "every exam"
+    if rule.days is not None:
+        return f"{who}: {rule.days:g} working day{'' if rule.days == 1 else 's'}"
     return f"{who}: {rule.minutes:g} min"
 
 
@@ -353,6 +404,7 @@ def example_targets(
             per_interval[metric] = {
                 "minutes": rule.minutes if rule else targets.default,
                 "rule": position + 1 if rule else None,
+                "days": rule.days if rule else None,
             }
         result.append({**values, "exams": int(count), "targets": per_interval})
     return result

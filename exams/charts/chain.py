@@ -17,9 +17,11 @@ _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
 def link_label(link: dict) -> str:
-    """Return ``Ordered → started`` for a link."""
+    """Return ``Ordered → started`` for a link (``(no preliminary)`` for a skip)."""
     start = fields.FIELD_LABELS[link["from"]]
-    return f"{start} → {fields.FIELD_LABELS[link['to']].lower()}"
+    label = f"{start} → {fields.FIELD_LABELS[link['to']].lower()}"
+    skipped = [fields.FIELD_LABELS[t].lower() for t in link.get("skipped", ())]
+    return f"{label} (no {' or '.join(skipped)})" if skipped else label
 
 
 def _layout(*, x_title: str, y_title: str, legend: bool = False, **extra) -> dict:

@@ -101,7 +101,7 @@ def leave_out_date_only(frame: pd.DataFrame, *, date_only: Iterable[str]) -> Non
     date_only = set(date_only)
     if not date_only:
         return
-    for metric, (start, end) in fields.INTERVALS.items():
+    for metric, (start, end) in fields.BUILT_IN.items():
         if metric not in frame.columns:
             continue
         mask = date_only_rows(frame, name=start, date_only=date_only)
@@ -116,7 +116,7 @@ def intervals_left_out(date_only: Iterable[str]) -> dict[str, list[str]]:
     """Return date-only field → the intervals that need its time of day."""
     date_only = set(date_only)
     return {
-        name: [m for m, ends in fields.INTERVALS.items() if name in ends]
+        name: [m for m, ends in fields.BUILT_IN.items() if name in ends]
         for name in CHAIN
         if name in date_only
     }

@@ -132,7 +132,7 @@ def add_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     NaN when an end is missing or the interval is implausibly long.
     """
     out = frame.copy(deep=False)
-    for metric, (start, end) in fields.INTERVALS.items():
+    for metric, (start, end) in fields.BUILT_IN.items():
         begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
         finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
         both = (begin != _NAT) & (finish != _NAT)

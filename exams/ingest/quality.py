@@ -50,7 +50,7 @@ def quality_report(
     }
     missing = {f: int(frame[f].isna().sum()) - unreadable.get(f, 0) for f in present}
     negative = {}
-    for interval in fields.INTERVAL_LIST:
+    for interval in fields.BUILT_IN_INTERVALS:
         metric, start, end = interval.name, interval.start, interval.end
         if interval.optional and not {start, end} <= mapped:
             continue  # the file lacks one of its times: no such interval
@@ -85,7 +85,7 @@ def _implausible(frame: pd.DataFrame, *, metrics: Iterable[str]) -> dict[str, in
     """
     out = {}
     for metric in metrics:
-        start, end = fields.INTERVALS[metric]
+        start, end = fields.BUILT_IN[metric]
         begin = frame[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
         finish = frame[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
         both = (begin != _NAT) & (finish != _NAT)

@@ -62,8 +62,7 @@ def segments_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
                     exams_link(paths, query.spec, **{query.by: (group["group"],)}),
                     query,
                 )
-    rows = [{"group": fields.ALL_GROUP, "links": result["links"]}]
-    rows += [{"group": g["group"], "links": g["links"]} for g in result["groups"]]
+    rows = [{"group": fields.ALL_GROUP, **result}, *result["groups"]]
     return {
         "time_choices": TIME_CHOICES,
         "by_choices": [(b, BY_LABELS.get(b, b)) for b in SEGMENT_BY],
@@ -75,6 +74,16 @@ def segments_context(result: dict, query: ViewQuery, *, paths: dict) -> dict:
                 "group": row["group"],
                 "url": urls.get(str(row["group"])),
                 "cells": [_cell(link) for link in row["links"]],
+            }
+            for row in rows
+        ],
+        # Exams without some time: each goes on to its next one (a skip).
+        "skip_names": [charts.link_label(s) for s in result.get("skips", ())],
+        "skip_rows": [
+            {
+                "group": row["group"],
+                "url": urls.get(str(row["group"])),
+                "cells": [_cell(s) for s in row.get("skips", ())],
             }
             for row in rows
         ],
@@ -95,7 +104,7 @@ def _cell(link: dict) -> dict:
     if link["too_few"]:
         return {"text": f"too few exams (n = {link['n']})", "share": ""}
     text = f"{minutes(link['median'])} (n = {link['n']:,})"
-    return {"text": text, "share": share(link["share"])}
+    return {"text": text, "share": share(link.get("share"))}
 
 
 def point_urls(result: dict, query: ViewQuery, *, paths: dict) -> dict:
@@ -218,6 +227,8 @@ def report_context(segments: dict, control: dict, *, metric: str) -> dict:
             "names": [charts.link_label(link) for link in links],
             "cells": [_cell(link) for link in links],
             "share_of": segments["share_of"],
+            "skip_names": [charts.link_label(s) for s in segments.get("skips", ())],
+            "skip_cells": [_cell(s) for s in segments.get("skips", ())],
         },
         "control": {"title": f"Real change or noise? {label}, per week"},
     }

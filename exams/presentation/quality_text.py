@@ -172,7 +172,8 @@ def quality_items(summary: Mapping) -> list[dict]:
 def _chain_items(quality: Mapping) -> list[dict]:
     """Return the out-of-order pairs and the date-only fields as findings."""
     items = []
-    metric_of = {ends: metric for metric, ends in fields.INTERVALS.items()}
+    # The report counts the built-in intervals (ingest), whatever the settings.
+    metric_of = {ends: metric for metric, ends in fields.BUILT_IN.items()}
     negative = quality.get("negative", {})
     for pair, n in quality.get("out_of_order", {}).items():
         first, _, second = pair.partition(">")
@@ -193,9 +194,9 @@ def _chain_items(quality: Mapping) -> list[dict]:
             continue
         left_out = [
             fields.METRIC_LABELS[m]
-            for m, ends in fields.INTERVALS.items()
+            for m, ends in fields.BUILT_IN.items()
             # Only the intervals the file has (those its negatives count).
-            if field in ends and m in quality.get("negative", fields.INTERVALS)
+            if field in ends and m in quality.get("negative", fields.BUILT_IN)
         ]
         text = (
             f"{_plural(n, 'exam has', 'exams have')} a date but no time of day "

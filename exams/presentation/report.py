@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import plotly.io as pio
 
-from exams import staticfinders
+from exams import fields, staticfinders
 from exams.analysis.periods import period_name
 from exams.analysis.shifts import Shift, format_clock
 from exams.analysis.targets import Targets, describe_rule
@@ -104,6 +104,7 @@ def definitions(
             "Final report signature time minus order time (ORM → ORU): what the "
             "referring physician waits.",
         ),
+        *_own_intervals(),
         (
             "Median, mean, percentiles",
             "The median is the middle exam; the 75th and 90th percentiles are "
@@ -138,16 +139,49 @@ def definitions(
     ]
 
 
+def _own_intervals() -> list[tuple[str, str]]:
+    """Return the user's named intervals in use, each defined by its two times."""
+    return [
+        (
+            i.label,
+            f"{fields.FIELD_LABELS[i.end]} time minus "
+            f"{fields.FIELD_LABELS[i.start].lower()} time: an interval of your "
+            "own (Settings).",
+        )
+        for i in fields.INTERVAL_LIST
+        if i.name not in fields.BUILT_IN
+    ]
+
+
 def _target_words(targets: Targets, target: float | None) -> str:
     head = "The share of exams (0–100%) with a valid interval at or under the target: "
     if target is not None:
         return head + f"{target:g} minutes for every exam in this report."
     listed = "; ".join(describe_rule(rule) for rule in targets.rules)
-    return (
+    words = (
         head
         + "each exam's own target for that interval, the first rule that fits"
         + (f" ({listed})" if listed else "")
         + f", otherwise {targets.default:g} min."
+    )
+    if targets.working and any(r.days is not None for r in targets.rules):
+        words += " " + _working_day_words(targets.working)
+    return words
+
+
+def _working_day_words(working) -> str:
+    """Return what a target in working days counts, in words."""
+    hours = working.as_json()
+    holidays = len(hours["holidays"])
+    return (
+        "A target in working days counts only working time: "
+        f"{', '.join(hours['days'])} {hours['start']}–{hours['end']}"
+        + (
+            f", {holidays} holiday{'' if holidays == 1 else 's'} left out"
+            if holidays
+            else ""
+        )
+        + f"; 1 working day = {working.minutes_per_day:g} working minutes."
     )
 
 

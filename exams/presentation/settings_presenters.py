@@ -18,11 +18,8 @@ from exams.analysis.targets import (
 )
 from exams.presentation.formats import format_minutes
 
-INTERVAL_NAMES = {
-    **fields.INTERVAL_LABELS,
-    "complete_to_preliminary": "Complete → preliminary (prelim TAT)",
-    "preliminary_to_final": "Preliminary → final",
-}
+INTERVAL_NAMES = fields.INTERVAL_LABELS
+UNIT_CHOICES = [("minutes", "clock time"), ("working_days", "working days")]
 # Rule key -> (column heading, key of /api/options with the data set's values).
 COLUMNS = {
     "modality": ("Modality", "modalities"),
@@ -42,6 +39,8 @@ def target_table(targets: Targets, *, options: Mapping | None) -> dict:
         {
             "cells": [_select(key, rule.values(key), present[key]) for key in COLUMNS],
             **_hours_minutes(rule.minutes),
+            "unit": rule.unit,
+            "days": "1" if rule.days is None else f"{rule.days:g}",
             "words": describe_rule(rule),
         }
         for rule in targets.rules
@@ -51,6 +50,7 @@ def target_table(targets: Targets, *, options: Mapping | None) -> dict:
         "rows": rows,
         "blank": [_select(key, (), present[key]) for key in COLUMNS],
         "default": _hours_minutes(targets.default),
+        "unit_choices": UNIT_CHOICES,
     }
 
 
@@ -62,9 +62,12 @@ def example_rows(frame, targets: Targets, *, metrics: Sequence[str]) -> list[dic
         for metric in metrics:
             found = example["targets"][metric]
             rule = found["rule"]
+            days = found.get("days")
             cells.append(
                 {
-                    "text": format_minutes(found["minutes"]),
+                    "text": format_minutes(found["minutes"])
+                    if days is None
+                    else f"{days:g} working day{'' if days == 1 else 's'}",
                     "source": f"rule {rule}" if rule else "default",
                 }
             )

@@ -124,13 +124,15 @@ class Pair:
 
 @dataclass(frozen=True)
 class Interval:
-    """An interval, the user's custom intervals included (given to ``parse``)."""
+    """An interval, the user's custom intervals included, or one of ``also``."""
 
     default: str
+    also: tuple[str, ...] = ()
 
     def choice(self, custom: Sequence[str]) -> Choice:
-        """Return the choice among the built-in and the ``custom`` intervals."""
-        return Choice((*fields.INTERVALS, *custom), self.default)
+        """Return the choice among ``also``, the intervals in use and ``custom``."""
+        names = (*self.also, *fields.INTERVALS, *custom)
+        return Choice(tuple(dict.fromkeys(names)), self.default)
 
 
 DISTRIBUTION_BY = ("none", *fields.BY_CHOICES)
@@ -138,7 +140,7 @@ SEGMENT_BY = DISTRIBUTION_BY
 # ``time=`` of every interval route: the segments and control views declare
 # it here; the others have it read with their frame (``read_time``).
 TIME = Choice(TIMES, "clock")
-HEATMAP_METRICS = ("volume", *fields.INTERVALS)
+HEATMAP_METRICS = fields.Live(lambda: ("volume", *fields.INTERVALS))
 DISTRIBUTION_TABLES = ("buckets", "boxes")
 _LIMIT = WholeNumber(1, MAX_LIMIT, 10)
 # CSV for scripts: field names and ISO times (docs/API.md, "CSV downloads").
@@ -173,7 +175,7 @@ VIEW_PARAMS: dict[str, dict] = {
         "series": Text("a series name from the chart"),
     },
     "distribution": {
-        "metric": Choice(tuple(fields.INTERVALS), "complete_to_final"),
+        "metric": Interval("complete_to_final"),
         "by": Choice(DISTRIBUTION_BY, "none"),
         "table": Choice(DISTRIBUTION_TABLES, "buckets"),
         **_RAW,

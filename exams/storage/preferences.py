@@ -4,6 +4,7 @@ Each getter returns validated values, or the defaults when the setting is
 absent (or was stored in a shape this version cannot read, which is logged).
 """
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -65,8 +66,12 @@ def get_shifts() -> tuple[Shift, ...]:
 
 
 def get_targets() -> Targets:
-    """Return the configured target rules (the defaults when unset)."""
-    return _read(TARGETS_KEY, read_stored_targets, default_targets)
+    """Return the configured target rules (the defaults when unset).
+
+    They carry the working time, which their rules in working days count.
+    """
+    targets = _read(TARGETS_KEY, read_stored_targets, default_targets)
+    return dataclasses.replace(targets, working=get_working_time())
 
 
 def get_cancelled_statuses() -> tuple[str, ...]:
@@ -110,6 +115,16 @@ def validate_settings(raw) -> dict:
         raise SettingsError(
             f"Unknown setting {unknown[0]!r}: use {', '.join(SETTING_KEYS)}."
         )
+    # Target rules may name a custom interval: those sent with them, else
+    # those saved.
+    sent = raw.get(CUSTOM_INTERVALS_KEY)
+    custom = get_custom_intervals() if sent is None else validate_custom_intervals(sent)
+    declared = [c.declared() for c in custom]
+    with fields.custom_intervals_in_use(declared):
+        return _validate_each(raw)
+
+
+def _validate_each(raw: Mapping) -> dict:
     validators = {
         SHIFTS_KEY: lambda v: [s.as_json() for s in validate_shifts(v)],
         TARGETS_KEY: lambda v: validate_targets(v).as_json(),

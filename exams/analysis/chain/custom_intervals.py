@@ -50,6 +50,17 @@ class CustomInterval:
     start: str
     end: str
 
+    def declared(self) -> fields.Interval:
+        """Return it as a declared interval, offered when some exam has both times."""
+        # Short form read mid-sentence ("Median order → prelim"), as the
+        # built-in "report TAT"; an acronym ("CT …") keeps its capitals.
+        short = self.label
+        if self.label[1:2].islower():
+            short = self.label[0].lower() + self.label[1:]
+        return fields.Interval(
+            self.name, self.start, self.end, self.label, short, optional=True
+        )
+
     def as_json(self) -> dict:
         """Return the settings form."""
         return {

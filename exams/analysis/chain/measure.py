@@ -13,15 +13,11 @@ import pandas as pd
 from exams import fields
 from exams.analysis.chain.custom_intervals import CustomInterval, interval_minutes
 from exams.analysis.chain.working_time import WorkingTime, working_minutes
-from exams.analysis.prepare import RANK_COLUMNS
+from exams.analysis.prepare import rank_column
 from exams.analysis.quantiles import rank_values
 
 TIMES = ("clock", "working")
-
-
-def rank_column(name: str) -> str:
-    """Return the rank column of an interval, built-in or custom."""
-    return RANK_COLUMNS.get(name, f"{name}_rank")
+__all__ = ["TIMES", "measured_frame", "rank_column"]
 
 
 def measured_frame(
@@ -35,7 +31,7 @@ def measured_frame(
     ``working`` None keeps clock minutes. The input frame is not changed;
     the columns not recomputed are shared with it, not copied.
     """
-    pairs = {name: ends for name, ends in fields.INTERVALS.items()}
+    pairs = dict(fields.BUILT_IN)
     if working is None:
         pairs = {}
     pairs.update({c.name: (c.start, c.end) for c in custom})
@@ -51,4 +47,8 @@ def measured_frame(
         columns[rank_column(name)] = rank_values(minutes)
     if not columns:
         return frame
-    return frame.assign(**columns)
+    out = frame.assign(**columns)
+    if working is not None:
+        # Targets in working days read it (exams.analysis.targets).
+        out.attrs = {**frame.attrs, "time": "working"}
+    return out

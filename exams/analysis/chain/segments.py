@@ -12,6 +12,14 @@ of the medians of the links drawn (those with at least ``MIN_EXAMS``
 exams), which is what a waterfall of medians shows; it is not a share of
 the median total TAT. A link with fewer exams has ``median`` and ``share``
 null and ``too_few`` true, so it is said, never drawn as zero.
+
+An exam without some time of the chain (read without a preliminary report,
+say) goes from each time it has to its next one: completed → finalized
+for an exam with no preliminary time. Those ``skips`` are listed beside the
+links, each with the times it skips, its own n and median, so every
+exam's time is in some link (the links plus the skips of one exam add up
+to its first time → its last). A skip has no share: it is another path,
+not a part of the waterfall.
 """
 
 import csv
@@ -67,6 +75,9 @@ def segments(
     groups = group_codes(frame, column=column)
     size = len(groups.names)
     per_link = [_link_stats(v, groups.codes, size=size) for v in values]
+    skips = _skips(frame, chain=chain, working=working)
+    per_skip = [_link_stats(v, groups.codes, size=size) for _, v in skips]
+    skip_pairs = [pair for pair, _ in skips]
     result = {
         "chain": list(chain),
         "by": None if column is None else by,
@@ -75,6 +86,7 @@ def segments(
         "share_of": SHARE_OF,
         "exams": len(frame),
         "links": _links(pairs, per_link, index=size),
+        "skips": _skip_links(skip_pairs, per_skip, chain=chain, index=size),
         "groups": [],
     }
     if column is None:
@@ -87,9 +99,55 @@ def segments(
                 "group": groups.names[code],
                 "exams": int(exams[code]),
                 "links": _links(pairs, per_link, index=int(code)),
+                "skips": _skip_links(
+                    skip_pairs, per_skip, chain=chain, index=int(code)
+                ),
             }
         )
     return result
+
+
+def _skips(
+    frame: pd.DataFrame, *, chain: list[str], working: WorkingTime | None
+) -> list[tuple[tuple[str, str], np.ndarray]]:
+    """Return each skip some exam takes and its minutes (NaN for the others).
+
+    An exam takes the skip a → c when it has a and c and none of the times
+    between them; the skips no exam takes are left out.
+    """
+    present = np.column_stack(
+        [frame[c].notna().to_numpy() for c in chain] or [np.empty((len(frame), 0))]
+    )
+    found = []
+    for i, start in enumerate(chain):
+        # ``clear``: the exams with start and none of the times after it so far.
+        clear = present[:, i].copy()
+        for j in range(i + 1, len(chain)):
+            takes = clear & present[:, j]
+            if j > i + 1 and takes.any():
+                # Only its two columns: no copy of the exams' other columns.
+                ends = frame[[start, chain[j]]][takes]
+                values = np.full(len(frame), np.nan)
+                values[takes] = link_minutes(
+                    ends, start=start, end=chain[j], working=working
+                )
+                found.append(((start, chain[j]), values))
+            clear &= ~present[:, j]
+    return found
+
+
+def _skip_links(
+    pairs: list[tuple[str, str]], per_skip: list[dict], *, chain: list, index: int
+) -> list[dict]:
+    """Return the skips of one group: links that name the times they skip."""
+    skips = []
+    for link in _links(pairs, per_skip, index=index):
+        between = chain[chain.index(link["from"]) + 1 : chain.index(link["to"])]
+        # Every exam not taking it is "missing": not a count worth showing.
+        link.pop("missing")
+        link.pop("share")
+        skips.append({**link, "skipped": between})
+    return skips
 
 
 def _link_stats(values: np.ndarray, codes: np.ndarray, *, size: int) -> dict:
@@ -130,9 +188,9 @@ def _links(pairs: list[tuple[str, str]], per_link: list[dict], *, index: int) ->
     return links
 
 
-SEGMENT_HEADS = ("group", "from", "to", "median_minutes", "n", "share")
+SEGMENT_HEADS = ("group", "from", "to", "median_minutes", "n", "share", "skipped")
 # The same columns for people (the default download).
-SEGMENT_HUMAN_HEADS = ("Group", "From", "To", "Median (min)", "n", "Share")
+SEGMENT_HUMAN_HEADS = ("Group", "From", "To", "Median (min)", "n", "Share", "Skipped")
 
 
 def segments_csv(result: dict, *, raw: bool = True) -> str:
@@ -141,9 +199,9 @@ def segments_csv(result: dict, *, raw: bool = True) -> str:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(SEGMENT_HEADS if raw else SEGMENT_HUMAN_HEADS)
-    rows = [{"group": fields.ALL_GROUP, "links": result["links"]}, *result["groups"]]
+    rows = [{"group": fields.ALL_GROUP, **result}, *result["groups"]]
     for row in rows:
-        for link in row["links"]:
+        for link in [*row["links"], *row.get("skips", ())]:
             writer.writerow(
                 [
                     neutralize(row["group"]),
@@ -151,7 +209,8 @@ def segments_csv(result: dict, *, raw: bool = True) -> str:
                     link["to"],
                     "" if link["median"] is None else link["median"],
                     link["n"],
-                    "" if link["share"] is None else link["share"],
+                    "" if link.get("share") is None else link["share"],
+                    " ".join(link.get("skipped", ())),
                 ]
             )
     return out.getvalue()

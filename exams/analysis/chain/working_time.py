@@ -202,6 +202,46 @@ def working_minutes(
 _NAT = np.iinfo(np.int64).min
 
 
+def working_deadline(
+    start: pd.Series, *, allowed: float, working: WorkingTime
+) -> np.ndarray:
+    """Return clock minutes from each start to its deadline (NaN if it is missing).
+
+    The deadline is the last moment at most ``allowed`` working minutes
+    after the start, so an end is within it exactly when the working
+    minutes from start to end are ≤ ``allowed``: ``allowed`` reached at
+    17:00 on a Friday gives Monday 08:00. Counted without a per-row loop:
+    what is left of the start's own working day, then whole working days
+    (``np.busday_offset``) and the rest from the next one's start.
+    """
+    s = _seconds(start)
+    missing = s == _NAT
+    s = np.where(missing, 0, s)
+    day = s // _DAY_SECONDS
+    clock = s - day * _DAY_SECONDS
+    first, last = working.start * 60, working.end * 60
+    calendar = working.calendar()
+    dates = day.astype("datetime64[D]")
+    open_day = np.is_busday(dates, busdaycal=calendar)
+    at = np.clip(clock, first, last)
+    left_today = np.where(open_day, last - at, 0)
+    allowed_seconds = allowed * 60.0
+    today = open_day & (allowed_seconds < left_today)
+    rest = np.maximum(allowed_seconds - left_today, 0)
+    whole = np.floor(rest / (last - first))
+    extra = rest - whole * (last - first)
+    # Rolling a closed start day back to the working day before it counts
+    # the working days after the start day itself.
+    later = np.busday_offset(
+        dates, whole.astype(np.int64) + 1, roll="backward", busdaycal=calendar
+    )
+    later_end = later.astype(np.int64) * _DAY_SECONDS + first + extra
+    deadline = np.where(today, day * _DAY_SECONDS + at + allowed_seconds, later_end)
+    minutes = (deadline - s) / 60.0
+    minutes[missing] = np.nan
+    return minutes
+
+
 def _seconds(times: pd.Series) -> np.ndarray:
     """Return seconds since 1970 (int64 min where missing), any resolution."""
     values = pd.to_datetime(pd.Series(times)).to_numpy()

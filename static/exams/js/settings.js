@@ -22,10 +22,15 @@
     const rules = Array.from(form.querySelectorAll("tr.target-row")).map(function (row) {
       const rule = {};
       // Each option's value is a JSON list of the values it stands for.
-      row.querySelectorAll("select").forEach(function (select) {
+      row.querySelectorAll("select:not([name=unit])").forEach(function (select) {
         if (select.value) rule[select.name] = JSON.parse(select.value);
       });
-      rule.minutes = durationOf(row.querySelector("[name=hours]"), row.querySelector("[name=minutes]"));
+      if (row.querySelector("[name=unit]").value === "working_days") {
+        rule.unit = "working_days";
+        rule.days = Number(row.querySelector("[name=days]").value || 0);
+      } else {
+        rule.minutes = durationOf(row.querySelector("[name=hours]"), row.querySelector("[name=minutes]"));
+      }
       return rule;
     });
     const fallback = durationOf(form.querySelector("#default-hours"), form.querySelector("#default-minutes"));
@@ -86,6 +91,15 @@
           el.setAttribute("aria-invalid", "true");
         });
       }
+    });
+  });
+
+  document.addEventListener("change", function (event) {
+    // A target's unit shows its own boxes: hours and minutes, or working days.
+    if (!event.target.matches(".target-row [name=unit]")) return;
+    const cell = event.target.closest("td");
+    cell.querySelectorAll("[data-unit-part]").forEach(function (part) {
+      part.hidden = part.dataset.unitPart !== event.target.value;
     });
   });
 
