@@ -87,3 +87,26 @@ def test_a_lazy_setup_imports_neither_pyarrow_nor_pandas():
     assert imported_at_setup("lazy=True") == "[]"
     # manage.py, the tests and the self-test still set pyarrow's pool at once.
     assert imported_at_setup() == "['numpy', 'pyarrow']"
+
+
+def test_a_start_whose_pages_cannot_load_stops_with_exit_1_and_says_why(tmp_path):
+    # The launcher as run, with the URLconf's import failing (a broken bundle).
+    code = (
+        "import sys, django.urls, launcher\n"
+        "def broken(path):\n"
+        "    raise ImportError(\"No module named 'exams.views.pages'\")\n"
+        "django.urls.resolve = broken\n"
+        "sys.exit(launcher.main(sys.argv[1:]))\n"
+    )
+    argv = ["--no-browser", "--port", "0", "--data-dir", str(tmp_path / "data")]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("TATviz running at http://127.0.0.1:")
+    assert "TATviz cannot start: its pages do not load" in result.stderr
+    assert "exams.views.pages" in result.stderr
