@@ -89,22 +89,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def setup_django() -> None:
-    """Import settings (creating the data dir) and load the apps."""
+def setup_django(*, lazy: bool = False) -> None:
+    """Import settings (creating the data dir) and load the apps.
+
+    ``lazy``: leave pyarrow's memory pool (and so pyarrow and numpy) to
+    ``Warming.warm``, which runs before any request but /healthz is served.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
     import django
 
+    from exams.apps import ExamsConfig
+
+    ExamsConfig.arrow_pool_at_ready = not lazy
     django.setup()
 
 
-def prepare_database_and_app() -> None:
-    """Migrate, and import every view now: a broken install fails here."""
+def prepare_database() -> None:
+    """Migrate; from a checkout, collect stale static files."""
     from django.core.management import call_command
-    from django.urls import resolve
 
     call_command("migrate", interactive=False, verbosity=0)
     prepare_static_files()
-    resolve("/healthz")
 
 
 def prepare_static_files() -> None:
@@ -239,6 +244,64 @@ def bind_with_fallback(port: int) -> tuple[socket.socket, str | None]:
         return sock, f"Port {port} is in use ({reason}); using port {free} instead."
 
 
+class Warming:
+    """The WSGI app while the views load: /healthz answers, the rest waits.
+
+    Importing the views (pandas, pyarrow, plotly and every page: ~0.6 s of
+    CPU, BENCHMARKS.md "Issue 17") is most of a start. The server answers
+    /healthz, so the launcher says it runs and opens the browser, while
+    ``warm`` imports them; any other request waits for that (a first page
+    costs what it did). If they cannot be imported the install is broken:
+    waiting requests get a 500 and the launcher stops with exit code 1.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+
+    def warm(self) -> BaseException | None:
+        """Set pyarrow's pool and import every view; return what failed."""
+        try:
+            from django.urls import resolve
+
+            from exams.apps import use_jemalloc_for_arrow
+
+            use_jemalloc_for_arrow()
+            resolve("/healthz")  # the URLconf imports every view
+        except Exception as err:  # a broken install: any import error
+            self.error = err
+        finally:
+            self.ready.set()
+        return self.error
+
+    def __call__(self, environ, start_response):
+        if not self.ready.is_set():
+            if environ.get("PATH_INFO") == "/healthz":
+                return self._answer(start_response, "200 OK", b"ok")
+            self.ready.wait()
+        if self.error is not None:
+            return self._answer(
+                start_response,
+                "500 Internal Server Error",
+                b"TATviz could not load its pages; see tatviz.log.",
+            )
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _answer(start_response, status: str, body: bytes):
+        start_response(
+            status,
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+        return [body]
+
+
 class Server:
     """waitress on our socket, stoppable from a signal or the in-app Quit."""
 
@@ -253,8 +316,9 @@ class Server:
         self.port = sock.getsockname()[1]
         self.exit_code = 0
         self.stopping = threading.Event()
+        self.warming = Warming(application)
         self._waitress = create_server(
-            application,
+            self.warming,
             sockets=[sock],
             threads=THREADS,
             max_request_body_size=max_body,
@@ -315,6 +379,11 @@ def announce_when_ready(server: Server, *, browser: bool) -> None:
     if browser:
         open_browser(entry)
         access.expire_launch_file(entry, wait=False)
+    error = server.warming.warm()
+    if error is not None:
+        log.error("Cannot load the pages: %r", error, exc_info=error)
+        say(f"TATviz cannot start: its pages do not load ({error!r}).", sys.stderr)
+        server.stop_soon(exit_code=1, delay=0)
 
 
 def serve(args: argparse.Namespace, data_dir: Path) -> int:
@@ -374,7 +443,7 @@ def run_app(args: argparse.Namespace) -> int:
         try:
             catalogue.check_writable(data_dir, paths.SUB_FOLDERS)
             catalogue.check_catalogue(Path(settings.DATABASES["default"]["NAME"]))
-            prepare_database_and_app()
+            prepare_database()
         except catalogue.StartError as err:
             say(f"TATviz cannot start: {err}", sys.stderr)
             log.error("Cannot start: %s", err)
@@ -383,6 +452,9 @@ def run_app(args: argparse.Namespace) -> int:
 
         housekeeping.start_housekeeping(settings.TATVIZ_RETENTION_DAYS)
         if args.sample:
+            from exams.apps import use_jemalloc_for_arrow
+
+            use_jemalloc_for_arrow()  # before the sample's Arrow buffers
             load_sample()
         return serve(args, data_dir)
     finally:
@@ -425,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         from tatviz.env import EnvError
 
         try:
-            setup_django()
+            setup_django(lazy=not args.self_test)
         except EnvError as err:
             say(f"TATviz cannot start: {err}", sys.stderr)
             return 2

@@ -9,14 +9,20 @@ the sources).
   counted once, as the user's disk holds it; and of the gzipped tar a user
   downloads.
 - ready: seconds from starting the binary to its "TATviz running at" line,
-  printed once ``/healthz`` answers (so Django, the migrations and every view
-  are loaded). Once on a fresh data dir (first start: creates the database),
-  then ``--starts`` times on it; wall time and the process's CPU time, which
-  moves less with other work on a shared machine.
+  printed once ``/healthz`` answers (Django set up, the database migrated;
+  the views are imported right after, while the browser opens, and a page
+  asked for meanwhile waits for them). Once on a fresh data dir (first
+  start: creates the database), then ``--starts`` times on it; wall time and
+  the process's CPU time, which moves less with other work on a shared
+  machine.
+- first page: seconds from starting the binary to the answer of ``GET /``
+  asked for as soon as it is ready (what a browser opened at that moment
+  waits for), so a faster "ready" that only moved work later shows here.
 """
 
 import argparse
 import gzip
+import http.client
 import os
 import statistics
 import subprocess
@@ -66,8 +72,27 @@ def archive_bytes(folder: Path, scratch: Path) -> int:
     return path.stat().st_size
 
 
-def start_once(data_dir: Path) -> tuple[float, float]:
-    """Start the binary; return wall and CPU seconds until it is ready."""
+def first_page(url: str) -> int:
+    """GET / (and where it redirects); return the final status."""
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    path = "/"
+    for _ in range(3):
+        # http.client, not urllib: a configured HTTP proxy must not see loopback.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+        finally:
+            conn.close()
+        if response.status not in (301, 302, 303, 307, 308):
+            return response.status
+        path = response.getheader("Location", "/")
+    return response.status
+
+
+def start_once(data_dir: Path) -> dict:
+    """Start the binary; return wall and CPU seconds to ready and to a page."""
     began = time.monotonic()
     process = subprocess.Popen(
         [str(BINARY), "--no-browser", "--port", "0", "--data-dir", str(data_dir)],
@@ -81,7 +106,15 @@ def start_once(data_dir: Path) -> tuple[float, float]:
         cpu = common.cpu_seconds(process.pid)
         if not line.startswith(RUNNING):
             raise RuntimeError(f"unexpected first line {line!r}")
-        return wall, cpu
+        status = first_page(line.removeprefix(RUNNING).strip())
+        if status != 200:
+            raise RuntimeError(f"GET / answered {status}")
+        return {
+            "wall": wall,
+            "cpu": cpu,
+            "page_wall": time.monotonic() - began,
+            "page_cpu": common.cpu_seconds(process.pid),
+        }
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -89,19 +122,21 @@ def start_once(data_dir: Path) -> tuple[float, float]:
 
 def measure_ready(folder: Path, starts: int) -> dict:
     data_dir = folder / "data"
-    first_wall, first_cpu = start_once(data_dir)
-    walls, cpus = [], []
-    for _ in range(starts):
-        wall, cpu = start_once(data_dir)
-        walls.append(wall)
-        cpus.append(cpu)
+    first = start_once(data_dir)
+    runs = [start_once(data_dir) for _ in range(starts)]
+    walls = [run["wall"] for run in runs]
+    pages = [run["page_wall"] for run in runs]
     return {
-        "first_start_s": first_wall,
-        "first_start_cpu_s": first_cpu,
+        "first_start_s": first["wall"],
+        "first_start_cpu_s": first["cpu"],
         "median_s": statistics.median(walls),
         "best_s": min(walls),
-        "median_cpu_s": statistics.median(cpus),
+        "median_cpu_s": statistics.median(run["cpu"] for run in runs),
         "walls_s": walls,
+        "page_median_s": statistics.median(pages),
+        "page_best_s": min(pages),
+        "page_median_cpu_s": statistics.median(run["page_cpu"] for run in runs),
+        "page_walls_s": pages,
     }
 
 
@@ -123,14 +158,20 @@ def main() -> None:
         }
     ready = results["ready"]
     print(
-        f"\nexe: dist/TATviz {results['folder_bytes'] / 1e6:.1f} MB on disk, "
-        f"{results['archive_bytes'] / 1e6:.1f} MB as .tar.gz"
+        f"\nexe: dist/TATviz {results['folder_bytes'] / 1e6:.1f} MB on disk "
+        f"(target ≤ 150 MB), {results['archive_bytes'] / 1e6:.1f} MB as .tar.gz"
     )
     print(
         f"time to ready: first start (new data dir) {ready['first_start_s']:.2f} s "
         f"({ready['first_start_cpu_s']:.2f} s CPU); then median "
         f"{ready['median_s']:.2f} s, best {ready['best_s']:.2f} s of "
-        f"{args.starts} starts, median CPU {ready['median_cpu_s']:.2f} s"
+        f"{args.starts} starts, median CPU {ready['median_cpu_s']:.2f} s "
+        f"(target ≤ 1 s)"
+    )
+    print(
+        f"start to first page (GET / as soon as ready): median "
+        f"{ready['page_median_s']:.2f} s, best {ready['page_best_s']:.2f} s, "
+        f"median CPU {ready['page_median_cpu_s']:.2f} s"
     )
     print(f"load average at end: {common.load_average()}")
     common.save_results("exe", results)

@@ -258,6 +258,10 @@ def summarize() -> list[dict]:
         add("ready_s", "exe start to ready (median)", ready["median_s"], "s", 1.0)
         add("ready_best_s", "exe start to ready (best)", ready["best_s"], "s", 1.0)
         add("ready_cpu_s", "exe start to ready (CPU)", ready["median_cpu_s"], "s", 1.0)
+        if "page_median_s" in ready:
+            add("first_page_s", "exe start to first page", ready["page_median_s"], "s")
+            cpu = ready["page_median_cpu_s"]
+            add("first_page_cpu_s", "exe start to first page (CPU)", cpu, "s")
     return rows
 
 

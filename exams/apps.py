@@ -1,6 +1,5 @@
 import contextlib
 
-import pyarrow as pa
 from django.apps import AppConfig
 
 # How long jemalloc keeps pages pyarrow freed before handing them back.
@@ -10,9 +9,13 @@ DECAY_MS = 100
 class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = "Exams"
+    # The launcher turns this off to answer /healthz before pyarrow is
+    # imported; it then calls use_jemalloc_for_arrow() before any request.
+    arrow_pool_at_ready = True
 
     def ready(self):
-        use_jemalloc_for_arrow()
+        if self.arrow_pool_at_ready:
+            use_jemalloc_for_arrow()
         from exams import staticfinders  # noqa: F401  (registers its check)
 
 
@@ -31,6 +34,8 @@ def use_jemalloc_for_arrow() -> None:
     0.03-0.3 s; 0 s held the same memory but cost 0.5 s more CPU
     (BENCHMARKS.md).
     """
+    import pyarrow as pa
+
     with contextlib.suppress(NotImplementedError):
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(DECAY_MS)

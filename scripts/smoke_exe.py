@@ -31,6 +31,20 @@ EXIT_TIMEOUT = 30.0
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "ris_export_sample.csv"
 DATABASE_SUFFIXES = (".db", ".sqlite3", ".sqlite")
+# Every page over HTTP once the sample is loaded (each chart type; the
+# self-test renders them again in process with its own checks).
+PAGES = (
+    "/dashboard",
+    "/exams",
+    "/data",
+    "/settings",
+    "/overview",
+    *(
+        f"/insights/{view}"
+        for view in ("distribution", "heatmap", "compare", "pareto", "pending")
+    ),
+    "/insights/forecast",
+)
 
 
 class SmokeError(AssertionError):
@@ -148,7 +162,7 @@ def start(argv: list[str]) -> tuple[App, str, float]:
 
 
 def exercise(browser: Browser, sample: Path) -> None:
-    """Walk the app as a user would: start page, upload, dashboard."""
+    """Walk the app as a user would: start page, upload, every page, report."""
     status, body = browser.request("/healthz")
     check((status, body.strip()) == (200, b"ok"), f"/healthz: {status} {body!r}")
     status, _ = browser.request("/")
@@ -161,8 +175,13 @@ def exercise(browser: Browser, sample: Path) -> None:
     rows = json.loads(answer).get("rows_loaded", 0)
     check(rows > 0, f"POST /api/datasets loaded {rows} rows")
     print(f"  upload: {rows} rows loaded from {sample.name}")
-    status, _ = browser.request("/dashboard")
-    check(status == 200, f"GET /dashboard: {status}")
+    for page in PAGES:
+        status, _ = browser.request(page)
+        check(status == 200, f"GET {page}: {status}")
+    # The report inlines the Plotly bundle, read from the bundled static files.
+    status, report = browser.request("/report")
+    check(status == 200 and b"plotly.js (tatviz:" in report, f"GET /report: {status}")
+    print(f"  {len(PAGES)} pages and the report ({len(report) / 1e6:.2f} MB): 200")
 
 
 def check_second_instance(binary: Path, data_dir: Path, url: str) -> None:

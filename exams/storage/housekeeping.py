@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from exams import access
 from exams.models import Dataset, DatasetFile
-from exams.storage import journal, store
+from exams.storage import journal
 from exams.storage.uploads import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ def remove_leftovers() -> int:
     abandoned = timezone.now() - dt.timedelta(days=HELD_DAYS)
     for dataset in Dataset.objects.filter(pending_mapping=True):
         if not dataset.summary or dataset.created_at < abandoned:
+            from exams.storage import store  # imports pandas: only when one goes
+
             store.discard_dataset(dataset)
             removed += 1
     folders = (settings.DATA_DIR, settings.UPLOAD_DIR, settings.CACHE_DIR)
@@ -101,6 +103,8 @@ def apply_retention(days: int, *, now: dt.datetime | None = None) -> int:
         return 0
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     old = list(Dataset.objects.filter(created_at__lt=cutoff))
+    if old:
+        from exams.storage import store  # imports pandas: only when one goes
     for dataset in old:
         store.delete_dataset(dataset)
     used = _used_names()
