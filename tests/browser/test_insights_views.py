@@ -167,7 +167,8 @@ def test_every_view_renders_from_the_sample(visit):
     as_of = max(exams[c].max() for c in ("ordered", "completed", "final"))
     oldest = exams.loc[exams["final"].isna(), "completed"].min()
     hours = round((as_of - oldest).total_seconds() / 60) // 60
-    first = cells(page, "#pending-table")[0][7]
+    heads = page.locator("#pending-table thead th").all_inner_texts()
+    first = cells(page, "#pending-table")[0][heads.index("Waiting")]
     assert first.startswith(f"{hours // 24} d {hours % 24} h")
 
     page = show(visit, "forecast")
