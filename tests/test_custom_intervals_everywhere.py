@@ -217,3 +217,15 @@ def test_the_report_defines_it(sample):
     report = sample.get("/report").content.decode()
     assert "Exam start → final" in report
     assert "Final time minus started time: an interval of your own" in report
+
+
+def test_csvs_for_people_head_it_by_its_name(sample):
+    exams = sample.get("/api/exams?format=csv").content.decode("utf-8-sig")
+    head = exams.splitlines()[0].split(",")
+    assert "Exam start → final (min)" in head
+    summary = sample.get("/api/summary?by=modality&format=csv")
+    head = summary.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert "Exam start → final median (min)" in head
+    series = sample.get("/api/series?metric=start_to_final&format=csv")
+    head = series.content.decode("utf-8-sig").splitlines()[0]
+    assert "All: Median exam start → final (min)" in head
