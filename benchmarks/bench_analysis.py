@@ -20,7 +20,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exams import analysis, fields
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from exams.query.filters import parse_query
 
 MODALITIES = ["XR", "CT", "MR", "US", "NM", "MG", "FL", "IR", "PET"]

@@ -76,7 +76,7 @@ def _spec(query: str):
 
 
 def _label_of(period: str, key: int) -> str:
-    from exams.analysis.buckets import bucket_labels
+    from exams.analysis.frame.buckets import bucket_labels
 
     return bucket_labels(period=period, first=key, last=key)[0]
 

@@ -147,7 +147,7 @@ def summary_sql(spec, by: str, targets: str) -> str:
 
 def exams_sql(spec) -> tuple[str, str]:
     """Return SQL for the total and for the first page, sorted as the app sorts."""
-    from exams.analysis.listing import ROW_FIELDS
+    from exams.analysis.dashboard.listing import ROW_FIELDS
 
     where = _where(spec, axis="completed").replace("completed_at IS NOT NULL", "true")
     columns = ", ".join(ROW_FIELDS)

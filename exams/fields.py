@@ -86,7 +86,7 @@ class Interval:
     label: str
     short: str  # fits a table heading or an axis beside a chart
     # Offered only when the data set has both times (see
-    # exams.analysis.dimensions.available_intervals); the others always are.
+    # exams.analysis.frame.dimensions.available_intervals); the others always are.
     optional: bool = False
 
 
@@ -261,7 +261,7 @@ DEFAULT_CANCELLED_STATUSES = (
     "void",
 )
 
-# Columns prepare_frame adds once per load (exams.analysis.prepare). Day and
+# Columns prepare_frame adds once per load (exams.analysis.frame.prepare). Day and
 # month numbers count from 1970-01-01 / 1970-01 so every period is arithmetic
 # on integers; NO_DAY marks a missing time.
 SHIFT = "shift"
@@ -328,7 +328,7 @@ class Dimension:
 # of Pareto, a drill-down target, a column of the exam list, a part of the
 # filter description, a value list in /api/options and a control of the
 # filter bar. Adding one means adding a line here (and, for a derived
-# column, computing it in analysis/prepare.py).
+# column, computing it in analysis/frame/prepare.py).
 DIMENSIONS = (
     Dimension("modality", MODALITY, "Modality", "Modalities", "modalities"),
     Dimension(
@@ -389,4 +389,4 @@ MAX_PAGE_SIZE = 500
 BLANK_GROUP = "(blank)"
 ALL_GROUP = "All"
 
-# Default per-exam targets: exams/analysis/targets.py (DEFAULT_TARGETS).
+# Default per-exam targets: exams/analysis/frame/targets.py (DEFAULT_TARGETS).

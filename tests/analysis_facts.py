@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from exams.analysis import build_series, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from exams.query.filters import FilterSpec
 
 SMITH, DOE = "SMITH, JOHN MD", "DOE, JANE"

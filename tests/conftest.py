@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from exams import analysis
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from exams.models import SavedView
 from exams.storage import store
 from tests import analysis_facts, api_exams, app_sessions, security_payload

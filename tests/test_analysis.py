@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from exams.analysis import build_series, compute_series, prepare_frame
-from exams.analysis.shifts import validate_shifts
+from exams.analysis.frame.shifts import validate_shifts
 from exams.query.filters import FilterError, FilterSpec, parse_query
 from tests.analysis_facts import (
     DOE,
@@ -231,7 +231,7 @@ def test_site_shifts_crossing_midnight_keep_their_configured_order():
 
 
 def test_too_many_points_is_a_filter_error(facts, monkeypatch):
-    from exams.analysis import series as series_module
+    from exams.analysis.dashboard import series as series_module
 
     monkeypatch.setattr(series_module, "MAX_POINTS", 100)
     with pytest.raises(FilterError) as caught:

@@ -8,7 +8,7 @@ import pytest
 
 from exams import fields
 from exams.analysis import prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from tests.analysis_facts import (
     FACT_ROWS,
     FACTS,

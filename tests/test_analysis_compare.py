@@ -1,4 +1,4 @@
-"""This range against another (exams/analysis/compare.py).
+"""This range against another (exams/analysis/insights/compare.py).
 
 Range alignment is a parametrised table worked out on a calendar; headline
 numbers are hand-worked from the small frame below.
@@ -9,9 +9,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from exams.analysis import compare, prepare_frame
-from exams.analysis.compare import DateRange
-from exams.analysis.shifts import default_shifts
+from exams.analysis import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights import compare
+from exams.analysis.insights.compare import DateRange
 
 D = dt.date
 

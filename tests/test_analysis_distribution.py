@@ -1,4 +1,4 @@
-"""Turnaround buckets and box plots (exams/analysis/distribution.py).
+"""Turnaround buckets and box plots (exams/analysis/insights/distribution.py).
 
 Expected values are hand-worked below; quartiles are cross-checked with
 duckdb's quantile_cont (linear interpolation, like numpy's default).
@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis import distribution, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights import distribution
 
 COMPLETED = pd.Timestamp("2025-03-03 10:00")
 

@@ -1,4 +1,4 @@
-"""Volume forecast (exams/analysis/forecast.py) on synthetic series.
+"""Volume forecast (exams/analysis/insights/forecast.py) on synthetic series.
 
 The series are built here with a known trend and weekly pattern, so the
 expected forecast is the formula itself; the baseline is computed by hand.
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis import forecast
 from exams.analysis.errors import AnalysisError
+from exams.analysis.insights import forecast
 
 EFFECT = np.array([10.0, 12.0, 11.0, 9.0, 8.0, -60.0, -70.0])  # Mon … Sun
 

@@ -1,10 +1,11 @@
-"""Weekday × hour grid (exams/analysis/heatmap.py), hand-worked cells."""
+"""Weekday × hour grid (exams/analysis/insights/heatmap.py), hand-worked cells."""
 
 import pandas as pd
 import pytest
 
-from exams.analysis import heatmap, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights import heatmap
 
 
 def make_frame(rows: list[tuple[str, float | None]]) -> pd.DataFrame:

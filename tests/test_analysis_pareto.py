@@ -1,10 +1,11 @@
-"""Pareto rows and the top-exam trend (exams/analysis/pareto.py)."""
+"""Pareto rows and the top-exam trend (exams/analysis/insights/pareto.py)."""
 
 import pandas as pd
 import pytest
 
-from exams.analysis import pareto, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights import pareto
 
 
 def make_frame(rows: list[tuple[str, str | None, str | None]]) -> pd.DataFrame:

@@ -1,10 +1,11 @@
-"""The pending list (exams/analysis/pending.py): ages against a fixed as_of."""
+"""The pending list (exams/analysis/insights/pending.py): ages against a fixed as_of."""
 
 import pandas as pd
 import pytest
 
-from exams.analysis import pending, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights import pending
 
 AS_OF = pd.Timestamp("2025-03-10 12:00")
 

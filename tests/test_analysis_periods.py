@@ -1,4 +1,4 @@
-"""Period arithmetic (exams/analysis/periods.py), values worked by hand.
+"""Period arithmetic (exams/analysis/frame/periods.py), values worked by hand.
 
 1970-01-01 (day 0) was a Thursday; 2025-03-10 is a Monday, day 20157.
 """
@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from exams.analysis import periods
+from exams.analysis.frame import periods
 
 D = dt.date
 

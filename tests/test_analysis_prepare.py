@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from exams import fields
 from exams.analysis import apply_filters, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from exams.query.filters import FilterSpec, parse_query
 from tests.analysis_facts import (
     FACTS,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from exams import fields
 from exams.analysis import build_series, build_summary, prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
 from exams.query.filters import FilterError, FilterSpec
 from tests.duckdb_reference import (
     GROUP_SQL,

@@ -21,8 +21,8 @@ from exams.analysis import (
     summarize,
     summary_csv,
 )
-from exams.analysis.shifts import default_shifts
-from exams.analysis.targets import default_targets
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.frame.targets import default_targets
 from exams.query.filters import FilterSpec
 from tests.analysis_facts import (
     DOE,

@@ -13,8 +13,8 @@ from exams.analysis.chain.control import (
     special_causes,
     xmr_limits,
 )
-from exams.analysis.prepare import prepare_frame
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.prepare import prepare_frame
+from exams.analysis.frame.shifts import default_shifts
 
 # Montgomery, Introduction to Statistical Quality Control, Example 6.5 (the
 # mortgage loan processing cost per week; individuals and moving-range chart).

@@ -9,8 +9,8 @@ from django.http import QueryDict
 
 from exams import fields
 from exams.analysis import build_summary, options, prepare_frame
-from exams.analysis.pareto import PARETO_BY
-from exams.analysis.shifts import default_shifts
+from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.insights.pareto import PARETO_BY
 from exams.presentation.filter_bar import filter_bar, keep_pairs
 from exams.presentation.presenters import SPLIT_LABELS, describe_filters, drill_spec
 from exams.query.filters import FilterSpec, parse_query, select_group

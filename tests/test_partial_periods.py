@@ -1,4 +1,4 @@
-"""Partial first and last days (exams/analysis/coverage.py) and their effect.
+"""Partial first and last days (exams/analysis/frame/coverage.py) and their effect.
 
 The exports below are written out by hand: two exams a day, completed at
 09:00 and 22:00, and a stub last day whose only exam completes at 02:35 (the
@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from exams.analysis.coverage import coverage
+from exams.analysis.frame.coverage import coverage
 from tests.client_fixtures import load
 
 HEADER = (

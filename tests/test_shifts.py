@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from exams import fields
-from exams.analysis.shifts import (
+from exams.analysis.frame.shifts import (
     SettingsError,
     Shift,
     assign_shifts,

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from exams import fields
-from exams.analysis.shifts import SettingsError
-from exams.analysis.targets import (
+from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.targets import (
     TargetRule,
     Targets,
     common_target,

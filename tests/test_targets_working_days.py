@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from exams.analysis.chain.working_time import validate_working_time
-from exams.analysis.targets import (
+from exams.analysis.frame.targets import (
     Targets,
     describe_rule,
     exam_targets,
@@ -126,7 +126,7 @@ def test_half_a_working_day_and_the_unit_in_words():
     ],
 )
 def test_bad_units_are_said(rule, words):
-    from exams.analysis.shifts import SettingsError
+    from exams.analysis.frame.shifts import SettingsError
 
     with pytest.raises(SettingsError, match=words):
         validate_targets({"rules": [rule]})

@@ -17,7 +17,7 @@ from exams.analysis.chain.working_time import (
     validate_working_time,
     working_minutes,
 )
-from exams.analysis.shifts import SettingsError
+from exams.analysis.frame.shifts import SettingsError
 
 CHRISTMAS = validate_working_time(
     {

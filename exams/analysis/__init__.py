@@ -20,14 +20,7 @@ Where docs/API.md is silent, these choices hold:
 - Filter values match case-insensitively (``modality=ct`` is CT).
 """
 
-from exams.analysis.dimensions import (
-    available_intervals,
-    available_metrics,
-    require_interval,
-)
-from exams.analysis.export import build_exams_csv, exams_csv, series_csv, summary_csv
-from exams.analysis.filtering import apply_filters, count_exams, filter_mask
-from exams.analysis.listing import (
+from exams.analysis.dashboard.listing import (
     SORT_OTHERS,
     build_exam_list,
     exam_detail,
@@ -37,10 +30,17 @@ from exams.analysis.listing import (
     row_fields,
     sort_exams,
 )
-from exams.analysis.options import options
-from exams.analysis.prepare import prepare_frame
-from exams.analysis.series import build_series, compute_series
-from exams.analysis.summary import build_summary, summarize
+from exams.analysis.dashboard.options import options
+from exams.analysis.dashboard.series import build_series, compute_series
+from exams.analysis.dashboard.summary import build_summary, summarize
+from exams.analysis.export import build_exams_csv, exams_csv, series_csv, summary_csv
+from exams.analysis.frame.dimensions import (
+    available_intervals,
+    available_metrics,
+    require_interval,
+)
+from exams.analysis.frame.filtering import apply_filters, count_exams, filter_mask
+from exams.analysis.frame.prepare import prepare_frame
 
 __all__ = [
     "count_exams",

@@ -20,17 +20,17 @@ import io
 import pandas as pd
 
 from exams import fields
-from exams.analysis.compare import headline_rows
-from exams.analysis.dimensions import require_interval
-from exams.analysis.filtering import apply_filters
-from exams.analysis.listing import (
+from exams.analysis.dashboard.listing import (
     ISO_FORMAT,
     ROW_FIELDS,
     SORT_OTHERS,
     row_fields,
     sort_exams,
 )
-from exams.analysis.pending import ROW_FIELDS as PENDING_FIELDS
+from exams.analysis.frame.dimensions import require_interval
+from exams.analysis.frame.filtering import apply_filters
+from exams.analysis.insights.compare import headline_rows
+from exams.analysis.insights.pending import ROW_FIELDS as PENDING_FIELDS
 from exams.query.filters import FilterSpec
 
 BOM = "\ufeff"

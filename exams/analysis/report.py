@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from exams import analysis, fields
-from exams.analysis.build import exam_limits
-from exams.analysis.distribution import bucket_counts
-from exams.analysis.heatmap import heatmap
-from exams.analysis.targets import Targets
+from exams.analysis.frame.targets import Targets
+from exams.analysis.insights.build import exam_limits
+from exams.analysis.insights.distribution import bucket_counts
+from exams.analysis.insights.heatmap import heatmap
 from exams.query.filters import FilterSpec
 
 SLOWEST_EXAMS = 10

@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from exams.analysis.pareto import OTHER_GROUP
+from exams.analysis.insights.pareto import OTHER_GROUP
 from exams.charts.base import (
     HISTORY_COLOUR,
     OKABE_ITO,

@@ -2,13 +2,13 @@
 
 ``tatviz-exams-CT-2025-Q3.csv``: the kind of data, the main filters
 (modality, priority, patient class, shift, physician) and the dates, a whole
-month, quarter or year by its name (``exams.analysis.periods.period_name``).
+month, quarter or year by its name (``exams.analysis.frame.periods.period_name``).
 """
 
 import re
 
 from exams import fields
-from exams.analysis.periods import period_name
+from exams.analysis.frame.periods import period_name
 from exams.query.filters import FilterSpec
 
 # More values than this in one filter are counted, not listed.

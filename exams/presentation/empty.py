@@ -9,7 +9,7 @@ import dataclasses
 
 import pandas as pd
 
-from exams.analysis.filtering import filter_mask
+from exams.analysis.frame.filtering import filter_mask
 from exams.presentation.links import link
 from exams.query.filters import FilterSpec
 

@@ -16,7 +16,7 @@ import json
 from urllib.parse import parse_qsl
 
 from exams import fields
-from exams.analysis.pareto import PARETO_BY
+from exams.analysis.insights.pareto import PARETO_BY
 from exams.charts import compare as compare_charts
 from exams.charts import distribution as distribution_charts
 from exams.charts import forecast as forecast_charts

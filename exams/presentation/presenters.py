@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from exams import fields
-from exams.analysis.periods import period_span, period_start
+from exams.analysis.frame.periods import period_span, period_start
 from exams.charts.series import MAX_SERIES, shown_series
 from exams.presentation.formats import format_minutes, number, percent
 from exams.presentation.links import url_for

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 import plotly.io as pio
 
 from exams import fields, staticfinders
-from exams.analysis.periods import period_name
-from exams.analysis.shifts import Shift, format_clock
-from exams.analysis.targets import Targets, describe_rule
+from exams.analysis.frame.periods import period_name
+from exams.analysis.frame.shifts import Shift, format_clock
+from exams.analysis.frame.targets import Targets, describe_rule
 from exams.query.filters import FilterSpec
 
 # Draws every figure of the report and wires the PNG buttons. Kept constant

@@ -8,8 +8,8 @@ import datetime as dt
 
 from exams import fields
 from exams.analysis import report as report_numbers
-from exams.analysis.build import data_days
-from exams.analysis.targets import Targets
+from exams.analysis.frame.targets import Targets
+from exams.analysis.insights.build import data_days
 from exams.charts.distribution import distribution_figure
 from exams.charts.heatmap import heatmap_figure
 from exams.charts.series import series_figure

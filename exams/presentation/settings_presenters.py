@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from exams import fields
-from exams.analysis.targets import (
+from exams.analysis.frame.targets import (
     TARGET_METRICS,
     Targets,
     describe_rule,

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from exams import fields
 from exams.analysis.chain.control import CONTROL_PERIODS
 from exams.analysis.chain.measure import TIMES
-from exams.analysis.compare import AGAINST
-from exams.analysis.forecast import (
+from exams.analysis.insights.compare import AGAINST
+from exams.analysis.insights.forecast import (
     DEFAULT_HORIZON_WEEKS,
     FORECAST_PERIODS,
     FORECAST_SPLITS,
     MAX_HORIZON_WEEKS,
 )
-from exams.analysis.pareto import MAX_LIMIT, PARETO_BY
+from exams.analysis.insights.pareto import MAX_LIMIT, PARETO_BY
 from exams.analysis.quality import QUALITY_KINDS
 from exams.ingest.chain import parse_pair
 from exams.query.filters import (

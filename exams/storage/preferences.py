@@ -20,8 +20,13 @@ from exams.analysis.chain.working_time import (
     default_working_time,
     validate_working_time,
 )
-from exams.analysis.shifts import SettingsError, Shift, default_shifts, validate_shifts
-from exams.analysis.targets import (
+from exams.analysis.frame.shifts import (
+    SettingsError,
+    Shift,
+    default_shifts,
+    validate_shifts,
+)
+from exams.analysis.frame.targets import (
     Targets,
     default_targets,
     read_stored_targets,

@@ -6,8 +6,8 @@ import functools
 from django.http import HttpResponse, JsonResponse
 
 from exams import fields
-from exams.analysis.options import present_values
-from exams.analysis.shifts import SettingsError
+from exams.analysis.dashboard.options import present_values
+from exams.analysis.frame.shifts import SettingsError
 from exams.query import views as query_views
 from exams.query.filters import FilterError
 from exams.query.forgiving import drop_absent, forgive

@@ -1,7 +1,7 @@
 """Analysis views beyond the bar chart: JSON/CSV endpoints and their pages.
 
 Each endpoint parses the query (shared ``<filters>`` plus its own choices),
-calls one pure builder in ``exams.analysis.build`` on the session's prepared
+calls one pure builder in ``exams.analysis.insights.build`` on the session's prepared
 frame and answers JSON, or CSV with ``format=csv``. Each page renders the same
 answer with its Plotly figure(s) and drill-down links.
 """
@@ -13,8 +13,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from exams import analysis
-from exams.analysis import build, export
+from exams.analysis import export
 from exams.analysis.errors import AnalysisError
+from exams.analysis.insights import build
 from exams.presentation import filter_bar, presenters
 from exams.presentation import insight_pages as pages
 from exams.presentation.downloads import download_name

@@ -11,7 +11,7 @@ import json
 from django.http import JsonResponse
 
 from exams import analysis
-from exams.analysis.shifts import SettingsError
+from exams.analysis.frame.shifts import SettingsError
 from exams.presentation.downloads import download_name, series_kind
 from exams.storage import preferences, store
 from exams.storage.measured import frame_in_time

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from exams.analysis import stats
-from exams.analysis.buckets import bucket_keys, bucket_labels
 from exams.analysis.errors import AnalysisError
-from exams.analysis.prepare import day_number
+from exams.analysis.frame.buckets import bucket_keys, bucket_labels
+from exams.analysis.frame.prepare import day_number
 
 XMR_FACTOR = 2.66
 P_SIGMAS = 3

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.shifts import SettingsError
+from exams.analysis.frame.shifts import SettingsError
 
 MAX_CUSTOM = 20
 MAX_LABEL = 60

@@ -13,7 +13,7 @@ import pandas as pd
 from exams import fields
 from exams.analysis.chain.custom_intervals import CustomInterval, interval_minutes
 from exams.analysis.chain.working_time import WorkingTime, working_minutes
-from exams.analysis.prepare import rank_column
+from exams.analysis.frame.prepare import rank_column
 from exams.analysis.quantiles import rank_values
 
 TIMES = ("clock", "working")
@@ -49,6 +49,6 @@ def measured_frame(
         return frame
     out = frame.assign(**columns)
     if working is not None:
-        # Targets in working days read it (exams.analysis.targets).
+        # Targets in working days read it (exams.analysis.frame.targets).
         out.attrs = {**frame.attrs, "time": "working"}
     return out

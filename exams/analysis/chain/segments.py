@@ -32,7 +32,7 @@ from exams import fields
 from exams.analysis import stats
 from exams.analysis.chain.working_time import WorkingTime, working_minutes
 from exams.analysis.export import BOM, neutralize
-from exams.analysis.groups import display_order, group_codes, group_column
+from exams.analysis.frame.groups import display_order, group_codes, group_column
 
 MIN_EXAMS = 5
 SHARE_OF = "sum of the link medians drawn"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from exams.analysis.chain.working_time import WorkingTime, working_deadline
-from exams.analysis.shifts import SettingsError
+from exams.analysis.frame.shifts import SettingsError
 
 UNITS = ("minutes", "working_days")
 MAX_DAYS = 366

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from exams.analysis.shifts import SettingsError, format_clock, parse_clock
+from exams.analysis.frame.shifts import SettingsError, format_clock, parse_clock
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_WORKING_TIME = {

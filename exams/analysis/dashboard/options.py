@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.buckets import time_numbers
-from exams.analysis.prepare import available_intervals
-from exams.analysis.shifts import Shift
+from exams.analysis.frame.buckets import time_numbers
+from exams.analysis.frame.prepare import available_intervals
+from exams.analysis.frame.shifts import Shift
 
 # Value lists of the data's own values, one per dimension (fields.DIMENSIONS).
 _OPTION_FIELDS = {

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.dimensions import require_interval
-from exams.analysis.filtering import apply_filters, is_ascending
-from exams.analysis.prepare import available_intervals
-from exams.analysis.targets import Targets, exam_targets
+from exams.analysis.frame.dimensions import require_interval
+from exams.analysis.frame.filtering import apply_filters, is_ascending
+from exams.analysis.frame.prepare import available_intervals
+from exams.analysis.frame.targets import Targets, exam_targets
 from exams.query.filters import FilterSpec
 
 # Canonical fields, then intervals, then the shift (docs/API.md: "canonical

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from exams import fields
-from exams.analysis.prepare import available_intervals
+from exams.analysis.frame.prepare import available_intervals
 from exams.query.filters import FilterError
 
 __all__ = ["available_intervals", "available_metrics", "require_interval"]

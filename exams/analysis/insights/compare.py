@@ -24,7 +24,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from exams import fields
-from exams.analysis.periods import daily_counts, is_month_end, month_end, year_earlier
+from exams.analysis.frame.periods import (
+    daily_counts,
+    is_month_end,
+    month_end,
+    year_earlier,
+)
 from exams.analysis.stats import clean, interval_values, statistic
 from exams.query.filters import FilterError
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.periods import period_span
-from exams.analysis.shifts import minute_numbers
+from exams.analysis.frame.periods import period_span
+from exams.analysis.frame.shifts import minute_numbers
 
 MARGIN_MINUTES = 60
 MIN_INNER_DAYS = 3

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.periods import day_range
+from exams.analysis.frame.periods import day_range
 from exams.analysis.stats import clean, grouped_stat, interval_values
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.buckets import bucket_keys
-from exams.analysis.groups import group_codes, largest_first
-from exams.analysis.periods import period_labels
+from exams.analysis.frame.buckets import bucket_keys
+from exams.analysis.frame.groups import group_codes, largest_first
+from exams.analysis.frame.periods import period_labels
 from exams.analysis.stats import counts
 
 # Exam type, then every dimension (fields.DIMENSIONS) by its Pareto name.

@@ -5,15 +5,15 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import stats
-from exams.analysis.filtering import selection_mask
-from exams.analysis.groups import (
+from exams.analysis.frame.filtering import selection_mask
+from exams.analysis.frame.groups import (
     cross_codes,
     display_order,
     group_codes,
     group_column,
 )
-from exams.analysis.prepare import available_intervals, rank_column
-from exams.analysis.targets import (
+from exams.analysis.frame.prepare import available_intervals, rank_column
+from exams.analysis.frame.targets import (
     Targets,
     default_targets,
     exam_targets,

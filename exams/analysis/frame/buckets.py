@@ -1,6 +1,6 @@
 """Time buckets: the period key of each exam on a time axis (docs/API.md).
 
-Keys come from the prepared day and month numbers; ``exams.analysis.periods``
+Keys come from the prepared day and month numbers; ``exams.analysis.frame.periods``
 turns them into weeks, quarters and years and labels them.
 """
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.periods import period_keys, period_labels, unit_of
-from exams.analysis.prepare import day_numbers, month_numbers
-from exams.analysis.shifts import minute_numbers
+from exams.analysis.frame.periods import period_keys, period_labels, unit_of
+from exams.analysis.frame.prepare import day_numbers, month_numbers
+from exams.analysis.frame.shifts import minute_numbers
 
 # The series module labels its buckets through this name.
 bucket_labels = period_labels

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.frame.shifts import Shift, assign_shifts, minute_numbers
 from exams.analysis.quantiles import rank_values
-from exams.analysis.shifts import Shift, assign_shifts, minute_numbers
 
 _NAT = np.iinfo(np.int64).min
 # Each interval's rank among its valid values (int32, -1 when not valid):

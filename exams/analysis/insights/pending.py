@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.distribution import BUCKETS, bucket_positions
-from exams.analysis.listing import ISO_FORMAT
+from exams.analysis.dashboard.listing import ISO_FORMAT
+from exams.analysis.insights.distribution import BUCKETS, bucket_positions
 from exams.analysis.stats import clean
 
 _MINUTE = pd.Timedelta(minutes=1)

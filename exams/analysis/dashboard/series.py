@@ -7,18 +7,18 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import stats
-from exams.analysis.buckets import bucket_keys, bucket_labels
-from exams.analysis.coverage import data_coverage
-from exams.analysis.dimensions import require_interval
-from exams.analysis.filtering import apply_filters
-from exams.analysis.groups import (
+from exams.analysis.frame.buckets import bucket_keys, bucket_labels
+from exams.analysis.frame.coverage import data_coverage
+from exams.analysis.frame.dimensions import require_interval
+from exams.analysis.frame.filtering import apply_filters
+from exams.analysis.frame.groups import (
     display_order,
     group_codes,
     group_column,
     shared_categories,
 )
-from exams.analysis.prepare import rank_column
-from exams.analysis.targets import (
+from exams.analysis.frame.prepare import rank_column
+from exams.analysis.frame.targets import (
     Targets,
     common_target,
     default_targets,
@@ -87,7 +87,7 @@ def build_series(
 
 def with_partial(result: dict, *, frame: pd.DataFrame, spec: FilterSpec) -> dict:
     """Add ``partial``: per x, whether the export (and the dates asked for)
-    cover that period only in part (``exams.analysis.coverage``)."""
+    cover that period only in part (``exams.analysis.frame.coverage``)."""
     cover = data_coverage(frame)
     partial = [False] * len(result["x"])
     if cover is not None:

@@ -21,8 +21,8 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.errors import AnalysisError
-from exams.analysis.groups import group_codes, largest_first
-from exams.analysis.periods import daily_counts, week_starts
+from exams.analysis.frame.groups import group_codes, largest_first
+from exams.analysis.frame.periods import daily_counts, week_starts
 from exams.analysis.stats import clean
 
 FORECAST_SPLITS = ("none", "modality")

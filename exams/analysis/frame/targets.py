@@ -27,7 +27,7 @@ from exams.analysis.chain.working_days import (
     working_day_targets,
 )
 from exams.analysis.chain.working_time import WorkingTime, default_working_time
-from exams.analysis.shifts import SettingsError
+from exams.analysis.frame.shifts import SettingsError
 
 # Rule key -> the exam column it matches (metric matches the interval asked).
 RULE_FIELDS = {

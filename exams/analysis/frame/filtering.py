@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.buckets import time_numbers
-from exams.analysis.prepare import day_number, weekday_numbers
-from exams.analysis.shifts import matches_any
+from exams.analysis.frame.buckets import time_numbers
+from exams.analysis.frame.prepare import day_number, weekday_numbers
+from exams.analysis.frame.shifts import matches_any
 from exams.query.filters import FilterSpec
 
 # The repeatable filters (fields.DIMENSIONS); ``days`` is a date filter.

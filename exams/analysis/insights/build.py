@@ -11,14 +11,21 @@ import datetime as dt
 import pandas as pd
 
 from exams import fields
-from exams.analysis import compare, distribution, forecast, heatmap, pareto, pending
 from exams.analysis.chain.working_days import clock_time
-from exams.analysis.coverage import Coverage, data_coverage
-from exams.analysis.dimensions import available_intervals, require_interval
 from exams.analysis.errors import AnalysisError
-from exams.analysis.filtering import apply_filters
-from exams.analysis.groups import group_column
-from exams.analysis.targets import Targets, interval_targets
+from exams.analysis.frame.coverage import Coverage, data_coverage
+from exams.analysis.frame.dimensions import available_intervals, require_interval
+from exams.analysis.frame.filtering import apply_filters
+from exams.analysis.frame.groups import group_column
+from exams.analysis.frame.targets import Targets, interval_targets
+from exams.analysis.insights import (
+    compare,
+    distribution,
+    forecast,
+    heatmap,
+    pareto,
+    pending,
+)
 from exams.query.views import ViewQuery
 
 

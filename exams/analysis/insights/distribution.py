@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.groups import group_codes, largest_first
+from exams.analysis.frame.groups import group_codes, largest_first
 from exams.analysis.quantiles import grouped_quantiles
 from exams.analysis.stats import clean, interval_values
 
