@@ -1,7 +1,8 @@
 """Where a first visit's first chart spends its time, in Chromium, at 1M exams.
 
 Run from the project root: ``.venv/bin/python benchmarks/bench_first_chart.py``
-(``--rows N``, ``--visits N``, ``--export PATH`` to reuse a generated export).
+(``--rows N``, ``--visits N``, ``--exports DIR`` to reuse generated exports:
+``make bench`` shares one folder of ``seed_<rows>_0.csv`` files).
 
 The real app (launcher.py) gets a generated export uploaded; then, in one
 run, interleaved so every variant sees the same machine load:
@@ -76,6 +77,7 @@ TIMELINE = """() => {
   const paint = performance.getEntriesByType('paint')
     .find((entry) => entry.name === 'first-contentful-paint');
   return {
+    request_start: nav.requestStart,
     html_first_byte: nav.responseStart,
     html_last_byte: nav.responseEnd,
     dom_interactive: nav.domInteractive,
@@ -200,6 +202,12 @@ def measure_server(client: common.Client, repeat: int) -> dict:
             times.append(response.seconds * 1000)
             size = len(response.body)
         out[path] = {"best_ms": min(times), "bytes": size}
+    # A first visit has no cookies: its own session, as a new browser's.
+    times = []
+    for _ in range(repeat):
+        response = common.Client(client.port).get("/dashboard")
+        times.append(response.seconds * 1000)
+    out["/dashboard, no cookies"] = {"best_ms": min(times), "bytes": len(response.body)}
     html = client.get("/dashboard").body.decode()
     start = html.find('<script id="figure-data"')
     out["figure_json_bytes"] = (
@@ -219,6 +227,8 @@ def report(server: dict, browser: dict, visits: int) -> None:
         f"{server['/dashboard']['best_ms']:.0f} ms, "
         f"{server['/dashboard']['bytes'] / 1024:.0f} KB HTML "
         f"(figure JSON {server['figure_json_bytes'] / 1024:.0f} KB); "
+        f"without cookies (a first visit) "
+        f"{server['/dashboard, no cookies']['best_ms']:.0f} ms; "
         f"/dashboard/data {server['/dashboard/data']['best_ms']:.0f} ms, "
         f"{server['/dashboard/data']['bytes'] / 1024:.0f} KB; "
         f"Plotly bundle {server['plotly_bytes'] / 1024:.0f} KB"
@@ -253,13 +263,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--visits", type=int, default=5)
-    parser.add_argument("--export", type=Path, help="a generated export to reuse")
+    parser.add_argument("--exports", type=Path, help="folder of generated exports")
     args = parser.parse_args()
     print(f"load average at start: {common.load_average()}")
     with common.temp_dir() as folder:
-        export = args.export
-        if export is None:
-            export, _ = common.make_export(folder, rows=args.rows)
+        export, _ = common.make_export(args.exports or folder, rows=args.rows)
         with common.launch_app(folder / "data") as app:
             client = app.client()
             common.upload(client, export)
