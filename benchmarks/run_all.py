@@ -29,6 +29,7 @@ BENCHES = {
     "analysis": ["bench_analysis.py"],
     "refresh": ["bench_refresh.py", "--repeat", "5"],
     "server": ["bench_server.py", "--repeat", "3"],
+    "first_chart": ["bench_first_chart.py", "--visits", "5"],
     "baseline": ["bench_baseline.py"],
     "scaling": ["bench_scaling.py"],
     # Last: builds dist/TATviz first if there is none (make exe, ~1-2 min).
@@ -38,12 +39,13 @@ QUICK = {
     "ingest_parse": ["--repeat", "1", "--rows", "200000"],
     "refresh": ["--repeat", "2"],
     "server": ["--repeat", "1"],
+    "first_chart": ["--visits", "3"],
     "baseline": ["--big", "0"],
     "scaling": ["--sizes", "10000,100000"],
     "exe": ["--starts", "2"],
 }
 # The scripts that share the generated exports.
-SHARES_EXPORTS = {"server", "baseline", "scaling"}
+SHARES_EXPORTS = {"server", "first_chart", "baseline", "scaling"}
 SUMMARY = common.RESULTS_DIR / "summary.json"
 LOG = common.RESULTS_DIR / "last_run.log"
 

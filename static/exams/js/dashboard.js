@@ -1,12 +1,18 @@
 /* Dashboard: the server renders the first view; this script keeps the URL,
    the chart and the tables in step with the form without reloading.
    Every view is a plain GET URL, so Back, Forward and bookmarks work. */
-(function () {
+(function start() {
   "use strict";
 
   const form = document.getElementById("dashboard-form");
   const chart = document.getElementById("chart");
-  if (!form || !chart || !window.Plotly) return;
+  if (!form || !chart) return;
+  if (!window.Plotly) {
+    // Plotly loads async (dashboard.html): start again once it has run.
+    const plotlyScript = document.getElementById("plotly-js");
+    if (plotlyScript) plotlyScript.addEventListener("load", start, { once: true });
+    return;
+  }
   const chartCard = document.getElementById("chart-card");
   const top = document.getElementById("results-top");
   const bottom = document.getElementById("results-bottom");
