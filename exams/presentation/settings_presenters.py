@@ -49,7 +49,11 @@ def target_table(targets: Targets, *, options: Mapping | None) -> dict:
         "headings": [heading for heading, _ in COLUMNS.values()],
         "rows": rows,
         "blank": [_select(key, (), present[key]) for key in COLUMNS],
-        "default": _hours_minutes(targets.default),
+        "default": {
+            **_hours_minutes(targets.default),
+            "unit": "minutes" if targets.default_days is None else "working_days",
+            "days": f"{targets.default_days or 1:g}",
+        },
         "unit_choices": UNIT_CHOICES,
     }
 
