@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from sample_data.vocab import EXAM_PREFIXES
-
 from tests.browser.test_insights_views import (
     CLOUD_OFF_JS,
     DRAWN_JS,
