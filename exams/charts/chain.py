@@ -101,6 +101,8 @@ def segments_figure(result: dict) -> go.Figure:
     figure.update_layout(
         _layout(x_title="Link", y_title="Median minutes (stacked)", legend=bool(skips))
     )
+    # Long link names turn on a narrow page (the report): keep them whole.
+    figure.update_xaxes(automargin=True)
     if skips:
         figure.update_xaxes(categoryorder="array", categoryarray=order)
     return figure
