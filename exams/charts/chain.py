@@ -12,6 +12,10 @@ from exams.charts.base import OKABE_ITO, escape_label
 from exams.presentation.formats import format_minutes
 
 SIGNAL_COLOUR = "#D55E00"
+# Skips (exams without some times) are another path: grey, hatched.
+SKIP_COLOUR = "#9aa5b1"
+SKIP_PATTERN = {"shape": "/", "fgcolor": "#52606d", "solidity": 0.3}
+SKIP_NAME = "Path of exams without some times"
 LIMIT_COLOUR = "#52606d"
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
@@ -48,7 +52,9 @@ def segments_figure(result: dict) -> go.Figure:
     """Return a waterfall of the link medians, or stacked bars per group.
 
     The waterfall is drawn as floating bars (each starts where the one
-    before ended) so it needs only Plotly's bar trace.
+    before ended) so it needs only Plotly's bar trace. Each skip is drawn
+    beside the links, hatched, starting where the link from its first time
+    starts: the other path of the exams without the times it skips.
     """
     if result["groups"]:
         return _stacked(result)
@@ -73,8 +79,45 @@ def segments_figure(result: dict) -> go.Figure:
             ),
         )
     )
-    figure.update_layout(_layout(x_title="Link", y_title="Median minutes (stacked)"))
+    skips = [s for s in result.get("skips", ()) if s["median"] is not None]
+    if skips:
+        labels = [link_label(s) for s in skips]
+        figure.add_trace(
+            go.Bar(
+                name=SKIP_NAME,
+                x=labels,
+                y=[s["median"] for s in skips],
+                base=[_start_of(result["links"], s["from"]) for s in skips],
+                marker={"color": SKIP_COLOUR, "pattern": SKIP_PATTERN},
+                customdata=[[format_minutes(s["median"]), s["n"]] for s in skips],
+                hovertemplate=(
+                    "%{x}<br>median %{customdata[0]} (another path, not in the sum)"
+                    "<br>n = %{customdata[1]:,}<extra></extra>"
+                ),
+            )
+        )
+        order = [*figure.data[0].x[:-1], *labels, figure.data[0].x[-1]]
+        figure.data[0].name = "Link of the full chain"
+    figure.update_layout(
+        _layout(x_title="Link", y_title="Median minutes (stacked)", legend=bool(skips))
+    )
+    # Long link names turn on a narrow page (the report): keep them whole.
+    figure.update_xaxes(automargin=True)
+    if skips:
+        figure.update_xaxes(categoryorder="array", categoryarray=order)
     return figure
+
+
+def _start_of(links: list[dict], time: str) -> float:
+    """Return where a bar from ``time`` starts: the drawn medians before it."""
+    before = []
+    for link in links:
+        if link["from"] == time:
+            break
+        before.append(link["median"] or 0)
+    else:
+        return 0
+    return sum(before)
 
 
 def _stacked(result: dict) -> go.Figure:
@@ -101,17 +144,81 @@ def _stacked(result: dict) -> go.Figure:
                 ),
             )
         )
+    rows = _stacked_skips(figure, result, names=names)
     figure.update_layout(
         _layout(
             x_title="Median minutes per link (stacked)",
             y_title="",
             legend=True,
             barmode="stack",
-            height=max(320, 60 + 28 * len(groups)),
+            height=max(320, 60 + 28 * len(rows)),
             yaxis={"autorange": "reversed", "automargin": True},
         )
     )
+    if len(rows) > len(names):
+        figure.update_yaxes(categoryorder="array", categoryarray=rows)
     return figure
+
+
+def _stacked_skips(figure: go.Figure, result: dict, *, names: list[str]) -> list:
+    """Add a hatched row under each group per skip its exams take; return the rows.
+
+    The skip's bar starts where the group's link from its first time starts
+    (an invisible spacer bar carries it there), so it lies under the links
+    it replaces.
+    """
+    groups = result["groups"]
+    rows, spacer = [], {"y": [], "x": []}
+    per_skip: dict[int, dict] = {}
+    for name, group in zip(names, groups, strict=True):
+        rows.append(name)
+        for j, skip in enumerate(group.get("skips", ())):
+            if skip["median"] is None:
+                continue
+            row = f"{name} · {_without(skip)}"
+            rows.append(row)
+            spacer["y"].append(row)
+            spacer["x"].append(_start_of(group["links"], skip["from"]))
+            bars = per_skip.setdefault(j, {"y": [], "x": [], "meta": [], "data": []})
+            bars["y"].append(row)
+            bars["x"].append(skip["median"])
+            bars["meta"].append(str(group["group"]))
+            bars["data"].append([format_minutes(skip["median"]), skip["n"]])
+    if not spacer["y"]:
+        return rows
+    figure.add_trace(
+        go.Bar(
+            name="",
+            orientation="h",
+            showlegend=False,
+            hoverinfo="skip",
+            marker={"color": "rgba(0,0,0,0)"},
+            **spacer,
+        )
+    )
+    for j, bars in sorted(per_skip.items()):
+        figure.add_trace(
+            go.Bar(
+                name=escape_label(link_label(result["skips"][j])),
+                y=bars["y"],
+                x=bars["x"],
+                orientation="h",
+                meta=bars["meta"],
+                marker={"color": SKIP_COLOUR, "pattern": SKIP_PATTERN},
+                customdata=bars["data"],
+                hovertemplate=(
+                    "%{y}: %{customdata[0]}<br>n = %{customdata[1]:,}"
+                    "<extra>%{fullData.name}</extra>"
+                ),
+            )
+        )
+    return rows
+
+
+def _without(skip: dict) -> str:
+    """Return ``no preliminary`` for a skip: the times its exams lack."""
+    skipped = [fields.FIELD_LABELS[t].lower() for t in skip.get("skipped", ())]
+    return f"no {' or '.join(skipped)}"
 
 
 def control_figure(result: dict) -> go.Figure:

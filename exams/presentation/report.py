@@ -162,11 +162,20 @@ def _target_words(targets: Targets, target: float | None) -> str:
         head
         + "each exam's own target for that interval, the first rule that fits"
         + (f" ({listed})" if listed else "")
-        + f", otherwise {targets.default:g} min."
+        + f", otherwise {_default_words(targets)}."
     )
-    if targets.working and any(r.days is not None for r in targets.rules):
+    in_days = [r.days for r in targets.rules] + [targets.default_days]
+    if targets.working and any(d is not None for d in in_days):
         words += " " + _working_day_words(targets.working)
     return words
+
+
+def _default_words(targets: Targets) -> str:
+    """Return the default target in words: ``1440 min`` or ``1 working day``."""
+    days = targets.default_days
+    if days is None:
+        return f"{targets.default:g} min"
+    return f"{days:g} working day{'' if days == 1 else 's'}"
 
 
 def _working_day_words(working) -> str:

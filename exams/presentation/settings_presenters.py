@@ -42,14 +42,21 @@ def target_table(targets: Targets, *, options: Mapping | None) -> dict:
             "unit": rule.unit,
             "days": "1" if rule.days is None else f"{rule.days:g}",
             "words": describe_rule(rule),
+            # Intervals since deleted: the rule judges nothing (said, not hidden).
+            "gone": [m for m in rule.metrics if m not in TARGET_METRICS],
         }
         for rule in targets.rules
     ]
     return {
         "headings": [heading for heading, _ in COLUMNS.values()],
         "rows": rows,
+        "gone_rules": [i for i, row in enumerate(rows, start=1) if row["gone"]],
         "blank": [_select(key, (), present[key]) for key in COLUMNS],
-        "default": _hours_minutes(targets.default),
+        "default": {
+            **_hours_minutes(targets.default),
+            "unit": "minutes" if targets.default_days is None else "working_days",
+            "days": f"{targets.default_days or 1:g}",
+        },
         "unit_choices": UNIT_CHOICES,
     }
 
@@ -107,11 +114,12 @@ def _select(key: str, chosen: tuple[str, ...], present: list[str]) -> dict:
     if chosen and not matched:
         words = " or ".join(_name(key, v) for v in chosen)
         absent = not any(v.casefold() in folded for v in present)
+        why = " (no longer exists)" if key == "metric" else " (not in this data set)"
         choices.insert(
             1,
             {
                 "value": json.dumps(list(chosen)),
-                "label": words + (" (not in this data set)" if absent else ""),
+                "label": words + (why if absent else ""),
                 "selected": True,
             },
         )

@@ -48,6 +48,8 @@ SETTING_KEYS = (
     WORKING_TIME_KEY,
     CUSTOM_INTERVALS_KEY,
 )
+# Read-only: what GET /api/settings flags (a POST may send it back; ignored).
+WARNINGS_KEY = "warnings"
 MAX_STATUSES = 100
 MAX_STATUS_LENGTH = 60
 
@@ -99,14 +101,42 @@ def get_custom_intervals() -> tuple[CustomInterval, ...]:
 
 
 def get_settings() -> dict:
-    """Return every setting in the JSON shape ``/api/settings`` uses."""
-    return {
+    """Return every setting in the JSON shape ``/api/settings`` uses.
+
+    ``warnings`` is there only when a setting needs the user: a target rule
+    naming an interval that no longer exists (it judges nothing).
+    """
+    targets, custom = get_targets(), get_custom_intervals()
+    settings = {
         SHIFTS_KEY: [s.as_json() for s in get_shifts()],
-        TARGETS_KEY: get_targets().as_json(),
+        TARGETS_KEY: targets.as_json(),
         CANCELLED_KEY: list(get_cancelled_statuses()),
         WORKING_TIME_KEY: get_working_time().as_json(),
-        CUSTOM_INTERVALS_KEY: [c.as_json() for c in get_custom_intervals()],
+        CUSTOM_INTERVALS_KEY: [c.as_json() for c in custom],
     }
+    warnings = stale_rules(targets, known={*fields.BUILT_IN, *(c.name for c in custom)})
+    if warnings:
+        settings[WARNINGS_KEY] = warnings
+    return settings
+
+
+def stale_rules(targets: Targets, *, known) -> list[dict]:
+    """Return a warning per target rule naming an interval not in ``known``."""
+    warnings = []
+    for position, rule in enumerate(targets.rules, start=1):
+        for name in rule.metrics:
+            if name not in known:
+                warnings.append(
+                    {
+                        "setting": TARGETS_KEY,
+                        "rule": position,
+                        "interval": name,
+                        "text": f"Target rule {position} names the interval "
+                        f"{name!r}, which no longer exists: it judges nothing. "
+                        "Remove the rule (Settings, Turnaround targets).",
+                    }
+                )
+    return warnings
 
 
 def validate_settings(raw) -> dict:
@@ -115,6 +145,7 @@ def validate_settings(raw) -> dict:
         raise SettingsError(
             "Send a JSON object with shifts, targets and/or cancelled_statuses."
         )
+    raw = {k: v for k, v in raw.items() if k != WARNINGS_KEY}
     unknown = sorted(set(raw) - set(SETTING_KEYS))
     if unknown:
         raise SettingsError(
@@ -124,9 +155,38 @@ def validate_settings(raw) -> dict:
     # those saved.
     sent = raw.get(CUSTOM_INTERVALS_KEY)
     custom = get_custom_intervals() if sent is None else validate_custom_intervals(sent)
+    if sent is not None and TARGETS_KEY not in raw:
+        _refuse_to_orphan_rules(kept={c.name for c in custom})
     declared = [c.declared() for c in custom]
     with fields.custom_intervals_in_use(declared):
         return _validate_each(raw)
+
+
+def _refuse_to_orphan_rules(*, kept: set[str]) -> None:
+    """Raise when deleting custom intervals that saved target rules judge.
+
+    Refused, not done quietly: the user removes (or changes) those rules
+    first, knowing which targets go.
+    """
+    labels = {c.name: c.label for c in get_custom_intervals() if c.name not in kept}
+    rules = get_targets().rules
+    naming = [
+        (position, name)
+        for position, rule in enumerate(rules, start=1)
+        for name in rule.metrics
+        if name in labels
+    ]
+    if not naming:
+        return
+    numbers = sorted({position for position, _ in naming})
+    names = dict.fromkeys(f"{labels[n]} ({n})" for _, n in naming)
+    which = "rule" if len(numbers) == 1 else "rules"
+    raise SettingsError(
+        f"Target {which} {', '.join(map(str, numbers))} judge"
+        f"{'s' if len(numbers) == 1 else ''} {' and '.join(names)}, which this "
+        "would delete: remove or change those rules under Turnaround targets "
+        "and save them first, then delete the interval."
+    )
 
 
 def _validate_each(raw: Mapping) -> dict:

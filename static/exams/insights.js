@@ -23,6 +23,9 @@
     const node = document.getElementById(chart.id);
     if (!node || !chart.figure) return;
     const urls = (chart.drill && chart.drill.urls) || {};
+    // A figure taller than its box (many rows) grows the box, not overflows it.
+    const height = chart.figure.layout && chart.figure.layout.height;
+    if (height > node.clientHeight) node.style.height = height + "px";
     window.Plotly.newPlot(node, chart.figure.data, chart.figure.layout, PLOT_CONFIG)
       .then(function () {
         if (!Object.keys(urls).length) return;

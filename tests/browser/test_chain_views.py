@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
+from sample_data.vocab import EXAM_PREFIXES
 from tests.browser.test_insights_views import (
     CLOUD_OFF_JS,
     DRAWN_JS,
@@ -136,3 +137,49 @@ def test_working_time_settings_save(visit):
     assert "end after they start" in error.inner_text()
     # The refused save answers 400 (on purpose); nothing left the machine.
     assert visit.watch.outside == []
+
+
+SKIP_LABEL = "Completed → final (no preliminary)"
+TRACE_JS = """([id, name]) => {
+  const trace = document.getElementById(id).data.find((t) => t.name === name);
+  return trace ? {x: trace.x, y: trace.y, base: trace.base,
+                  n: trace.customdata.map((c) => c[1])} : null;
+}"""
+
+
+def test_segments_chart_draws_the_skip_path(visit):
+    from exams.charts.chain import SKIP_NAME
+
+    exams = sample()
+    open_sample(visit)
+    page = show(visit, "insights/segments", "chart-segments", "segments")
+    # pandas: exams with completed and final but no prelim, final ≥ completed.
+    no_prelim = exams[exams["preliminary"].isna()]
+    minutes = (no_prelim["final"] - no_prelim["completed"]).dt.total_seconds() / 60
+    minutes = minutes.dropna()
+    minutes = minutes[minutes >= 0]
+    order = (exams["completed"] - exams["ordered"]).dt.total_seconds() / 60
+    order = order.dropna()
+    order = order[order >= 0]
+    skip = page.evaluate(TRACE_JS, ["chart-segments", SKIP_NAME])
+    assert skip is not None
+    at = skip["x"].index(SKIP_LABEL)
+    assert skip["y"][at] == pytest.approx(minutes.median())
+    assert skip["n"][at] == minutes.size
+    # It starts where completed → preliminary starts: after order → complete.
+    assert skip["base"][at] == pytest.approx(order.median())
+    legend = page.locator("#chart-segments .legend").text_content()
+    assert SKIP_NAME in legend
+
+    page = show(
+        visit, "insights/segments?by=modality", "chart-segments", "segments-by-group"
+    )
+    # The CT row's skip: pandas over the CT exams (modality from the name).
+    modality = exams["exam"].str.split().str[0].map(EXAM_PREFIXES)
+    ct = minutes[modality.loc[minutes.index] == "CT"]
+    skip = page.evaluate(TRACE_JS, ["chart-segments", SKIP_LABEL])
+    assert skip is not None
+    row = skip["y"].index("CT · no preliminary")
+    assert skip["x"][row] == pytest.approx(ct.median())
+    assert skip["n"][row] == ct.size
+    assert_clean(visit)

@@ -92,3 +92,84 @@ def test_add_reorder_remove_save_and_reload_a_target_rule(visit):
         ["Inpatient", "IP"],
     ]
     assert not visit.watch.errors and not visit.watch.outside
+
+
+POST_JS = "(body) => window.TATviz.request('POST', '/api/settings', body)"
+ORDER_TO_PRELIM = {
+    "name": "order_to_prelim",
+    "label": "Order → prelim",
+    "start": "ordered_at",
+    "end": "preliminary_at",
+}
+
+
+def test_default_in_working_days_and_a_rule_whose_interval_is_gone(visit):
+    import sqlite3
+
+    page = visit.page
+    page.goto(visit.app.url)
+    page.click("#sample-button")
+    page.wait_for_url("**/dashboard")
+    page.goto(visit.app.url + "settings")
+    rules = page.request.get(visit.app.url + "api/settings").json()["targets"]
+    rules = [*rules["rules"], {"metric": ["order_to_prelim"], "minutes": 120}]
+    body = {
+        "custom_intervals": [ORDER_TO_PRELIM],
+        "targets": {"rules": rules, "default": 1440},
+    }
+    assert page.evaluate(POST_JS, body)["ok"]
+    page.reload()
+
+    # The default in working days: choose the unit, type 1, save.
+    page.select_option("#default-unit", "working_days")
+    assert page.locator("#default-days").is_visible()
+    assert not page.locator("#default-hours").is_visible()
+    page.fill("#default-days", "1")
+    page.click("#targets-form button[type=submit]")
+    page.locator("#targets-form [data-saved]").wait_for(state="visible")
+    saved = page.request.get(visit.app.url + "api/settings").json()
+    assert saved["targets"]["default"] == {"unit": "working_days", "days": 1}
+    # Every example falls to the default on order → complete (no rule).
+    page.locator(
+        ".examples-table td", has_text="1 working day (default)"
+    ).first.wait_for()
+    visit.shot("default-working-days")
+
+    # Deleting the interval rule 5 judges is refused, naming the rule.
+    form = page.locator("#custom-intervals-form")
+    form.locator("[data-remove-row]").click()
+    form.locator("button[type=submit]").click()
+    error = form.locator("[data-error]")
+    error.wait_for(state="visible")
+    assert error.inner_text().startswith("Target rule 5 judges Order → prelim")
+    visit.shot("delete-refused")
+
+    # A rule left by an earlier version, its interval gone: said on the page.
+    with sqlite3.connect(visit.app.data_dir / "tatviz.sqlite3") as db:
+        db.execute(
+            "UPDATE exams_preference SET value = '[]' WHERE key = 'custom_intervals'"
+        )
+    page.reload()
+    assert (
+        page.locator("#targets-gone")
+        .inner_text()
+        .startswith("Target rule 5 names an interval that no longer exists")
+    )
+    gone = page.locator("tr.target-gone")
+    assert gone.count() == 1
+    assert "This interval no longer exists (order_to_prelim)" in gone.inner_text()
+    page.locator("#targets-gone").scroll_into_view_if_needed()
+    visit.shot("interval-gone")
+    flagged = page.request.get(visit.app.url + "api/settings").json()["warnings"]
+    assert [(w["rule"], w["interval"]) for w in flagged] == [(5, "order_to_prelim")]
+
+    gone.get_by_role("button", name="Remove this rule").click()
+    assert rule_rows(page).count() == 4
+    page.click("#targets-form button[type=submit]")
+    page.locator("#targets-form [data-saved]").wait_for(state="visible")
+    page.reload()
+    assert page.locator("#targets-gone").count() == 0
+    assert "warnings" not in page.request.get(visit.app.url + "api/settings").json()
+    # The one error: the refused deletion's 400.
+    assert [e.split(" for ")[0] for e in visit.watch.errors] == ["HTTP 400"]
+    assert not visit.watch.outside

@@ -8,7 +8,8 @@ one working day. Its target is returned in the frame's own unit: that many
 working minutes on a frame measured in working time (``attrs["time"]``, set
 by exams.analysis.chain.measure), else the clock minutes from the interval's
 start to its working deadline, so every "% within" still compares minutes
-with minutes.
+with minutes. The default target may count working days too
+(``"default": {"unit": "working_days", "days": N}``; ``default_days``).
 """
 
 import math
@@ -44,11 +45,31 @@ def rule_days(raw: Mapping, position: int) -> float | None:
             f"Target rule {position} is in working days: give days (e.g. "
             '"days": 1), not minutes.'
         )
-    days = raw.get("days")
+    return _days(raw.get("days"), what=f"target rule {position}")
+
+
+def default_days(raw) -> float | None:
+    """Return the default target's working days; None for one in minutes.
+
+    The default is minutes (a number), or ``{"unit": "working_days",
+    "days": N}``.
+    """
+    if not isinstance(raw, Mapping):
+        return None
+    if raw.get("unit") != "working_days" or set(raw) - {"unit", "days"}:
+        raise SettingsError(
+            "The default target must be minutes (e.g. 1440) or "
+            '{"unit": "working_days", "days": 1}, got '
+            f"{dict(raw)!r:.80}."
+        )
+    return _days(raw.get("days"), what="the default target")
+
+
+def _days(days, *, what: str) -> float:
     ok = isinstance(days, int | float) and not isinstance(days, bool)
     if not ok or not math.isfinite(days) or not 0 < days <= MAX_DAYS:
         raise SettingsError(
-            f"The working days of target rule {position} must be a number above 0 "
+            f"The working days of {what} must be a number above 0 "
             f"and at most {MAX_DAYS}, got {days!r}."
         )
     return int(days) if float(days).is_integer() else float(days)
@@ -65,7 +86,8 @@ def working_day_targets(
 ) -> np.ndarray:
     """Return each exam's target in the frame's unit.
 
-    ``rule`` is the position of each exam's rule (-1: the default, which is
+    ``rule`` is the position of each exam's rule (-1, or the last position
+    of ``days`` when the default counts working days: the default, which is
     ``minutes``' last entry); ``days`` each rule's working days (None: in
     minutes); ``start`` the interval's first time.
     """

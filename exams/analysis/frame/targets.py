@@ -23,6 +23,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.chain.working_days import (
+    default_days,
     rule_days,
     working_day_targets,
 )
@@ -128,10 +129,15 @@ class Targets:
     # The working days and hours a rule in working days counts (the
     # settings'; Mon–Fri 08–17 when None).
     working: WorkingTime | None = None
+    # A default in working days (``default`` is then unused).
+    default_days: float | None = None
 
     def as_json(self) -> dict:
         """Return the ``{"rules": [...], "default": minutes}`` form."""
-        return {"rules": [r.as_json() for r in self.rules], "default": self.default}
+        default = self.default
+        if self.default_days is not None:
+            default = {"unit": "working_days", "days": self.default_days}
+        return {"rules": [r.as_json() for r in self.rules], "default": default}
 
 
 def validate_targets(raw, *, known: Container[str] | None = TARGET_METRICS) -> Targets:
@@ -149,7 +155,10 @@ def validate_targets(raw, *, known: Container[str] | None = TARGET_METRICS) -> T
         raise SettingsError(
             f"Unknown target setting {sorted(unknown)[0]!r}: use rules and default."
         )
-    default = _minutes(raw.get("default", 1440), what="The default target")
+    days = default_days(raw.get("default"))
+    default = 1440
+    if days is None:
+        default = _minutes(raw.get("default", 1440), what="The default target")
     rules = raw.get("rules", [])
     if isinstance(rules, str | bytes | Mapping) or not isinstance(rules, Iterable):
         raise SettingsError("Target rules must be a list.")
@@ -159,6 +168,7 @@ def validate_targets(raw, *, known: Container[str] | None = TARGET_METRICS) -> T
     return Targets(
         rules=tuple(_parse_rule(r, i, known) for i, r in enumerate(rules, start=1)),
         default=default,
+        default_days=days,
     )
 
 
@@ -169,7 +179,7 @@ def read_stored_targets(raw) -> Targets:
     they did; a stored copy of the former defaults becomes today's defaults.
     """
     if isinstance(raw, Mapping) and raw.get("rules") == _FORMER_DEFAULT_RULES:
-        return Targets(rules=default_targets().rules, default=raw.get("default", 1440))
+        return validate_targets({**raw, "rules": DEFAULT_TARGETS["rules"]})
     return validate_targets(raw, known=None)
 
 
@@ -243,7 +253,9 @@ def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
     The rule fields, and each interval's start when a rule counts working
     days (its deadline runs from the start).
     """
-    if targets is None or all(r.days is None for r in targets.rules):
+    if targets is None or (
+        targets.default_days is None and all(r.days is None for r in targets.rules)
+    ):
         return TARGET_FIELDS
     starts = (fields.INTERVALS[m][0] for m in metrics)
     return (*TARGET_FIELDS, *dict.fromkeys(starts))
@@ -258,15 +270,17 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
         values=[float(r.minutes) for r in serving],
         otherwise=float(targets.default),
     )
-    if any(r.days is not None for r in serving):
+    days = [r.days for r in serving] + [targets.default_days]
+    if any(d is not None for d in days):
+        # The default is the last entry: position len(serving).
         rule = _first_match(
-            frame, serving, values=list(range(len(serving))), otherwise=-1
+            frame, serving, values=list(range(len(serving))), otherwise=len(serving)
         )
         minutes = working_day_targets(
             frame,
             rule=rule,
             minutes=[float(r.minutes) for r in serving] + [float(targets.default)],
-            days=[r.days for r in serving],
+            days=days,
             working=targets.working or default_working_time(),
             start=fields.INTERVALS[metric][0],
         )
@@ -404,7 +418,7 @@ def example_targets(
             per_interval[metric] = {
                 "minutes": rule.minutes if rule else targets.default,
                 "rule": position + 1 if rule else None,
-                "days": rule.days if rule else None,
+                "days": rule.days if rule else targets.default_days,
             }
         result.append({**values, "exams": int(count), "targets": per_interval})
     return result

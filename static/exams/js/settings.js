@@ -33,7 +33,10 @@
       }
       return rule;
     });
-    const fallback = durationOf(form.querySelector("#default-hours"), form.querySelector("#default-minutes"));
+    // The default: minutes, or {unit: "working_days", days} like a rule.
+    const fallback = form.querySelector("#default-unit").value === "working_days"
+      ? { unit: "working_days", days: Number(form.querySelector("#default-days").value || 0) }
+      : durationOf(form.querySelector("#default-hours"), form.querySelector("#default-minutes"));
     return { rules: rules, default: fallback };
   }
 
@@ -96,8 +99,8 @@
 
   document.addEventListener("change", function (event) {
     // A target's unit shows its own boxes: hours and minutes, or working days.
-    if (!event.target.matches(".target-row [name=unit]")) return;
-    const cell = event.target.closest("td");
+    if (!event.target.matches(".target-row [name=unit], #default-unit")) return;
+    const cell = event.target.closest("td, .target-default");
     cell.querySelectorAll("[data-unit-part]").forEach(function (part) {
       part.hidden = part.dataset.unitPart !== event.target.value;
     });
