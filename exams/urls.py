@@ -34,6 +34,11 @@ urlpatterns = [
         datasets.delete_dataset,
         name="exams-dataset-delete",
     ),
+    path(
+        "api/uploads/<str:upload_id>/progress",
+        datasets.upload_progress,
+        name="exams-upload-progress",
+    ),
     path("api/views", saved.saved_views, name="exams-saved-views"),
     path(
         "api/views/<int:view_id>",

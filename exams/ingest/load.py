@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from exams import fields
+from exams import fields, progress
 from exams.ingest import clean, dates, pairs, profile, recognise
 from exams.ingest.body import BLOCK_SIZE, NotUtf8, read_batches
 from exams.ingest.chain import leave_out_date_only
@@ -360,6 +360,7 @@ def read_export(
             found, mapping=mapping, block_size=block_size
         )
     headers, n = found.headers, collected.rows
+    progress.stage("checking")
     undecodable = getattr(found, "undecodable", 0)
     del found  # a workbook's string table
     text = collected.columns()

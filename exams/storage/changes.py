@@ -20,7 +20,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from exams import analysis, ingest
+from exams import analysis, ingest, progress
 from exams.models import Dataset, DatasetFile, Preference
 from exams.storage import faults, preferences, uploads
 from exams.storage.answers import Answer, read_files
@@ -154,6 +154,7 @@ def _finish(
     # again is read back from its Parquet cache.
     release_others(None)
     frame, summary = _build(files, answer=answer)
+    progress.stage("saving")
     path = _new_cache(dataset, change)
     shifts = preferences.get_shifts()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache") as pool:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-from exams import ingest
+from exams import ingest, progress
 from exams.storage import store, uploads
 from exams.storage.answers import Answer
 from exams.views._common import json_error
@@ -109,8 +109,27 @@ def receive_upload(request, *, adding: bool) -> Received:
     """Load the uploaded export(s): a new current data set, or added files.
 
     The answer is the data set's summary (201 new, 200 added) or the error;
-    the upload page without JavaScript words the same answer.
+    the upload page without JavaScript words the same answer. An upload
+    named by ``X-Upload-Id`` reports its progress (`upload_progress`).
     """
+    with progress.tracking(request.headers.get("X-Upload-Id")):
+        return _receive_upload(request, adding=adding)
+
+
+@require_GET
+def upload_progress(request, upload_id: str):
+    """Return how far the server is with an upload: ``{"stage", "percent"}``."""
+    found = progress.find(upload_id) if progress.valid_id(upload_id) else None
+    if found is None:
+        return json_error(
+            "No upload with this id is being read. The id is the X-Upload-Id "
+            "header (16 to 64 hex digits) of an upload sent just before.",
+            status=404,
+        )
+    return JsonResponse(found)
+
+
+def _receive_upload(request, *, adding: bool) -> Received:
     try:
         files = _uploads(request)
         answer = _form_answer(request)
