@@ -31,6 +31,8 @@ BENCHES = {
     "server": ["bench_server.py", "--repeat", "3"],
     "baseline": ["bench_baseline.py"],
     "scaling": ["bench_scaling.py"],
+    # Issue 17: three uploads in a row with refreshes between (peak memory).
+    "session": ["bench_session.py"],
     # Last: builds dist/TATviz first if there is none (make exe, ~1-2 min).
     "exe": ["bench_exe.py"],
 }
@@ -40,10 +42,11 @@ QUICK = {
     "server": ["--repeat", "1"],
     "baseline": ["--big", "0"],
     "scaling": ["--sizes", "10000,100000"],
+    "session": ["--rows", "100000"],
     "exe": ["--starts", "2"],
 }
 # The scripts that share the generated exports.
-SHARES_EXPORTS = {"server", "baseline", "scaling"}
+SHARES_EXPORTS = {"server", "baseline", "scaling", "session"}
 SUMMARY = common.RESULTS_DIR / "summary.json"
 LOG = common.RESULTS_DIR / "last_run.log"
 
@@ -249,6 +252,21 @@ def summarize() -> list[dict]:
             growth,
             "x",
             1.1,
+        )
+    session = _load("session_1000000")
+    if session:
+        add(
+            "session_peak_mb",
+            "server peak RSS, 3 × 1M uploads + refreshes",
+            session["session_peak_mb"],
+            "MB",
+            400,
+        )
+        add(
+            "session_one_upload_mb",
+            "reference: peak after the first upload + refreshes",
+            session["one_upload_peak_mb"],
+            "MB",
         )
     exe = _load("exe")
     if exe:
