@@ -1,5 +1,6 @@
 """Combine several loaded exports (e.g. monthly files) into one data set."""
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -128,6 +129,11 @@ def combine_exports(
         counts=add_counts(r.spellings for r in results),
     )
     incoming_rows = sum(len(r.frame) for r in results)
+    if len(results) == 1:
+        # One file: the same rows, flags and counts its own report was made
+        # of (dropping unused categories or merging spellings again changes
+        # no count), so it is not worked out a second time.
+        return combined, files, copy.deepcopy(results[0].quality)
     quality = quality_report(
         combined,
         mapped=mapped,
