@@ -17,6 +17,8 @@ import threading
 # (dates, duplicates, the cache), which take about as long again.
 READING_SHARE = 60
 STAGES = {"reading": 0, "checking": READING_SHARE, "saving": 85, "done": 100}
+# What an id not seen (yet) is: the body may still be arriving.
+WAITING = {"stage": "waiting", "percent": 0}
 _ID = re.compile(r"[0-9a-f]{16,64}")
 _KEPT = 16
 

@@ -63,8 +63,14 @@ def test_upload_named_by_id_is_done_when_answered(client, db):
     assert answer.json() == {"stage": "done", "percent": 100}
 
 
-def test_unknown_or_malformed_id_is_a_404_saying_what_is_expected(client, db):
-    for upload_id in ("f" * 32, "nothex"):
-        answer = client.get(f"/api/uploads/{upload_id}/progress")
-        assert answer.status_code == 404
-        assert "X-Upload-Id" in answer.json()["error"]
+def test_an_id_not_seen_yet_is_waiting(client, db):
+    # The page may ask while the body is still arriving: never an error.
+    answer = client.get(f"/api/uploads/{'f' * 32}/progress")
+    assert answer.status_code == 200
+    assert answer.json() == {"stage": "waiting", "percent": 0}
+
+
+def test_malformed_id_is_a_400_saying_what_is_expected(client, db):
+    answer = client.get("/api/uploads/nothex/progress")
+    assert answer.status_code == 400
+    assert "X-Upload-Id" in answer.json()["error"]

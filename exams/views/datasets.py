@@ -118,15 +118,18 @@ def receive_upload(request, *, adding: bool) -> Received:
 
 @require_GET
 def upload_progress(request, upload_id: str):
-    """Return how far the server is with an upload: ``{"stage", "percent"}``."""
-    found = progress.find(upload_id) if progress.valid_id(upload_id) else None
-    if found is None:
+    """Return how far the server is with an upload: ``{"stage", "percent"}``.
+
+    An id not seen (yet) is "waiting": the page may ask while the server is
+    still receiving the body, before the upload's view has started.
+    """
+    if not progress.valid_id(upload_id):
         return json_error(
-            "No upload with this id is being read. The id is the X-Upload-Id "
-            "header (16 to 64 hex digits) of an upload sent just before.",
-            status=404,
+            "An upload id is the X-Upload-Id header sent with the upload: 16 "
+            "to 64 lower-case hex digits.",
+            status=400,
         )
-    return JsonResponse(found)
+    return JsonResponse(progress.find(upload_id) or progress.WAITING)
 
 
 def _receive_upload(request, *, adding: bool) -> Received:
