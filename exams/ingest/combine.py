@@ -6,10 +6,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
 from exams import fields
-from exams.ingest.clean import completeness, drop_unused_categories, rows_to_keep
+from exams.ingest.clean import (
+    _MAX_FILLED,
+    _NAT,
+    completeness,
+    drop_unused_categories,
+    rows_to_keep,
+)
 from exams.ingest.load import IngestResult, empty_frame
 from exams.ingest.quality import quality_report
 from exams.ingest.spelling import SPELLING_FIELDS, add_counts, merge_spellings
@@ -58,23 +65,110 @@ def _final_time(frame: pd.DataFrame) -> np.ndarray:
     return final.view(np.int64)
 
 
-def _rows_to_keep(combined: pd.DataFrame, incoming: pd.DataFrame) -> np.ndarray:
-    """Return positions (combined first, then incoming) that survive together."""
-    before = len(combined)
-    present = [f for f in fields.CANONICAL_FIELDS if f in combined.columns]
+def _rows_to_keep(frame: pd.DataFrame) -> np.ndarray:
+    """Return the positions of the stacked files' rows that survive together."""
+    present = [f for f in fields.CANONICAL_FIELDS if f in frame.columns]
 
     def identity(positions: np.ndarray) -> pd.DataFrame:
-        old, new = positions[positions < before], positions[positions >= before]
-        parts = [combined.iloc[old][present], incoming.iloc[new - before][present]]
         # Categories differ between files; compare values, not codes.
-        return pd.concat([p.astype(object) for p in parts], ignore_index=True)
+        return frame.iloc[positions][present].astype(object).reset_index(drop=True)
 
     return rows_to_keep(
-        accession=pa.chunked_array([_accession(combined), _accession(incoming)]),
-        filled=np.concatenate([completeness(combined), completeness(incoming)]),
-        finalized=np.concatenate([_final_time(combined), _final_time(incoming)]),
+        accession=_accession(frame),
+        filled=completeness(frame),
+        finalized=_final_time(frame),
         identity=identity,
     )
+
+
+def _file_entry(result: IngestResult, *, added: int, replaced: int) -> dict:
+    return {
+        "filename": result.filename,
+        "rows_read": result.rows_read,
+        "added": added,
+        "replaced": replaced,
+        "skipped": len(result.frame) - added - replaced,
+    }
+
+
+def _combine_all(
+    results: Sequence[IngestResult],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """Return the combined frame, its flags and each file's counts, in one pass.
+
+    The rule picks, per accession, the best row by a total order (most
+    complete, earliest final time, earliest file and row), so taking the
+    best over every file at once keeps the rows that adding the files one
+    by one keeps, in the same order (by file, then row); 120 monthly files
+    of 10M exams no longer stack and hash a growing frame 120 times. Each
+    file's counts follow the one-by-one story: ``replaced`` when its row
+    beats the best of the earlier files, ``added`` when its accession is
+    new (or it has none and is kept).
+    """
+    frames = [r.frame.reset_index(drop=True) for r in results]
+    sizes = np.array([len(f) for f in frames])
+    everything = stack_frames(frames)
+    del frames
+    keep = _rows_to_keep(everything)
+    file_of = np.repeat(np.arange(len(results)), sizes)
+    kept = np.zeros(len(everything), dtype=bool)
+    kept[keep] = True
+    first, beats = _firsts_and_wins(everything)
+    loose_kept = kept & ~_has_accession(everything)
+    added = np.bincount(file_of[first | loose_kept], minlength=len(results))
+    replaced = np.bincount(file_of[beats], minlength=len(results))
+    files = [
+        _file_entry(r, added=int(a), replaced=int(b))
+        for r, a, b in zip(results, added, replaced, strict=True)
+    ]
+    combined = everything.take(keep).reset_index(drop=True)
+    del everything
+    flags = _stack_flags([_flags(r) for r in results]).take(keep)
+    return combined, flags.reset_index(drop=True), files
+
+
+def _has_accession(frame: pd.DataFrame) -> np.ndarray:
+    return np.asarray(pc.is_valid(_accession(frame)).to_numpy(zero_copy_only=False))
+
+
+def _firsts_and_wins(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return masks: the first row of each accession, rows beating all before.
+
+    Rows are in file order and each file has an accession once, so "before"
+    is "in an earlier file". Rank every row by the rule (``rows_to_keep``);
+    a row wins when its rank is below every earlier row's of its accession.
+    """
+    accession = _accession(frame)
+    if isinstance(accession, pa.ChunkedArray):
+        # One array, so one dictionary: the codes of every row agree.
+        accession = accession.combine_chunks()
+    encoded = pc.dictionary_encode(accession)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    codes = codes.astype(np.int64)
+    rows = np.flatnonzero(codes >= 0)
+    first = np.zeros(len(frame), dtype=bool)
+    beats = np.zeros(len(frame), dtype=bool)
+    if not rows.size:
+        return first, beats
+    final = _final_time(frame)[rows].copy()
+    final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
+    emptier = _MAX_FILLED - np.minimum(completeness(frame)[rows], _MAX_FILLED)
+    rank = np.empty(rows.size, dtype=np.int64)
+    rank[np.lexsort((rows, final, emptier))] = np.arange(rows.size)
+    groups = codes[rows]
+    order = np.argsort(groups, kind="stable")  # by accession, then file
+    groups, rank = groups[order], rank[order]
+    starts = np.ones(rows.size, dtype=bool)
+    starts[1:] = groups[1:] != groups[:-1]
+    # Running minimum within each accession: later accessions get smaller
+    # offsets, so a minimum never reaches back into the one before.
+    offset = (groups.max() - groups) * (rows.size + 1) + rank
+    best = np.minimum.accumulate(offset)
+    wins = np.zeros(rows.size, dtype=bool)
+    wins[1:] = ~starts[1:] & (offset[1:] < best[:-1])
+    first[rows[order[starts]]] = True
+    beats[rows[order[wins]]] = True
+    return first, beats
 
 
 def combine_exports(
@@ -94,33 +188,14 @@ def combine_exports(
     and "Stat" in the next are one value), and a field date-only in any
     file is date-only in the result (`chain`).
     """
-    combined: pd.DataFrame | None = None
-    flags = pd.DataFrame()
-    files = []
-    for result in results:
-        incoming = result.frame.reset_index(drop=True)
-        if combined is None:
-            combined, flags = incoming, _flags(result)
-            added, replaced = len(incoming), 0
-        else:
-            before = len(combined)
-            keep = _rows_to_keep(combined, incoming)
-            old, new = keep[keep < before], keep[keep >= before] - before
-            # Old rows are unique, so each one dropped was displaced by one
-            # incoming row of the same accession.
-            replaced = before - len(old)
-            added = len(new) - replaced
-            combined = stack_frames([combined.take(old), incoming.take(new)])
-            flags = _stack_flags([flags.take(old), _flags(result).take(new)])
-        files.append(
-            {
-                "filename": result.filename,
-                "rows_read": result.rows_read,
-                "added": added,
-                "replaced": replaced,
-                "skipped": len(incoming) - added - replaced,
-            }
-        )
+    if len(results) == 1:
+        result = results[0]
+        combined, flags = result.frame.reset_index(drop=True), _flags(result)
+        files = [_file_entry(result, added=len(combined), replaced=0)]
+    elif results:
+        combined, flags, files = _combine_all(results)
+    else:
+        combined, flags, files = None, pd.DataFrame(), []
     combined = empty_frame() if combined is None else drop_unused_categories(combined)
     mapped = {f for r in results for f in r.columns}
     combined, merged, _ = merge_spellings(
