@@ -22,9 +22,17 @@ from exams.ingest.quality import quality_report
 from exams.ingest.spelling import SPELLING_FIELDS, add_counts, merge_spellings
 
 
-def stack_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Return the frames one under the other, categoricals kept categorical."""
+def stack_frames(
+    frames: Sequence[pd.DataFrame], rows: Sequence[np.ndarray] | None = None
+) -> pd.DataFrame:
+    """Return the frames one under the other, categoricals kept categorical.
+
+    ``rows`` (one array of positions per frame) takes only those rows, one
+    column at a time: no taken copy of every frame exists at once.
+    """
     columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    if rows is not None:
+        frames = [_Taken(f, r) for f, r in zip(frames, rows, strict=True)]
     data = {}
     for name in columns:
         parts = [f[name] for f in frames if name in f.columns]
@@ -45,6 +53,20 @@ def stack_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+class _Taken:
+    """A frame's rows at some positions, column by column, as they are asked."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray):
+        self._frame, self._rows = frame, rows
+        self.columns = frame.columns
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._frame[name].take(self._rows).reset_index(drop=True)
+
+
 def _flags(result: IngestResult) -> pd.DataFrame:
     if result.unparseable is not None:
         return result.unparseable
@@ -63,22 +85,6 @@ def _accession(frame: pd.DataFrame) -> pa.Array:
 def _final_time(frame: pd.DataFrame) -> np.ndarray:
     final = frame[fields.FINALIZED_AT].to_numpy(dtype="datetime64[ns]")
     return final.view(np.int64)
-
-
-def _rows_to_keep(frame: pd.DataFrame) -> np.ndarray:
-    """Return the positions of the stacked files' rows that survive together."""
-    present = [f for f in fields.CANONICAL_FIELDS if f in frame.columns]
-
-    def identity(positions: np.ndarray) -> pd.DataFrame:
-        # Categories differ between files; compare values, not codes.
-        return frame.iloc[positions][present].astype(object).reset_index(drop=True)
-
-    return rows_to_keep(
-        accession=_accession(frame),
-        filled=completeness(frame),
-        finalized=_final_time(frame),
-        identity=identity,
-    )
 
 
 def _file_entry(result: IngestResult, *, added: int, replaced: int) -> dict:
@@ -107,52 +113,65 @@ def _combine_all(
     """
     frames = [r.frame.reset_index(drop=True) for r in results]
     sizes = np.array([len(f) for f in frames])
-    everything = stack_frames(frames)
-    del frames
-    keep = _rows_to_keep(everything)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    accession = pa.chunked_array([_accession(f) for f in frames]).combine_chunks()
+    filled = np.concatenate([completeness(f) for f in frames])
+    finalized = np.concatenate([_final_time(f) for f in frames])
+    present = [f for f in fields.CANONICAL_FIELDS if f in frames[0].columns]
+
+    def identity(positions: np.ndarray) -> pd.DataFrame:
+        # Categories differ between files; compare values, not codes.
+        parts = [
+            frames[i].iloc[positions[(positions >= a) & (positions < b)] - a]
+            for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        ]
+        return pd.concat([p[present].astype(object) for p in parts], ignore_index=True)
+
+    keep = rows_to_keep(
+        accession=accession, filled=filled, finalized=finalized, identity=identity
+    )
     file_of = np.repeat(np.arange(len(results)), sizes)
-    kept = np.zeros(len(everything), dtype=bool)
+    kept = np.zeros(len(file_of), dtype=bool)
     kept[keep] = True
-    first, beats = _firsts_and_wins(everything)
-    loose_kept = kept & ~_has_accession(everything)
-    added = np.bincount(file_of[first | loose_kept], minlength=len(results))
-    replaced = np.bincount(file_of[beats], minlength=len(results))
+    first, beats = _firsts_and_wins(accession, filled=filled, finalized=finalized)
+    has_accession = np.asarray(pc.is_valid(accession).to_numpy(zero_copy_only=False))
+    added = np.bincount(file_of[first | (kept & ~has_accession)], minlength=len(sizes))
+    replaced = np.bincount(file_of[beats], minlength=len(sizes))
+    del accession, filled, finalized, kept, first, beats
     files = [
         _file_entry(r, added=int(a), replaced=int(b))
         for r, a, b in zip(results, added, replaced, strict=True)
     ]
-    combined = everything.take(keep).reset_index(drop=True)
-    del everything
+    # Each file's kept rows, stacked column by column (no full copy first).
+    taken = [
+        keep[(keep >= a) & (keep < b)] - a
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    combined = stack_frames(frames, taken)
     flags = _stack_flags([_flags(r) for r in results]).take(keep)
     return combined, flags.reset_index(drop=True), files
 
 
-def _has_accession(frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(pc.is_valid(_accession(frame)).to_numpy(zero_copy_only=False))
-
-
-def _firsts_and_wins(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _firsts_and_wins(
+    accession: pa.Array, *, filled: np.ndarray, finalized: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Return masks: the first row of each accession, rows beating all before.
 
     Rows are in file order and each file has an accession once, so "before"
     is "in an earlier file". Rank every row by the rule (``rows_to_keep``);
     a row wins when its rank is below every earlier row's of its accession.
     """
-    accession = _accession(frame)
-    if isinstance(accession, pa.ChunkedArray):
-        # One array, so one dictionary: the codes of every row agree.
-        accession = accession.combine_chunks()
     encoded = pc.dictionary_encode(accession)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     codes = codes.astype(np.int64)
     rows = np.flatnonzero(codes >= 0)
-    first = np.zeros(len(frame), dtype=bool)
-    beats = np.zeros(len(frame), dtype=bool)
+    first = np.zeros(len(accession), dtype=bool)
+    beats = np.zeros(len(accession), dtype=bool)
     if not rows.size:
         return first, beats
-    final = _final_time(frame)[rows].copy()
+    final = finalized[rows].astype(np.int64)
     final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
-    emptier = _MAX_FILLED - np.minimum(completeness(frame)[rows], _MAX_FILLED)
+    emptier = _MAX_FILLED - np.minimum(filled[rows], _MAX_FILLED)
     rank = np.empty(rows.size, dtype=np.int64)
     rank[np.lexsort((rows, final, emptier))] = np.arange(rows.size)
     groups = codes[rows]
