@@ -35,7 +35,7 @@ urlpatterns = [
         name="exams-dataset-delete",
     ),
     path(
-        "api/uploads/<str:upload_id>/progress",
+        "api/uploads/<path:upload_id>/progress",
         datasets.upload_progress,
         name="exams-upload-progress",
     ),
