@@ -119,7 +119,7 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
 
     from django.test import Client
 
-    from exams import analysis
+    from exams import analysis, fields
     from exams.storage import preferences, store
 
     if export is None:
@@ -135,7 +135,7 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
         store.load_frame(dataset), shifts=preferences.get_shifts()
     )
     connection = duckdb_table(frame)
-    targets = target_sql(frame)
+    targets = {m: target_sql(frame, m) for m in fields.INTERVALS}
     results = {"rows": len(frame), "first_series_ms": first_ms, "steps": []}
     print(
         f"\n{len(frame):,} exams loaded; first /api/series after load "
@@ -154,13 +154,13 @@ def run(*, rows: int, repeat: int, folder: Path, export: Path | None = None) -> 
                 "series",
                 f"/api/series?{query}",
                 lambda spec=spec: analysis.build_series(frame, spec=spec),
-                [series_sql(spec, targets)],
+                [series_sql(spec, targets.get(spec.metric, "NULL"))],
             ),
             (
                 "summary",
                 f"/api/summary?{query}&by={by}",
                 lambda s=summary_spec: analysis.build_summary(frame, spec=s),
-                [summary_sql(spec, by, targets)],
+                [summary_sql(spec, by, targets.get(spec.metric, "NULL"))],
             ),
             (
                 "exams",
@@ -224,12 +224,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--exports", type=Path, help="folder of generated exports")
     args = parser.parse_args()
     with common.temp_dir() as folder:
         common.setup_django(folder / "data")
         common.print_machine(common.machine())
         print(f"load average at start: {common.load_average()}")
-        results = run(rows=args.rows, repeat=args.repeat, folder=folder)
+        exports = args.exports or folder
+        results = run(rows=args.rows, repeat=args.repeat, folder=exports)
         print(f"load average at end: {common.load_average()}")
     common.save_results(f"refresh_{args.rows}", results)
 

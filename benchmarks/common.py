@@ -85,13 +85,24 @@ def print_machine(info: dict) -> None:
     )
 
 
+# Exports this big are made once and kept outside the repository (a 10M-exam
+# export is 1.5 GB and takes ~2 minutes to generate): TATVIZ_BENCH_DATA, or
+# bench-data beside the checkout.
+BIG_ROWS = 5_000_000
+BIG_EXPORTS = Path(os.environ.get("TATVIZ_BENCH_DATA", ROOT.parent / "bench-data"))
+
+
 def make_export(folder: Path, *, rows: int, layout: str = "seed", seed: int = 0):
     """Write a generated export of ``rows`` exams; return (path, counts).
 
     The generator (sample_data/generate.py) adds the defects real exports
     have: duplicates, pending reports, unreadable final times. The seed
     layout leaves cancelled exams out, so it holds slightly fewer rows.
+    From `BIG_ROWS` on, the export is kept in `BIG_EXPORTS` and reused.
     """
+    if rows >= BIG_ROWS:
+        folder = BIG_EXPORTS
+        folder.mkdir(parents=True, exist_ok=True)
     path = Path(folder) / f"{layout}_{rows}_{seed}.csv"
     sidecar = path.with_suffix(".json")
     if path.exists() and sidecar.exists():

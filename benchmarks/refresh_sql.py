@@ -44,17 +44,19 @@ def _bucket(period: str, axis: str) -> str:
     }[period]
 
 
-def target_sql(frame) -> str:
-    """Return the per-exam target of fields.DEFAULT_TARGETS as a SQL CASE.
+def target_sql(frame, metric: str = "complete_to_final") -> str:
+    """Return the per-exam default target of ``metric`` as a SQL CASE.
 
     Rule values are matched to the frame's categories here, once, as the app
     does, so DuckDB compares ENUM codes instead of lower-casing text per row.
+    A rule naming its intervals applies to those only.
     """
-    from exams import fields
+    from exams.analysis.frame.targets import DEFAULT_TARGETS as rules
 
-    rules = fields.DEFAULT_TARGETS
     cases = []
     for rule in rules["rules"]:
+        if metric not in rule.get("metric", [metric]):
+            continue
         tests = []
         for key in ("patient_class", "priority"):
             if rule.get(key):
@@ -65,6 +67,8 @@ def target_sql(frame) -> str:
                 values = ", ".join(map(_quote, present)) or "NULL"
                 tests.append(f"{key} IN ({values})")
         cases.append(f"WHEN {' AND '.join(tests)} THEN {rule['minutes']}")
+    if not cases:
+        return str(rules["default"])
     return f"CASE {' '.join(cases)} ELSE {rules['default']} END"
 
 

@@ -5,7 +5,9 @@ folder of generated exports; their figures land in benchmarks/results/*.json
 and their full output in benchmarks/results/last_run.log. At the end this
 prints the table of results against the targets, what changed since the
 previous run (benchmarks/results/summary.json, kept in the repository), and
-redraws docs/benchmark-scaling.svg. About 10–15 minutes on 2 cores.
+redraws docs/benchmark-scaling.svg. About 40 minutes on 2 cores with the
+10M-exam steps (their export is generated once, ~2 minutes, and kept in
+TATVIZ_BENCH_DATA, by default bench-data beside the checkout).
 
 ``--only refresh,server`` runs some of them; ``--quick`` runs fewer repeats
 and sizes (for trying things, not for BENCHMARKS.md).
@@ -28,24 +30,31 @@ BENCHES = {
     "ingest_parse": ["bench_ingest_parse.py", "--repeat", "3"],
     "analysis": ["bench_analysis.py"],
     "refresh": ["bench_refresh.py", "--repeat", "5"],
+    # Issue 17: the same steps and DuckDB cross-check at 10M exams (the
+    # export is made once in TATVIZ_BENCH_DATA and reused; ~5 minutes).
+    "refresh_10m": ["bench_refresh.py", "--rows", "10000000", "--repeat", "1"],
     "server": ["bench_server.py", "--repeat", "3"],
     "first_chart": ["bench_first_chart.py", "--visits", "5"],
     "baseline": ["bench_baseline.py"],
     "scaling": ["bench_scaling.py"],
+    # Issue 17: three uploads in a row with refreshes between (peak memory).
+    "session": ["bench_session.py"],
     # Last: builds dist/TATviz first if there is none (make exe, ~1-2 min).
     "exe": ["bench_exe.py"],
 }
 QUICK = {
     "ingest_parse": ["--repeat", "1", "--rows", "200000"],
     "refresh": ["--repeat", "2"],
+    "refresh_10m": ["--rows", "200000"],
     "server": ["--repeat", "1"],
     "first_chart": ["--visits", "3"],
     "baseline": ["--big", "0"],
     "scaling": ["--sizes", "10000,100000"],
+    "session": ["--rows", "100000"],
     "exe": ["--starts", "2"],
 }
 # The scripts that share the generated exports.
-SHARES_EXPORTS = {"server", "first_chart", "baseline", "scaling"}
+SHARES_EXPORTS = {"server", "first_chart", "baseline", "scaling", "session"}
 SUMMARY = common.RESULTS_DIR / "summary.json"
 LOG = common.RESULTS_DIR / "last_run.log"
 
@@ -251,6 +260,82 @@ def summarize() -> list[dict]:
             growth,
             "x",
             1.1,
+        )
+    big = _load("refresh_10000000")
+    if big:
+        add(
+            "refresh_10m_worst_ms",
+            f"worst refresh, server time, {big['rows']:,} exams",
+            big["worst_server_ms"],
+            "ms",
+            1000,
+        )
+        add(
+            "refresh_10m_worst_ratio",
+            "worst refresh ÷ DuckDB, 10M",
+            big["worst_ratio"],
+            "x",
+        )
+        add(
+            "refresh_10m_total_ratio",
+            "whole sequence ÷ DuckDB, 10M",
+            big["total_server_ms"] / big["total_duckdb_ms"],
+            "x",
+        )
+        same = all(
+            s["check"] in ("same", "0") or float(s["check"]) < 1e-9
+            for s in big["steps"]
+        )
+        add(
+            "refresh_10m_same",
+            "10M answers equal DuckDB's (1 = yes)",
+            float(same),
+            "",
+            1,
+            better="higher",
+        )
+    if scaling:
+        tenth = [s for s in scaling["sizes"] if s["rows"] >= 10_000_000]
+        if tenth:
+            add(
+                "peak_10m_mb",
+                "server peak RSS, 10M exams",
+                tenth[-1]["peak_mb"],
+                "MB",
+                3000,
+            )
+            add(
+                "upload_10m_ratio", "10M upload ÷ floor (wall)", tenth[-1]["ratio"], "x"
+            )
+            if "analysis_worst_ms" in tenth[-1]:
+                add(
+                    "views_10m_worst_ms",
+                    "worst analysis request, 10M",
+                    tenth[-1]["analysis_worst_ms"],
+                    "ms",
+                    1000,
+                )
+                add(
+                    "page_10m_worst_ms",
+                    "worst /dashboard/data, 10M",
+                    tenth[-1]["dashboard_worst_ms"],
+                    "ms",
+                    1000,
+                )
+    session = _load("session_1000000")
+    if session:
+        add(
+            "session_peak_mb",
+            "server peak RSS, 3 × 1M uploads + refreshes",
+            session["session_peak_mb"],
+            "MB",
+            400,
+        )
+        add(
+            "session_one_upload_mb",
+            "reference: peak after the first upload + refreshes",
+            session["one_upload_peak_mb"],
+            "MB",
         )
     exe = _load("exe")
     if exe:

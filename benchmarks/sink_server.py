@@ -18,7 +18,7 @@ from django.urls import path
 MB = 1024 * 1024
 # launcher.py's values.
 THREADS = 8
-MAX_BODY = (1024 + 1) * MB
+MAX_BODY = (2048 + 1) * MB  # as the app's default TATVIZ_MAX_UPLOAD_MB
 
 
 def sink(request):

@@ -39,6 +39,11 @@ urlpatterns = [
         datasets.delete_dataset,
         name="exams-dataset-delete",
     ),
+    path(
+        "api/uploads/<path:upload_id>/progress",
+        datasets.upload_progress,
+        name="exams-upload-progress",
+    ),
     path("api/views", saved.saved_views, name="exams-saved-views"),
     path(
         "api/views/<int:view_id>",

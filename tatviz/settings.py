@@ -120,7 +120,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 100
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Upper bounds keep date arithmetic and waitress's body limit in range.
 TATVIZ_MAX_UPLOAD_MB = env_int(
-    "TATVIZ_MAX_UPLOAD_MB", 1024, minimum=1, maximum=1024 * 1024
+    "TATVIZ_MAX_UPLOAD_MB", 2048, minimum=1, maximum=1024 * 1024
 )
 TATVIZ_RETENTION_DAYS = env_int("TATVIZ_RETENTION_DAYS", 0, minimum=0, maximum=36_500)
 TATVIZ_REQUIRE_TOKEN = env_bool("TATVIZ_REQUIRE_TOKEN", default=False)

@@ -177,3 +177,23 @@ def test_interval_stats_empty_group_is_nan_not_zero():
     assert got["missing"].tolist() == [0, 1, 1]
     assert np.isnan([got[s][1] for s in ("median", "mean", "p90", "within")]).all()
     assert got["within"][0] == 50.0
+
+
+@pytest.mark.parametrize(
+    "high, decimals",
+    [(1_000, 0), (600_000, 0), (2.0**40, 0), (600_000, 1)],
+    ids=["whole minutes", "over 16 bits", "over 32 bits", "fractions"],
+)
+def test_rank_values_put_every_valid_value_at_its_sorted_place(high, decimals):
+    # Whole minutes take the radix path, the others a float sort: both must
+    # put the values in ascending order (ties in any order).
+    rng = np.random.default_rng(7)
+    values = np.round(rng.uniform(0, high, 20_000), decimals)
+    values[rng.random(20_000) < 0.1] = np.nan
+    values[rng.random(20_000) < 0.05] *= -1
+    ranks = rank_values(values)
+    valid = values >= 0
+    assert (ranks[~valid] == -1).all()
+    placed = np.empty(int(valid.sum()))
+    placed[ranks[valid]] = values[valid]
+    np.testing.assert_array_equal(placed, np.sort(values[valid]))

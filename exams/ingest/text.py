@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from exams import progress
+
 
 class TextBody:
     """UTF-8 text: bytes in memory, or a file from ``offset`` (after a BOM) on."""
@@ -40,15 +42,19 @@ class TextBody:
             return pa.BufferReader(pa.py_buffer(self._data[start:end]))
         file = self._path.open("rb")
         file.seek(self._offset + start)
-        return pa.PythonFile(_Window(file, end - start), mode="r")
+        window = _Window(file, end - start, report=progress.current())
+        return pa.PythonFile(window, mode="r")
 
 
 class _Window(io.RawIOBase):
     """The next ``size`` bytes of an open file (a body without its footer)."""
 
-    def __init__(self, file: io.BufferedReader, size: int) -> None:
+    def __init__(self, file: io.BufferedReader, size: int, *, report=None) -> None:
         super().__init__()
-        self._file, self._left = file, size
+        self._file, self._left, self._size = file, size, size
+        # The upload page's progress (`exams.progress`), taken here: pyarrow
+        # may read from its own threads.
+        self._report = report
 
     def readable(self) -> bool:
         return True
@@ -59,6 +65,8 @@ class _Window(io.RawIOBase):
             return 0
         got = self._file.readinto(memoryview(buffer)[:wanted])
         self._left -= got
+        if self._report is not None:
+            self._report.read(self._size - self._left, self._size)
         return got
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from exams import ingest
+from exams import ingest, progress
 from exams.models import DatasetFile, HeaderMapping
 from exams.storage.uploads import upload_path
 
@@ -109,11 +109,16 @@ def read_files(
 ) -> list[ingest.IngestResult]:
     """Ingest each file; an error names the file when there are several."""
     results = []
+    report = progress.current()
+    if report is not None:
+        report.reading(len(files))
     for f in files:
         try:
             results.append(
                 read_file(f, answer=answer, cancelled_statuses=cancelled_statuses)
             )
+            if report is not None:
+                report.next_file()
         except ingest.IngestError as exc:
             exc.filename, exc.file_id = f.filename, f.pk
             if len(files) > 1:

@@ -20,7 +20,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from exams import analysis, ingest
+from exams import analysis, ingest, progress
 from exams.models import Dataset, DatasetFile, Preference
 from exams.storage import faults, inventory, preferences, uploads
 from exams.storage.answers import Answer, read_files
@@ -28,6 +28,7 @@ from exams.storage.errors import Damaged, DatasetGone, NoDataset
 from exams.storage.framecache import damaged as _damaged
 from exams.storage.framecache import frames as _frames
 from exams.storage.framecache import prepared as _prepared
+from exams.storage.framecache import release_others
 from exams.storage.journal import Change
 from exams.storage.uploads import (
     PARTIAL_SUFFIX,
@@ -148,7 +149,12 @@ def _finish(
     (with ``new_files``) in one transaction: a crash at any point leaves the
     data set as it was or as it is now, never half (`exams.storage.journal`).
     """
+    # Every frame in memory goes before the new one is read: the ingest's
+    # peak must not stack on the last data sets' frames. One that is opened
+    # again is read back from its Parquet cache.
+    release_others(None)
     frame, summary = _build(files, answer=answer)
+    progress.stage("saving")
     path = _new_cache(dataset, change)
     shifts = preferences.get_shifts()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache") as pool:

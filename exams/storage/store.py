@@ -39,6 +39,7 @@ from exams.storage.errors import Damaged, DatasetGone, NoDataset, missing_export
 from exams.storage.framecache import damaged as _damaged
 from exams.storage.framecache import frames as _frames
 from exams.storage.framecache import prepared as _prepared
+from exams.storage.framecache import release_others
 from exams.storage.journal import Change
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ def damage(dataset: Dataset) -> str:
 
 def set_current(request, dataset: Dataset) -> None:
     """Make a data set current for this browser session (and the default)."""
+    # The frames of the data set that was current are not needed any more.
+    release_others(dataset.pk)
     request.session[SESSION_ID_KEY] = str(dataset.pk)
     request.session[SESSION_PATH_KEY] = str(_cache_path(dataset))
     set_default(dataset)

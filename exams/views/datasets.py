@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-from exams import ingest
+from exams import ingest, progress
 from exams.storage import inventory, store, uploads
 from exams.storage.answers import Answer
 from exams.views._common import json_error
@@ -109,8 +109,30 @@ def receive_upload(request, *, adding: bool) -> Received:
     """Load the uploaded export(s): a new current data set, or added files.
 
     The answer is the data set's summary (201 new, 200 added) or the error;
-    the upload page without JavaScript words the same answer.
+    the upload page without JavaScript words the same answer. An upload
+    named by ``X-Upload-Id`` reports its progress (`upload_progress`).
     """
+    with progress.tracking(request.headers.get("X-Upload-Id")):
+        return _receive_upload(request, adding=adding)
+
+
+@require_GET
+def upload_progress(request, upload_id: str):
+    """Return how far the server is with an upload: ``{"stage", "percent"}``.
+
+    An id not seen (yet) is "waiting": the page may ask while the server is
+    still receiving the body, before the upload's view has started.
+    """
+    if not progress.valid_id(upload_id):
+        return json_error(
+            "An upload id is the X-Upload-Id header sent with the upload: 16 "
+            "to 64 lower-case hex digits.",
+            status=400,
+        )
+    return JsonResponse(progress.find(upload_id) or progress.WAITING)
+
+
+def _receive_upload(request, *, adding: bool) -> Received:
     try:
         files = _uploads(request)
         answer = _form_answer(request)

@@ -373,7 +373,7 @@ def test_a_file_over_the_upload_limit_is_refused_before_sending(visit):
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     page.goto(visit.app.url + "upload")
     form = page.locator("#upload-form")
-    assert form.get_attribute("data-max-upload-mb") == "1024"  # the default
+    assert form.get_attribute("data-max-upload-mb") == "2048"  # the default
     # A lower limit on the form stands in for TATVIZ_MAX_UPLOAD_MB=1, so the
     # test needs no gigabyte file.
     form.evaluate("f => { f.dataset.maxUploadMb = '1'; }")

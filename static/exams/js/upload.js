@@ -137,10 +137,12 @@
     dateForm.hidden = true;
     button.disabled = true;
     setStage("Uploading… 0%", 0);
+    const uploadId = newUploadId();
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("X-CSRFToken", window.TATviz.csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-Upload-Id", uploadId);
     xhr.upload.addEventListener("progress", function (event) {
       if (event.lengthComputable) {
         const percent = Math.round((event.loaded / event.total) * 100);
@@ -149,6 +151,7 @@
     });
     xhr.upload.addEventListener("load", function () {
       setStage("Reading the export… (a large file can take a minute)", null);
+      followReading(uploadId, xhr);
     });
     xhr.addEventListener("load", function () {
       let body = {};
@@ -168,6 +171,42 @@
       handleAnswer(0, { error: "The upload failed: is TATviz still running?" });
     });
     xhr.send(data);
+  }
+
+  /* A random name for this upload, so the server can say how far it is. */
+  function newUploadId() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  const READING_WORDS = {
+    reading: "Reading the export…",
+    checking: "Checking dates and duplicates…",
+    saving: "Saving the data set…",
+  };
+
+  /* While the server reads the upload, ask it every half second how far it
+     is; the bar follows its answer (the first answers may come before the
+     server has started: the bar stays indeterminate until then). */
+  function followReading(uploadId, xhr) {
+    function ask() {
+      if (xhr.readyState === XMLHttpRequest.DONE) return;
+      fetch("/api/uploads/" + uploadId + "/progress", {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (xhr.readyState === XMLHttpRequest.DONE) return;
+          if (body && READING_WORDS[body.stage]) {
+            setStage(READING_WORDS[body.stage] + " " + body.percent + "%", body.percent);
+          }
+          window.setTimeout(ask, 500);
+        })
+        .catch(function () { window.setTimeout(ask, 1000); });
+    }
+    window.setTimeout(ask, 300);
   }
 
   function handleAnswer(statusCode, body) {
