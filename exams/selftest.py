@@ -17,7 +17,7 @@ from exams import fields
 INSIGHTS = ("distribution", "heatmap", "compare", "pareto", "pending", "forecast")
 SAMPLE_METRICS = (
     *fields.COUNT_METRICS,
-    *(i.name for i in fields.INTERVAL_LIST if not i.optional),
+    *(i.name for i in fields.BUILT_IN_INTERVALS if not i.optional),
 )
 SELF_TEST_URLS: list[str] = [
     "/healthz",

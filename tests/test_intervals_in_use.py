@@ -66,3 +66,42 @@ def test_a_loader_is_read_once_and_only_when_asked():
         assert "order_to_prelim" in fields.METRICS
         assert calls == [1]
     assert "order_to_prelim" not in fields.INTERVALS
+
+
+FIRST_REQUEST = """
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+print(*(client.get(u).status_code for u in ("/api/settings", "/insights/compare")))
+"""
+
+
+def test_a_first_request_that_imports_the_views_reads_no_interval_at_import(
+    tmp_path,
+):
+    # The views are imported inside the first request, while its intervals are
+    # in use: a module that read them at import loaded the settings halfway
+    # through importing them (a circular import, a 500).
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "TATVIZ_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "tatviz.settings",
+    }
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    migrate = [sys.executable, "manage.py", "migrate", "-v0"]
+    subprocess.run(migrate, cwd=root, env=env, check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUEST],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["200", "302"]

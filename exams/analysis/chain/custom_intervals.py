@@ -24,8 +24,9 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names already used by a column of the prepared frame or a metric.
 _RESERVED = {
     *fields.CANONICAL_FIELDS,
-    *fields.METRICS,
-    *fields.SORT_FIELDS,
+    # Built-in names only: read at import, before any request's own intervals.
+    *fields.COUNT_METRICS,
+    *fields.BUILT_IN,
     fields.SHIFT,
     fields.ORDERED_SHIFT,
     fields.WEEKDAY,

@@ -19,7 +19,8 @@ ROW_FIELDS = fields.Live(
 DETAIL_FIELDS = fields.Live(lambda: (*ROW_FIELDS, fields.ORDERED_SHIFT))
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _SHIFT_COLUMNS = (fields.SHIFT, fields.ORDERED_SHIFT)
-SORT_OTHERS = tuple(c for c in fields.SORT_FIELDS if c not in fields.INTERVALS)
+# The sort fields that are not intervals (no live list read at import).
+SORT_OTHERS = (*fields.CANONICAL_FIELDS, fields.SHIFT)
 
 
 def build_exam_list(frame: pd.DataFrame, *, spec: FilterSpec) -> dict:

@@ -147,18 +147,19 @@ def headline(
     *,
     span: DateRange,
     targets: Limits,
-    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
+    metrics: tuple[str, ...] | None = None,
 ) -> dict:
     """Return exams, pending, median and % within target of each interval.
 
     ``pending`` counts exams completed in the range with no final report in
     the export; ``within`` is the percentage of exams with a valid interval at
     or under their own target (``targets``: minutes per exam, or such a
-    series per interval). ``metrics`` are the intervals the data set has.
+    series per interval). ``metrics`` are the intervals the data set has
+    (default: every interval in use).
     """
     exams = in_range(frame, span)
     intervals = {}
-    for metric in metrics:
+    for metric in fields.INTERVALS if metrics is None else metrics:
         values = interval_values(exams, metric=metric).values
         minutes = values.to_numpy()
         limits = _for(targets, metric).reindex(values.index).to_numpy()
@@ -224,7 +225,7 @@ def compare(
     against: str,
     targets: Limits,
     default_range: bool = False,
-    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
+    metrics: tuple[str, ...] | None = None,
 ) -> dict:
     """Return the headline numbers of ``current`` and its comparison range."""
     other = comparison_range(current, against=against)
@@ -250,7 +251,7 @@ def overview(
     last_day: dt.date,
     targets: Limits,
     windows: tuple[int, ...] = OVERVIEW_WINDOWS,
-    metrics: tuple[str, ...] = tuple(fields.INTERVALS),
+    metrics: tuple[str, ...] | None = None,
 ) -> dict:
     """Return the last 7 and 28 days (to ``last_day``) against the days before."""
     result = []
