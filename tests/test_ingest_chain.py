@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from exams.ingest import combine_exports, read_export
-from exams.ingest.chain import CHAIN, parse_pair
+from exams.ingest.values.chain import CHAIN, parse_pair
 from exams.presentation.quality_text import quality_items
 from tests.client_fixtures import load
 

@@ -5,7 +5,7 @@ import pytest
 
 from exams import fields
 from exams.ingest import NeedsMapping, read_export
-from exams.ingest.profile import profile_text, status_share, time_of_day_share
+from exams.ingest.columns.profile import profile_text, status_share, time_of_day_share
 from exams.presentation.quality_text import describe_quality
 
 

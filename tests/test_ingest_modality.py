@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from exams.ingest import read_export
-from exams.ingest.modality import (
+from exams.ingest.values.modality import (
     modality_from_accession,
     modality_from_name,
     normalise_code,

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from exams.ingest import combine_exports, read_export
-from exams.ingest.pairs import time_of_day
+from exams.ingest.columns.pairs import time_of_day
 from exams.presentation.quality_text import quality_items
 
 

@@ -4,8 +4,8 @@ import pyarrow as pa
 import pytest
 
 from exams.ingest import read_export
-from exams.ingest.headers import guess_mapping
-from exams.ingest.profile import profile_text, value_kind
+from exams.ingest.columns.headers import guess_mapping
+from exams.ingest.columns.profile import profile_text, value_kind
 
 VENDORS = [
     (

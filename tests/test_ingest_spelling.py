@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from exams.ingest import combine_exports, read_export
-from exams.ingest.spelling import merge_spellings, spelling_key
+from exams.ingest.values.spelling import merge_spellings, spelling_key
 from exams.presentation.quality_text import quality_items
 from tests.client_fixtures import load
 

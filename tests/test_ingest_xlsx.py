@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from exams.ingest import IngestError, read_export
-from exams.ingest import xlsx as xlsx_module
+from exams.ingest.files import xlsx as xlsx_module
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -116,7 +116,7 @@ def test_a_sparse_grid_is_read_up_to_its_floor():
 
 def test_limit_is_checked_against_the_real_extent(monkeypatch):
     # Just inside and just outside the cell limit: 3 rows × 4 columns = 12.
-    from exams.ingest import xlsx_scan
+    from exams.ingest.files import xlsx_scan
 
     monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 12)
     assert read_export(hostile.absurd_dimension(), filename="ok.xlsx").rows_read == 2
@@ -126,7 +126,7 @@ def test_limit_is_checked_against_the_real_extent(monkeypatch):
 
 
 def test_a_zip_of_thousands_of_members_is_refused(monkeypatch):
-    from exams.ingest import xlsx
+    from exams.ingest.files import xlsx
 
     monkeypatch.setattr(xlsx, "MAX_MEMBERS", 5)  # the hand-built workbook has 5
     assert read_export(hostile.absurd_dimension(), filename="ok.xlsx").rows_read == 2

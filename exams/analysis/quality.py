@@ -4,7 +4,7 @@ The upload report says "212 exams have no final report yet"; its link lists
 them. The filter spec has no such parameter, so the exam list page applies
 this on top of the usual filters. ``quality=out_of_order&pair=a>b`` lists the
 exams whose time ``a`` is after ``b`` (e.g. ``started_at>completed_at``),
-compared as the quality report counts them (`exams.ingest.chain`).
+compared as the quality report counts them (`exams.ingest.values.chain`).
 """
 
 from collections.abc import Iterable
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.ingest.chain import out_of_order_rows, parse_pair
+from exams.ingest.values.chain import out_of_order_rows, parse_pair
 
 QUALITY_KINDS = ("pending", "negative", "out_of_order", "unreadable")
 

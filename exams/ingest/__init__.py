@@ -27,9 +27,9 @@ here, each documented where it is made:
   whole file.
 """
 
+from exams.ingest.columns.headers import guess_mapping, normalise_header
 from exams.ingest.combine import combine_exports
 from exams.ingest.errors import AmbiguousDates, IngestError, NeedsMapping
-from exams.ingest.headers import guess_mapping, normalise_header
 from exams.ingest.load import IngestResult, read_export
 from exams.ingest.quality import quality_report
 

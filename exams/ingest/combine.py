@@ -10,16 +10,16 @@ import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
 from exams import fields
-from exams.ingest.clean import (
+from exams.ingest.load import IngestResult, empty_frame
+from exams.ingest.quality import quality_report
+from exams.ingest.values.clean import (
     _MAX_FILLED,
     _NAT,
     completeness,
     drop_unused_categories,
     rows_to_keep,
 )
-from exams.ingest.load import IngestResult, empty_frame
-from exams.ingest.quality import quality_report
-from exams.ingest.spelling import SPELLING_FIELDS, add_counts, merge_spellings
+from exams.ingest.values.spelling import SPELLING_FIELDS, add_counts, merge_spellings
 
 
 def stack_frames(

@@ -12,25 +12,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields, progress
-from exams.ingest import clean, dates, pairs, profile, recognise
-from exams.ingest.body import BLOCK_SIZE, NotUtf8, read_batches
-from exams.ingest.chain import leave_out_date_only
-from exams.ingest.collect import Collector
+from exams.ingest.columns import pairs, profile, recognise
+from exams.ingest.columns.headers import require_fields, resolve_mapping
+from exams.ingest.columns.pairs import Pair
 from exams.ingest.errors import IngestError, NeedsMapping
-from exams.ingest.headers import require_fields, resolve_mapping
-from exams.ingest.modality import fill_modality
-from exams.ingest.pairs import Pair
-from exams.ingest.quality import quality_report
-from exams.ingest.reading import (
+from exams.ingest.files.body import BLOCK_SIZE, NotUtf8, read_batches
+from exams.ingest.files.collect import Collector
+from exams.ingest.files.reading import (
     RawTable,
     open_not_utf8,
     open_text,
     read_source,
     refuse_binary,
 )
-from exams.ingest.spelling import SPELLING_FIELDS, merge_spellings
-from exams.ingest.text import TextExport
-from exams.ingest.xlsx import read_xlsx
+from exams.ingest.files.text import TextExport
+from exams.ingest.files.xlsx import read_xlsx
+from exams.ingest.quality import quality_report
+from exams.ingest.values import clean, dates
+from exams.ingest.values.chain import leave_out_date_only
+from exams.ingest.values.modality import fill_modality
+from exams.ingest.values.spelling import SPELLING_FIELDS, merge_spellings
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _EXAMPLE_DATES = "12/16/2024 14:35, 2024-12-16 14:35:00 or 20241216143500"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.ingest.chain import count_date_only, count_out_of_order
-from exams.ingest.clean import IMPLAUSIBLE_MINUTES
+from exams.ingest.values.chain import count_date_only, count_out_of_order
+from exams.ingest.values.clean import IMPLAUSIBLE_MINUTES
 
 _NAT = np.iinfo(np.int64).min
 

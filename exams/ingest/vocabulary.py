@@ -1,6 +1,6 @@
 """Words ingest recognises: header tokens, header rules, modality names.
 
-Headers are matched by meaning (`exams.ingest.headers`): a header is split
+Headers are matched by meaning (`exams.ingest.columns.headers`): a header is split
 into lowercase tokens, each token is replaced by its canonical form below
 (``DTTM`` → ``date time``, ``Pt`` → ``patient``), and the rules say which
 tokens make which canonical field. Add a vendor's spelling here, not in code.

@@ -26,7 +26,7 @@ from exams.analysis.insights.forecast import (
 )
 from exams.analysis.insights.pareto import MAX_LIMIT, PARETO_BY
 from exams.analysis.quality import QUALITY_KINDS
-from exams.ingest.chain import parse_pair
+from exams.ingest.values.chain import parse_pair
 from exams.query.filters import (
     FilterError,
     FilterSpec,

@@ -124,7 +124,7 @@ def _ready_dataset(dataset_id) -> Dataset | None:
 
 
 def _read_with_current_statuses(dataset: Dataset) -> bool:
-    # Statuses match ignoring case (exams.ingest.clean.find_cancelled).
+    # Statuses match ignoring case (exams.ingest.values.clean.find_cancelled).
     used = dataset.summary.get(CANCELLED_KEY)
     wanted = {s.casefold() for s in preferences.get_cancelled_statuses()}
     return used is not None and {s.casefold() for s in used} == wanted

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from exams import analysis, fields
 from exams.analysis.quality import select_quality
 from exams.charts.series import series_figure
-from exams.ingest.chain import CHAIN, parse_pair
+from exams.ingest.values.chain import CHAIN, parse_pair
 from exams.presentation import (
     cross_table,
     filter_bar,

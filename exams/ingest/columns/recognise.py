@@ -28,13 +28,13 @@ import numpy as np
 import pyarrow as pa
 
 from exams import fields
-from exams.ingest.body import read_batches
-from exams.ingest.collect import clean_text
-from exams.ingest.dates import NAT, detect_formats, parse_dates
-from exams.ingest.headers import PLAIN_NAMES, guess_mapping, header_tokens
-from exams.ingest.profile import ValueKind, examples, profile_text, value_kind
-from exams.ingest.reading import RawTable
-from exams.ingest.text import TextExport
+from exams.ingest.columns.headers import PLAIN_NAMES, guess_mapping, header_tokens
+from exams.ingest.columns.profile import ValueKind, examples, profile_text, value_kind
+from exams.ingest.files.body import read_batches
+from exams.ingest.files.collect import clean_text
+from exams.ingest.files.reading import RawTable
+from exams.ingest.files.text import TextExport
+from exams.ingest.values.dates import NAT, detect_formats, parse_dates
 
 SAMPLE_ROWS = 2000
 # Kinds of value each field cannot hold (a header guess holding one is dropped).

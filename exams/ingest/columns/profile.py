@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest.dates import NAT, detect_formats, parse_dates
+from exams.ingest.columns.pairs import time_of_day
 from exams.ingest.errors import NeedsMapping
-from exams.ingest.modality import modality_from_name, normalise_code
-from exams.ingest.pairs import time_of_day
-from exams.ingest.spelling import spelling_key
+from exams.ingest.values.dates import NAT, detect_formats, parse_dates
+from exams.ingest.values.modality import modality_from_name, normalise_code
+from exams.ingest.values.spelling import spelling_key
 from exams.ingest.vocabulary import MODALITY_ALIASES
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from xml.parsers import expat
 
 from exams.ingest.errors import IngestError
-from exams.ingest.reading import MAX_COLUMNS, check_width
+from exams.ingest.files.reading import MAX_COLUMNS, check_width
 
 # Excel's own sheet height.
 MAX_ROWS = 1_048_576

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest.dates import NAT, DateFormat, detect_formats, parse_dates
-from exams.ingest.headers import header_tokens
+from exams.ingest.columns.headers import header_tokens
+from exams.ingest.values.dates import NAT, DateFormat, detect_formats, parse_dates
 
 _DAY = 86_400
 _PARTS = frozenset({"date", "time"})

@@ -1,8 +1,8 @@
 """Find an export's encoding, delimiter and layout: where its rows are.
 
-Everything stays text here; `exams.ingest.dates` and `exams.ingest.load`
+Everything stays text here; `exams.ingest.values.dates` and `exams.ingest.load`
 give the columns their meaning. Only the first and last lines are looked at
-in Python; `exams.ingest.body` streams the rows through pyarrow's CSV reader.
+in Python; `exams.ingest.files.body` streams the rows through pyarrow's CSV reader.
 """
 
 import codecs
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams.ingest.errors import IngestError
-from exams.ingest.text import TextBody, TextExport
+from exams.ingest.files.text import TextBody, TextExport
 from exams.ingest.vocabulary import FOOTER_PATTERN
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

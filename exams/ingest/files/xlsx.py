@@ -2,9 +2,9 @@
 
 Dates written as real Excel dates become ISO text ("2024-12-16 14:35:00");
 numbers stay numbers as text, so an Excel serial date ("45642.6076") reaches
-`exams.ingest.dates`, which recognises it. A workbook is a zip, and a zip
+`exams.ingest.values.dates`, which recognises it. A workbook is a zip, and a zip
 can be a bomb: the archive is checked (`check_zip`) and its sheets measured
-(`exams.ingest.xlsx_scan`) before the reader opens it.
+(`exams.ingest.files.xlsx_scan`) before the reader opens it.
 
 The reader is calamine (Rust, through python-calamine): about 30× faster
 than openpyxl. It is imported only when a workbook is read.
@@ -22,16 +22,16 @@ from xml.etree.ElementTree import ParseError
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from exams.ingest.collect import clean_text
 from exams.ingest.errors import IngestError
-from exams.ingest.reading import (
+from exams.ingest.files.collect import clean_text
+from exams.ingest.files.reading import (
     RawTable,
     check_width,
     drop_blank_rows,
     unique_headers,
 )
+from exams.ingest.files.xlsx_scan import check_sheets
 from exams.ingest.vocabulary import FOOTER_PATTERN
-from exams.ingest.xlsx_scan import check_sheets
 
 # A full sheet (1,048,576 rows × 20 columns) unpacks to well under 2 GB.
 MAX_UNPACKED_BYTES = 2 * 1024**3

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from exams import fields
-from exams.ingest.spelling import spelling_key
+from exams.ingest.values.spelling import spelling_key
 
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min

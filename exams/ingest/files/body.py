@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from exams.ingest.errors import IngestError
-from exams.ingest.reading import NULL_VALUES, UPLOAD_HINT, drop_blank_rows
-from exams.ingest.text import TextExport
+from exams.ingest.files.reading import NULL_VALUES, UPLOAD_HINT, drop_blank_rows
+from exams.ingest.files.text import TextExport
 
 # pyarrow's own default for read_csv: a line longer than a block fails the
 # same way as before, and 1 MB blocks measured fastest with the least memory

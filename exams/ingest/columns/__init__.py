@@ -1,0 +1,1 @@
+"""Which column is which field: by its header and by the values it holds."""

@@ -1,0 +1,1 @@
+"""Reading a file: its bytes, encoding and layout → rows of text (CSV or workbook)."""

@@ -1,0 +1,2 @@
+"""Each value read and checked: dates, modality codes, spellings, cancelled and
+duplicate rows, the chain of times."""
