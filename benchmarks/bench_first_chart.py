@@ -31,15 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TARGET_MS = 1000
 # ms since navigation start once Plotly has drawn a trace into #chart.
 CHART_DRAWN = """() => {
@@ -164,7 +155,7 @@ def measure_browser(port: int, pid: int, visits: int, plotly_url: str) -> dict:
     out["timelines"] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            executable_path=common.CHROMIUM, args=common.CHROMIUM_ARGS
         )
         for _ in range(visits):
             page, ms, cpu = _visit(browser, base + BLANK_PATH, pid=pid, blank=blank)

@@ -32,15 +32,6 @@ import common
 import plotly
 from bench_refresh import STEPS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Resolves with ms since navigation start once Plotly has drawn a trace.
 CHART_DRAWN = """() => {
   const trace = document.querySelector('#chart .plot-container .trace');
@@ -211,7 +202,7 @@ def measure_page(port: int, pid: int | None = None) -> dict:
     cpu = {"cold": [], "full": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            executable_path=common.CHROMIUM, args=common.CHROMIUM_ARGS
         )
         for _ in range(COLD_VISITS):
             for variant in ("full", "cold"):
@@ -286,10 +277,10 @@ def run(*, export: Path, folder: Path, repeat: int, browser: bool) -> dict:
         if report.status != 200:
             raise RuntimeError(f"/report answered {report.status}")
         results["report_bytes"] = len(report.body)
-        if browser and Path(CHROMIUM).exists():
+        if browser and Path(common.CHROMIUM).exists():
             results["page"] = measure_page(app.port, app.pid)
         elif browser:
-            print(f"page: skipped, no Chromium at {CHROMIUM}")
+            print(f"page: skipped, no Chromium at {common.CHROMIUM}")
             browser = False
         peak, now = common.peak_rss_mb(app.pid)
         results["memory"] = {

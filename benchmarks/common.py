@@ -41,6 +41,17 @@ SEED_TIME_FORMAT = "%m/%d/%Y %H:%M"
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 MB = 1024 * 1024
 
+# Debian's Chromium, as the browser tests drive it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def machine() -> dict:
     """Return what the figures depend on: cores, memory, CPU and versions."""
