@@ -7,8 +7,8 @@ import pytest
 from exams.analysis import prepare_frame
 from exams.analysis.chain.custom_intervals import validate_custom_intervals
 from exams.analysis.chain.measure import measured_frame
-from exams.analysis.chain.working_time import validate_working_time
 from exams.analysis.frame.shifts import SettingsError, default_shifts
+from exams.analysis.frame.working_time import validate_working_time
 from exams.analysis.quantiles import rank_values
 
 # Mon 2024-12-23 … Fri 2024-12-27; 25 and 26 December are holidays below.

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from exams.analysis.chain.segments import chain_of, segments, segments_csv
-from exams.analysis.chain.working_time import validate_working_time
+from exams.analysis.frame.working_time import validate_working_time
 
 TIMES = ["ordered_at", "started_at", "completed_at", "preliminary_at", "finalized_at"]
 

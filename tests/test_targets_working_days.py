@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis.chain.working_time import validate_working_time
 from exams.analysis.frame.targets import (
     Targets,
     describe_rule,
     exam_targets,
     validate_targets,
 )
+from exams.analysis.frame.working_time import validate_working_time
 from tests.client_fixtures import load
 
 # 25 and 26 December 2024 (Wed, Thu) are holidays; Fri 20, Mon 23, Tue 24

@@ -1,4 +1,4 @@
-"""Working minutes between two times (exams.analysis.chain.working_time).
+"""Working minutes between two times (exams.analysis.frame.working_time).
 
 Expected values are worked by hand on a calendar (December 2024: the 20th
 is a Friday, the 25th and 26th are holidays) or counted minute by minute by
@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis.chain.working_time import (
+from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.working_time import (
     default_working_time,
     holidays_from_csv,
     validate_working_time,
     working_minutes,
 )
-from exams.analysis.frame.shifts import SettingsError
 
 CHRISTMAS = validate_working_time(
     {

@@ -15,11 +15,6 @@ from exams.analysis.chain.custom_intervals import (
     CustomInterval,
     validate_custom_intervals,
 )
-from exams.analysis.chain.working_time import (
-    WorkingTime,
-    default_working_time,
-    validate_working_time,
-)
 from exams.analysis.frame.shifts import (
     SettingsError,
     Shift,
@@ -31,6 +26,11 @@ from exams.analysis.frame.targets import (
     default_targets,
     read_stored_targets,
     validate_targets,
+)
+from exams.analysis.frame.working_time import (
+    WorkingTime,
+    default_working_time,
+    validate_working_time,
 )
 from exams.models import Preference
 

@@ -11,9 +11,9 @@ from exams import fields
 from exams.analysis import apply_filters
 from exams.analysis.chain.control import ControlError, control_chart
 from exams.analysis.chain.segments import chain_of, segments, segments_csv
-from exams.analysis.chain.working_time import holidays_from_csv
 from exams.analysis.frame.shifts import SettingsError
 from exams.analysis.frame.targets import exam_targets
+from exams.analysis.frame.working_time import holidays_from_csv
 from exams.presentation import chain as presentation
 from exams.presentation.links import analysis_paths
 from exams.query.views import ViewQuery, read_time

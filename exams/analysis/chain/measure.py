@@ -12,8 +12,8 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.chain.custom_intervals import CustomInterval, interval_minutes
-from exams.analysis.chain.working_time import WorkingTime, working_minutes
 from exams.analysis.frame.prepare import rank_column
+from exams.analysis.frame.working_time import WorkingTime, working_minutes
 from exams.analysis.quantiles import rank_values
 
 TIMES = ("clock", "working")

@@ -30,9 +30,9 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import stats
-from exams.analysis.chain.working_time import WorkingTime, working_minutes
 from exams.analysis.export import BOM, neutralize
 from exams.analysis.frame.groups import display_order, group_codes, group_column
+from exams.analysis.frame.working_time import WorkingTime, working_minutes
 
 MIN_EXAMS = 5
 SHARE_OF = "sum of the link medians drawn"

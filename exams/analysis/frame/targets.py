@@ -8,7 +8,7 @@ the first rule whose named keys all match it, else the default. Every
 "% within target" and "overdue" in the app goes through ``exam_targets``.
 
 A rule may count in working days instead (``"unit": "working_days"`` with
-``"days"``; exams.analysis.chain.working_days).
+``"days"``; exams.analysis.frame.working_days).
 
 Pure functions: settings arrive as JSON-like values and leave as frozen
 dataclasses; frames are only read.
@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.chain.working_days import (
+from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.working_days import (
     default_days,
     rule_days,
     working_day_targets,
 )
-from exams.analysis.chain.working_time import WorkingTime, default_working_time
-from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.working_time import WorkingTime, default_working_time
 
 # Rule key -> the exam column it matches (metric matches the interval asked).
 RULE_FIELDS = {

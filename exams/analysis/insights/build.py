@@ -11,13 +11,13 @@ import datetime as dt
 import pandas as pd
 
 from exams import fields
-from exams.analysis.chain.working_days import clock_time
 from exams.analysis.errors import AnalysisError
 from exams.analysis.frame.coverage import Coverage, data_coverage
 from exams.analysis.frame.dimensions import available_intervals, require_interval
 from exams.analysis.frame.filtering import apply_filters
 from exams.analysis.frame.groups import group_column
 from exams.analysis.frame.targets import Targets, interval_targets
+from exams.analysis.frame.working_days import clock_time
 from exams.analysis.insights import (
     compare,
     distribution,

@@ -3,7 +3,7 @@
 A rule counts working days with ``"unit": "working_days"`` and ``"days"``
 (e.g. the RCR's inpatient radiograph verified within 1 working day). An
 exam is within it when the working minutes of its interval
-(exams.analysis.chain.working_time) are at most ``days`` × the minutes of
+(exams.analysis.frame.working_time) are at most ``days`` × the minutes of
 one working day. Its target is returned in the frame's own unit: that many
 working minutes on a frame measured in working time (``attrs["time"]``, set
 by exams.analysis.chain.measure), else the clock minutes from the interval's
@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from exams.analysis.chain.working_time import WorkingTime, working_deadline
 from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.working_time import WorkingTime, working_deadline
 
 UNITS = ("minutes", "working_days")
 MAX_DAYS = 366
