@@ -7,6 +7,7 @@ import pytest
 
 from exams.analysis.chain.segments import chain_of, segments
 from exams.charts.chain import SKIP_NAME, segments_figure
+from tests.test_segments_skips import readme_example
 
 SKIP = "Completed → final (no preliminary)"
 
@@ -105,24 +106,7 @@ def test_page_and_report_draw_the_skip_bar(client):
 def test_readme_worked_example_drawn():
     # The README's 10 CT exams: 5 with a prelim (10..30 then 50 min), 5
     # without (40, 50, 60, 90, 120): links 20 and 50, the skip 60 from 0.
-    completed = pd.Timestamp("2025-03-03 08:00") + pd.to_timedelta(
-        [h * 60 for h in range(10)], unit="min"
-    )
-    prelim = [10, 15, 20, 25, 30] + [None] * 5
-    final = [p + 50 for p in prelim[:5]] + [40, 50, 60, 90, 120]
-    frame = pd.DataFrame(
-        {
-            "completed_at": completed,
-            "preliminary_at": [
-                c + pd.Timedelta(minutes=p) if p else pd.NaT
-                for c, p in zip(completed, prelim, strict=True)
-            ],
-            "finalized_at": [
-                c + pd.Timedelta(minutes=f)
-                for c, f in zip(completed, final, strict=True)
-            ],
-        }
-    )
+    frame = readme_example()
     links, skip = segments_figure(segments(frame, chain=chain_of(frame))).data
     assert list(links.y) == [20.0, 50.0, 70.0]
     assert (list(skip.y), list(skip.base)) == ([60.0], [0])

@@ -154,13 +154,14 @@ def test_api_page_and_report_show_the_skips_of_the_sample(client):
     assert "Completed → final (no preliminary)" in report
 
 
-def test_readme_worked_example():
+def readme_example() -> pd.DataFrame:
+    """The README's 10 CT exams: 5 read with a prelim, 5 without."""
     completed = pd.Timestamp("2025-03-03 08:00") + pd.to_timedelta(
         [h * 60 for h in range(10)], unit="min"
     )
     prelim = [10, 15, 20, 25, 30] + [None] * 5
     final = [p + 50 for p in prelim[:5]] + [40, 50, 60, 90, 120]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "completed_at": completed,
             "preliminary_at": [
@@ -173,6 +174,10 @@ def test_readme_worked_example():
             ],
         }
     )
+
+
+def test_readme_worked_example():
+    frame = readme_example()
     result = segments(frame, chain=chain_of(frame))
     assert [(x["median"], x["n"]) for x in result["links"]] == [(20.0, 5), (50.0, 5)]
     assert result["skips"] == [
