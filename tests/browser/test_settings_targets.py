@@ -142,6 +142,10 @@ def test_default_in_working_days_and_a_rule_whose_interval_is_gone(visit):
     error = form.locator("[data-error]")
     error.wait_for(state="visible")
     assert error.inner_text().startswith("Target rule 5 judges Order → prelim")
+    # The refused removal is undone on the page too: the row is back.
+    kept = form.locator(".custom-interval-row")
+    assert kept.count() == 1 and kept.is_visible()
+    assert kept.get_by_label("Name").input_value() == "order_to_prelim"
     visit.shot("delete-refused")
 
     # A rule left by an earlier version, its interval gone: said on the page.
@@ -173,3 +177,22 @@ def test_default_in_working_days_and_a_rule_whose_interval_is_gone(visit):
     # The one error: the refused deletion's 400.
     assert [e.split(" for ")[0] for e in visit.watch.errors] == ["HTTP 400"]
     assert not visit.watch.outside
+
+
+def test_removing_an_interval_no_rule_judges(visit):
+    page = visit.page
+    page.goto(visit.app.url)
+    page.click("#sample-button")
+    page.wait_for_url("**/dashboard")
+    assert page.evaluate(POST_JS, {"custom_intervals": [ORDER_TO_PRELIM]})["ok"]
+    page.goto(visit.app.url + "settings")
+    form = page.locator("#custom-intervals-form")
+    assert form.locator(".custom-interval-row").count() == 1
+    form.locator("[data-remove-row]").click()
+    form.locator("button[type=submit]").click()
+    form.locator("[data-saved]").wait_for(state="visible")
+    # Saved: the row is gone from the page, not only hidden.
+    assert form.locator(".custom-interval-row").count() == 0
+    saved = page.request.get(visit.app.url + "api/settings").json()
+    assert saved["custom_intervals"] == []
+    assert not visit.watch.errors

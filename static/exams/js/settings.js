@@ -121,7 +121,15 @@
     const remove = event.target.closest("[data-remove-row]");
     if (remove) {
       const body = remove.closest("tbody");
-      remove.closest("tr").remove();
+      const row = remove.closest("tr");
+      if (body.hasAttribute("data-removed-until-saved")) {
+        // The server may refuse to let the row go (an interval that target
+        // rules judge): hidden until saved, so a refusal can bring it back.
+        row.hidden = true;
+        row.dataset.removed = "";
+      } else {
+        row.remove();
+      }
       renumber(body);
     }
     const move = event.target.closest("[data-move-row]");

@@ -16,7 +16,8 @@
   }
 
   function readIntervals(form) {
-    return Array.from(form.querySelectorAll(".custom-interval-row")).map(function (row) {
+    const rows = form.querySelectorAll(".custom-interval-row:not([data-removed])");
+    return Array.from(rows).map(function (row) {
       const interval = {
         name: row.querySelector("[name=name]").value.trim(),
         start: row.querySelector("[name=start]").value,
@@ -42,13 +43,28 @@
     }
   }
 
+  function settleRemoved(form, saved) {
+    // Rows removed since the last save go once the server has taken it; a
+    // refused save (rules still judge that interval) puts them back.
+    form.querySelectorAll("[data-removed]").forEach(function (row) {
+      if (saved) {
+        row.remove();
+      } else {
+        row.hidden = false;
+        delete row.dataset.removed;
+      }
+    });
+  }
+
   document.querySelectorAll("form[data-chain-setting]").forEach(function (form) {
     const key = form.dataset.chainSetting;
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const body = {};
       body[key] = READERS[key](form);
-      show(form, await window.TATviz.request("POST", "/api/settings", body));
+      const result = await window.TATviz.request("POST", "/api/settings", body);
+      show(form, result);
+      settleRemoved(form, result.ok);
     });
   });
 
