@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 # Build-time commands import settings, which creates a data dir: keep it temporary.
 BUILD_DATA_DIR := $(CURDIR)/build/data
 
-.PHONY: run test lint format static exe bench clean
+.PHONY: run test lint format static exe bench screenshots clean
 
 $(RUNTIME_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(DEV_STAMP) static lint
 
 exe: $(DEV_STAMP) static
 	TATVIZ_DATA_DIR=$(BUILD_DATA_DIR) $(PY) -m PyInstaller --noconfirm --clean tatviz.spec
+
+# The README's pictures (docs/screenshot-*.png), from the browser tests.
+screenshots: $(DEV_STAMP) static
+	TATVIZ_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
 bench: $(DEV_STAMP) static
 	$(PY) benchmarks/run_all.py

@@ -25,8 +25,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The README's pictures are taken by the tests that show each page; they go
+# to docs/ only when asked (`make screenshots`), so a test run leaves the
+# checkout as it was.
+DOCS = (
+    ROOT / "docs"
+    if os.environ.get("TATVIZ_DOCS_SCREENSHOTS") == "1"
+    else ARTIFACTS / "docs"
+)
 RUNNING = re.compile(r"TATviz running at (http://127\.0\.0\.1:\d+/)")
 START_TIMEOUT = 60
+
+
+def docs_shot(page, name: str, **options) -> Path:
+    """Save the README's picture ``docs/screenshot-<name>.png`` of ``page``."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    path = DOCS / f"screenshot-{name}.png"
+    page.screenshot(path=str(path), **options)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,13 @@ both views go to docs/ for the README.
 """
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
 
 from sample_data.vocab import EXAM_PREFIXES
+from tests.browser.conftest import docs_shot
 from tests.browser.test_insights_views import (
     CLOUD_OFF_JS,
     DRAWN_JS,
@@ -22,8 +22,6 @@ from tests.browser.test_insights_views import (
 )
 
 pytestmark = pytest.mark.browser
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def show(visit, path: str, chart: str, name: str):
@@ -38,7 +36,7 @@ def show(visit, path: str, chart: str, name: str):
     assert bar and main and bar["x"] + bar["width"] <= main["x"], name
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot(name)
-    page.screenshot(path=str(DOCS / f"screenshot-{name}.png"), full_page=True)
+    docs_shot(page, name, full_page=True)
     return page
 
 

@@ -3,15 +3,13 @@
 Expected medians come from pandas on the sample CSV's own times.
 """
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.conftest import docs_shot
 from tests.browser.test_dashboard_flow import chart_data, wait_for_view
 from tests.browser.test_insights_views import assert_clean, open_sample, sample
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_custom_interval_on_the_dashboard(visit):
@@ -46,7 +44,7 @@ def test_custom_interval_on_the_dashboard(visit):
     assert line["n"] == list(ok.groupby(ok["completed"].dt.strftime("%Y-%m")).size())
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot("dashboard")
-    page.screenshot(path=str(DOCS / "screenshot-custom-interval.png"))
+    docs_shot(page, "custom-interval")
     assert_clean(visit)
 
 

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
+from tests.browser.conftest import docs_shot
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "epic_radiant_sample.csv"
-DOCS = ROOT / "docs"
 CHOSEN = {"modality": "CT", "priority": "STAT", "radiologist": "SHAH, NEHA MD"}
 TABS = ["distribution", "heatmap", "compare", "pareto", "pending", "forecast"]
 
@@ -106,7 +107,7 @@ def test_the_filters_follow_the_user_to_every_page(visit):
     assert_query(page, "exams")
     assert_ticked(page, "exams")
     assert page.locator("#filter-count").inner_text() == f"{exams:,}"
-    page.screenshot(path=str(DOCS / "screenshot-filter-bar.png"))
+    docs_shot(page, "filter-bar")
     visit.shot("exams")
 
     # Applying a preset on a page other than the dashboard keeps the ticks.
@@ -136,7 +137,7 @@ def test_summary_fits_and_the_cross_table_pivots(visit):
         "() => { const c = document.getElementById('chart');"
         " return c.data && c.data.length > 0 && c.querySelector('.main-svg'); }"
     )
-    page.screenshot(path=str(DOCS / "screenshot-dashboard.png"))
+    docs_shot(page, "dashboard")
     page.goto(visit.app.url + "dashboard?metric=complete_to_preliminary&stat=p90")
     # Five intervals (the sample has preliminary times) fit 1366 px.
     wrap = page.locator(".summary-table").locator("xpath=..")
@@ -158,5 +159,5 @@ def test_summary_fits_and_the_cross_table_pivots(visit):
     locations = sorted({v for v in raw["PERFORMING_DEPT"] if v}, key=str.casefold)
     assert heads == ["Shift", *locations]
     page.locator("#cross-title").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "screenshot-cross-table.png"))
+    docs_shot(page, "cross-table")
     visit.shot("cross-table")

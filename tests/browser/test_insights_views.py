@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.browser.conftest import docs_shot
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "ris_export_sample.csv"
-DOCS = ROOT / "docs"
 VIEWS = {
     "overview": ("overview", ["chart-overview"]),
     "distribution": (
@@ -93,7 +94,7 @@ def show(visit, name: str):
     assert page.evaluate(TYPES_KEPT_JS, charts), name
     page.evaluate("window.scrollTo(0, 0)")
     visit.shot(name)
-    page.screenshot(path=str(DOCS / f"screenshot-{name}.png"))
+    docs_shot(page, name)
     return page
 
 
