@@ -28,13 +28,14 @@ here, each documented where it is made:
 """
 
 from exams.ingest.columns.headers import guess_mapping, normalise_header
-from exams.ingest.combine import combine_exports
+from exams.ingest.combine import Combination, combine_exports
 from exams.ingest.errors import AmbiguousDates, IngestError, NeedsMapping
 from exams.ingest.load import IngestResult, read_export
 from exams.ingest.quality import quality_report
 
 __all__ = [
     "AmbiguousDates",
+    "Combination",
     "IngestError",
     "IngestResult",
     "NeedsMapping",
