@@ -10,6 +10,7 @@ import random
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -237,3 +238,17 @@ def test_a_crash_midway_leaves_no_data_set_behind(db, tmp_path, monkeypatch):
     assert calls == ["feb.csv", "mar.csv"]
     assert [d.pk for d in store.list_datasets()] == [before.pk]
     assert store.load_frame(before)["accession"].tolist() == ["A1", "A2"]
+
+
+def test_accession_hashes_follow_the_bytes_not_the_buffers(monkeypatch):
+    values = ["A1", "A10", "", None, "Ä1", "A1", "B" * 40, "A01"]
+    whole = combine._accession_hashes(pa.array(values))
+    # Equal accessions hash alike, wherever they sit in their buffers.
+    assert whole[0] == whole[5]
+    sliced = pa.array(["x", *values], pa.large_string()).slice(1)
+    assert (combine._accession_hashes(sliced) == whole).all()
+    # A slice of rows at a time gives the same hashes.
+    monkeypatch.setattr(combine, "_HASH_SLICE", 3)
+    assert (combine._accession_hashes(pa.array(values)) == whole).all()
+    distinct = [0, 1, 2, 4, 6, 7]
+    assert len(set(whole[distinct].tolist())) == len(distinct)
