@@ -5,10 +5,13 @@ Run from the project root: ``.venv/bin/python benchmarks/bench_combine.py``
 smaller exports go). The generated export of ``--rows`` exams is cut in
 order into ``--files`` exports (header + an equal share of the rows each,
 kept beside the big export and reused), then ``manage.py load_exports``
-loads the parts, and the whole export, each in a fresh data dir. Printed:
-each run's wall and CPU time and peak resident memory (the process's own
-``ru_maxrss``), the parts' peak beside the whole file's and beside 3 GB
-(issue 17), and whether both printed the same quality report.
+loads the parts, and the whole export, each in a fresh data dir; then the
+parts are uploaded to a fresh server (launcher.py) as the upload page sends
+them (100 files a request at most: the rest are added to the data set).
+Printed: each run's wall and CPU time and peak resident memory (the
+process's own ``ru_maxrss``; the server's ``VmHWM``), the parts' peak beside
+the whole file's and beside 3 GB (issue 17), and whether all three loaded
+the same exams (and both ``load_exports`` the same quality report).
 """
 
 import argparse
@@ -17,6 +20,8 @@ import re
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
 TARGET_MB = 3000
+# Django's DATA_UPLOAD_MAX_NUMBER_FILES in tatviz/settings.py: more files
+# go in a second request that adds them to the data set.
+FILES_PER_UPLOAD = 100
 _PER_FILE = re.compile(r"- .+: [\d,]+ rows, [\d,]+ added, ")
 
 
@@ -77,11 +85,85 @@ def load(paths: list[Path], *, data_dir: Path) -> dict:
     }
 
 
+def post_files(client: common.Client, url: str, paths: list[Path]):
+    """POST ``paths`` as ``file`` fields of one multipart body, streamed."""
+    boundary = f"----tatviz-bench-{uuid.uuid4().hex}"
+    heads = [
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{p.name}"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        for p in paths
+    ]
+    tail = f"--{boundary}--\r\n".encode()
+    sizes = [len(h) + p.stat().st_size + 2 for h, p in zip(heads, paths, strict=True)]
+    length = sum(sizes) + len(tail)
+
+    def chunks() -> Iterator[bytes]:
+        for head, path in zip(heads, paths, strict=True):
+            yield head
+            with path.open("rb") as source:
+                while chunk := source.read(1 << 20):
+                    yield chunk
+            yield b"\r\n"
+        yield tail
+
+    return client.request(
+        "POST",
+        url,
+        body=chunks(),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+        },
+        timeout=3600,
+    )
+
+
+def upload(paths: list[Path], *, data_dir: Path) -> dict:
+    """Upload ``paths`` through the API as the upload page does; return figures.
+
+    The first `FILES_PER_UPLOAD` make the data set, the rest are added to it
+    (the server then reads every file of the data set again).
+    """
+    with common.launch_app(data_dir) as app:
+        client = app.client()
+        client.get("/")
+        began = time.perf_counter()
+        first = post_files(client, "/api/datasets", paths[:FILES_PER_UPLOAD])
+        if first.status != 201:
+            raise RuntimeError(f"upload answered {first.status}: {first.body[:300]}")
+        summary = first.json()
+        rest = paths[FILES_PER_UPLOAD:]
+        if rest:
+            added = post_files(client, "/api/datasets/current/files", rest)
+            if added.status != 200:
+                raise RuntimeError(
+                    f"adding answered {added.status}: {added.body[:300]}"
+                )
+            summary = added.json()
+        wall = time.perf_counter() - began
+        peak, _ = common.peak_rss_mb(app.pid)
+    return {
+        "files": len(paths),
+        "requests": 1 + bool(rest),
+        "wall_s": wall,
+        "peak_mb": peak,
+        "exams": summary["rows_loaded"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--files", type=int, default=120)
     parser.add_argument("--exports", type=Path, default=None)
+    parser.add_argument(
+        "--no-upload",
+        dest="upload",
+        action="store_false",
+        help="skip uploading the parts to a server (the upload page's path)",
+    )
     args = parser.parse_args()
     common.print_machine(common.machine())
     print(f"load average at start: {common.load_average()}")
@@ -94,7 +176,9 @@ def main() -> int:
         )
         many = load(parts, data_dir=folder / "data-parts")
         one = load([export], data_dir=folder / "data-one")
+        page = upload(parts, data_dir=folder / "data-upload") if args.upload else None
     same = many["exams"] == one["exams"] and many["report"] == one["report"]
+    same = same and (page is None or page["exams"] == one["exams"])
     for label, run in ((f"{args.files} exports", many), ("one export", one)):
         print(
             f"{label:>14}: {run['exams']:,} exams, {run['wall_s']:.1f} s wall, "
@@ -106,11 +190,16 @@ def main() -> int:
         f"beside the target: {many['peak_mb']:,.0f} MB "
         f"{'<' if many['peak_mb'] < TARGET_MB else '≥'} {TARGET_MB:,} MB"
     )
+    if page:
+        print(
+            f"upload page ({page['requests']} requests): {page['exams']:,} exams, "
+            f"{page['wall_s']:.1f} s wall, server peak {page['peak_mb']:,.0f} MB"
+        )
     print(f"same exams and quality report: {'yes' if same else 'NO'}")
     print(f"load average at end: {common.load_average()}")
     common.save_results(
         f"combine_{args.rows}_{args.files}",
-        {"rows": args.rows, "many": many, "one": one, "same": same},
+        {"rows": args.rows, "many": many, "one": one, "upload": page, "same": same},
     )
     return 0 if same else 1
 
