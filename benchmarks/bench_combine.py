@@ -8,8 +8,8 @@ kept beside the big export and reused), then ``manage.py load_exports``
 loads the parts, and the whole export, each in a fresh data dir; then the
 parts are uploaded to a fresh server (launcher.py) as the upload page sends
 them (100 files a request at most: the rest are added to the data set).
-Printed: each run's wall and CPU time and peak resident memory (the
-process's own ``ru_maxrss``; the server's ``VmHWM``), the parts' peak beside
+Printed: each run's wall and CPU time and peak resident memory (each
+process's ``VmHWM``), the parts' peak beside
 the whole file's and beside 3 GB (issue 17), and whether all three loaded
 the same exams (and both ``load_exports`` the same quality report).
 """
@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,6 +57,13 @@ def cut(export: Path, *, files: int, folder: Path) -> list[Path]:
     return parts
 
 
+def _cpu_seconds_at_exit(process: subprocess.Popen) -> float:
+    """Wait for ``process``; return its CPU seconds (user + system)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load(paths: list[Path], *, data_dir: Path) -> dict:
     """Run ``load_exports`` on ``paths``; return its time, peak and report."""
     command = [common.PYTHON, "manage.py", "load_exports", *map(str, paths)]
@@ -64,17 +72,35 @@ def load(paths: list[Path], *, data_dir: Path) -> dict:
     process = subprocess.Popen(
         command, cwd=common.ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
+    # The child's own high-water mark (VmHWM), read until it exits:
+    # wait4's ru_maxrss also counts the pages it was forked with (this
+    # process's, after generating a 10M export: ~10 GB).
+    peak, done = [0.0], threading.Event()
+
+    def watch() -> None:
+        # No poll(): only wait4 below may reap the child (it gives its CPU).
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], common.peak_rss_mb(process.pid)[0])
+            except (OSError, AttributeError):
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    cpu = _cpu_seconds_at_exit(process)
+    done.set()
+    watcher.join()
     wall = time.perf_counter() - began
-    if os.waitstatus_to_exitcode(status):
+    if process.returncode:
         raise RuntimeError(f"load_exports failed:\n{output}")
     lines = output.splitlines()
     return {
         "files": len(paths),
         "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "cpu_s": cpu,
+        "peak_mb": peak[0],
         "exams": int(re.search(r"([\d,]+) exams loaded", lines[0])[1].replace(",", "")),
         # The quality report, without the file names and per-file lines.
         "report": [
