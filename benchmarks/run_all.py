@@ -5,7 +5,7 @@ folder of generated exports; their figures land in benchmarks/results/*.json
 and their full output in benchmarks/results/last_run.log. At the end this
 prints the table of results against the targets, what changed since the
 previous run (benchmarks/results/summary.json, kept in the repository), and
-redraws docs/benchmark-scaling.svg. About 40 minutes on 2 cores with the
+redraws docs/benchmark-scaling.svg. About 45 minutes on 2 cores with the
 10M-exam steps (their export is generated once, ~2 minutes, and kept in
 TATVIZ_BENCH_DATA, by default bench-data beside the checkout).
 

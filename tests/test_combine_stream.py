@@ -252,3 +252,39 @@ def test_accession_hashes_follow_the_bytes_not_the_buffers(monkeypatch):
     assert (combine._accession_hashes(pa.array(values)) == whole).all()
     distinct = [0, 1, 2, 4, 6, 7]
     assert len(set(whole[distinct].tolist())) == len(distinct)
+
+
+def test_files_read_in_blocks_combine_as_read_at_once():
+    """A file read in several blocks has its accessions in several pieces."""
+    rng = random.Random(5)
+    exports = []
+    for _ in range(3):
+        rows = []
+        for n in range(300):
+            # Unique in the file (no rows dropped, so the column keeps its
+            # blocks); a third of them in the next file too.
+            accession = f"A{len(exports) * 200 + n}" if n % 50 else ""
+            day, start = rng.randint(1, 28), rng.randint(0, 600)
+            final = (
+                "" if rng.random() < 0.3 else _time(day, start + rng.randint(30, 400))
+            )
+            rows.append(
+                f"{accession},CT HEAD,CT,STAT,{_time(day, start)},"
+                f"{_time(day, start + 20)},{final}\n"
+            )
+        exports.append((HEADER + "".join(rows)).encode())
+    whole = _read(exports)
+    blocks = [
+        read_export(data, filename=f"{i}.csv", date_order="mdy", block_size=1024)
+        for i, data in enumerate(exports)
+    ]
+    assert pa.array(blocks[0].frame["accession"].array).num_chunks > 1
+    accessions, times, counts = _one_by_one([r.frame for r in whole])
+    frame, files, quality = combine_exports(blocks)
+    assert [None if pd.isna(a) else a for a in frame["accession"]] == accessions
+    assert _times(frame) == times
+    assert [(f["added"], f["replaced"], f["skipped"]) for f in files] == counts
+    assert sum(f["replaced"] for f in files) > 0
+    expected = combine_exports(whole)
+    pd.testing.assert_frame_equal(frame, expected[0], check_exact=True)
+    assert quality == expected[2]

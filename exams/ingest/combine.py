@@ -91,8 +91,11 @@ def _stack_flags(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return stacked.fillna(False).astype(bool)
 
 
-def _accession(frame: pd.DataFrame) -> pa.Array:
-    return pa.array(frame[fields.ACCESSION].astype("string[pyarrow]").array)
+def _accession(frame: pd.DataFrame) -> list[pa.Array]:
+    """Return the accessions as Arrow arrays (a file read in blocks has several)."""
+    values = pa.array(frame[fields.ACCESSION].astype("string[pyarrow]").array)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return [c.cast(pa.large_string()) for c in chunks]
 
 
 def _final_time(frame: pd.DataFrame) -> np.ndarray:
@@ -246,7 +249,7 @@ class Combination:
         frame = result.frame.reset_index(drop=True)
         self._frames.append(frame)
         self._flags.append(_flags(result))
-        self._accession.append(_accession(frame))
+        self._accession.extend(_accession(frame))
         # At most 63 fields (`_MAX_FILLED`): a byte a row, not eight.
         self._filled.append(completeness(frame).astype(np.int8))
         light = dataclasses.replace(
@@ -301,8 +304,11 @@ class Combination:
             )
 
         keep, added, replacing = _winners(
-            pa.chunked_array(self._accession),
-            hashes=np.concatenate([_accession_hashes(a) for a in self._accession]),
+            pa.chunked_array(self._accession, type=pa.large_string()),
+            hashes=np.concatenate(
+                [np.zeros(0, dtype=np.uint64)]
+                + [_accession_hashes(a) for a in self._accession]
+            ),
             filled=np.concatenate(self._filled),
             finalized=finalized,
             identity=identity,
