@@ -5,7 +5,7 @@ folder of generated exports; their figures land in benchmarks/results/*.json
 and their full output in benchmarks/results/last_run.log. At the end this
 prints the table of results against the targets, what changed since the
 previous run (benchmarks/results/summary.json, kept in the repository), and
-redraws docs/benchmark-scaling.svg. About 40 minutes on 2 cores with the
+redraws docs/benchmark-scaling.svg. About 45 minutes on 2 cores with the
 10M-exam steps (their export is generated once, ~2 minutes, and kept in
 TATVIZ_BENCH_DATA, by default bench-data beside the checkout).
 
@@ -39,6 +39,9 @@ BENCHES = {
     "scaling": ["bench_scaling.py"],
     # Issue 17: three uploads in a row with refreshes between (peak memory).
     "session": ["bench_session.py"],
+    # Issue 17: the 10M export as 120 monthly exports through load_exports,
+    # beside the one file (peak memory; ~3 minutes).
+    "combine": ["bench_combine.py"],
     # Last: builds dist/TATviz first if there is none (make exe, ~1-2 min).
     "exe": ["bench_exe.py"],
 }
@@ -51,10 +54,11 @@ QUICK = {
     "baseline": ["--big", "0"],
     "scaling": ["--sizes", "10000,100000"],
     "session": ["--rows", "100000"],
+    "combine": ["--rows", "200000", "--files", "12"],
     "exe": ["--starts", "2"],
 }
 # The scripts that share the generated exports.
-SHARES_EXPORTS = {"server", "first_chart", "baseline", "scaling", "session"}
+SHARES_EXPORTS = {"server", "first_chart", "baseline", "scaling", "session", "combine"}
 SUMMARY = common.RESULTS_DIR / "summary.json"
 LOG = common.RESULTS_DIR / "last_run.log"
 
@@ -322,6 +326,21 @@ def summarize() -> list[dict]:
                     "ms",
                     1000,
                 )
+    combined = _load("combine_10000000_120")
+    if combined:
+        add(
+            "peak_10m_120_mb",
+            "load_exports peak, 10M as 120 exports",
+            combined["many"]["peak_mb"],
+            "MB",
+            3000,
+        )
+        add(
+            "peak_10m_one_mb",
+            "load_exports peak, 10M as one export",
+            combined["one"]["peak_mb"],
+            "MB",
+        )
     session = _load("session_1000000")
     if session:
         add(

@@ -25,16 +25,20 @@ here, each documented where it is made:
   never one string table, and a UTF-8 file on disk is not copied into
   memory. Date formats and the day/month order are still decided over the
   whole file.
+- Several exports combine as they are read (`combine.Combination`): each
+  file's rows are held once, and the combined frame is built a column at a
+  time, so 120 monthly exports need the memory of the one file.
 """
 
 from exams.ingest.columns.headers import guess_mapping, normalise_header
-from exams.ingest.combine import combine_exports
+from exams.ingest.combine import Combination, combine_exports
 from exams.ingest.errors import AmbiguousDates, IngestError, NeedsMapping
 from exams.ingest.load import IngestResult, read_export
 from exams.ingest.quality import quality_report
 
 __all__ = [
     "AmbiguousDates",
+    "Combination",
     "IngestError",
     "IngestResult",
     "NeedsMapping",

@@ -1,7 +1,16 @@
-"""Combine several loaded exports (e.g. monthly files) into one data set."""
+"""Combine several loaded exports (e.g. monthly files) into one data set.
+
+Exports are taken in as they are read (`Combination.add`) and combined once
+the last is in: 120 monthly files of 10M exams hold each file's rows once,
+never beside a combined copy of all of them (each column is stacked and its
+files' parts let go before the next column).
+"""
 
 import copy
-from collections.abc import Sequence
+import ctypes
+import dataclasses
+import sys
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,54 +26,58 @@ from exams.ingest.values.clean import (
     _NAT,
     completeness,
     drop_unused_categories,
-    rows_to_keep,
 )
 from exams.ingest.values.spelling import SPELLING_FIELDS, add_counts, merge_spellings
 
 
-def stack_frames(
-    frames: Sequence[pd.DataFrame], rows: Sequence[np.ndarray] | None = None
-) -> pd.DataFrame:
-    """Return the frames one under the other, categoricals kept categorical.
+def _glibc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
-    ``rows`` (one array of positions per frame) takes only those rows, one
-    column at a time: no taken copy of every frame exists at once.
+
+_MALLOC_TRIM = _glibc_trim()
+
+
+def _give_back() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise).
+
+    Each file's columns are small enough to live in glibc's heap, and when
+    they are freed the pages stay with the process: at 10M exams that is
+    ~1 GB still counted while the combined frame and the prepared frame
+    are made. Elsewhere large blocks go back to the system on free.
     """
-    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
-    if rows is not None:
-        frames = [_Taken(f, r) for f, r in zip(frames, rows, strict=True)]
-    data = {}
-    for name in columns:
-        parts = [f[name] for f in frames if name in f.columns]
-        if len(parts) == len(frames) and all(
-            isinstance(p.dtype, pd.CategoricalDtype) for p in parts
-        ):
-            # union_categoricals needs one dtype of categories.
-            parts = [p.cat.set_categories(p.cat.categories.astype(str)) for p in parts]
-            data[name] = pd.Series(union_categoricals(parts, ignore_order=True))
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _stack_column(
+    name: str, parts: list[dict[str, pd.Series]], rows: Sequence[np.ndarray]
+) -> pd.Series:
+    """Return column ``name`` of each file's kept ``rows``, one under the other.
+
+    Each file's part is taken out of ``parts`` as it is used, so the column's
+    memory moves into the result instead of doubling. Categoricals stay
+    categorical; a file without the column gives empty values.
+    """
+    pieces = []
+    for part, taken in zip(parts, rows, strict=True):
+        column = part.pop(name, None)
+        if column is None:
+            pieces.append(pd.Series([None] * len(taken)))
+        elif len(taken) == len(column):
+            pieces.append(column.reset_index(drop=True))
         else:
-            data[name] = pd.concat(
-                [
-                    f[name] if name in f.columns else pd.Series([None] * len(f))
-                    for f in frames
-                ],
-                ignore_index=True,
-            )
-    return pd.DataFrame(data)
-
-
-class _Taken:
-    """A frame's rows at some positions, column by column, as they are asked."""
-
-    def __init__(self, frame: pd.DataFrame, rows: np.ndarray):
-        self._frame, self._rows = frame, rows
-        self.columns = frame.columns
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, name: str) -> pd.Series:
-        return self._frame[name].take(self._rows).reset_index(drop=True)
+            pieces.append(column.take(taken).reset_index(drop=True))
+        del column
+    if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+        # union_categoricals needs one dtype of categories.
+        pieces = [p.cat.set_categories(p.cat.categories.astype(str)) for p in pieces]
+        return pd.Series(union_categoricals(pieces, ignore_order=True))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _flags(result: IngestResult) -> pd.DataFrame:
@@ -78,8 +91,11 @@ def _stack_flags(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return stacked.fillna(False).astype(bool)
 
 
-def _accession(frame: pd.DataFrame) -> pa.Array:
-    return pa.array(frame[fields.ACCESSION].astype("string[pyarrow]").array)
+def _accession(frame: pd.DataFrame) -> list[pa.Array]:
+    """Return the accessions as Arrow arrays (a file read in blocks has several)."""
+    values = pa.array(frame[fields.ACCESSION].astype("string[pyarrow]").array)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return [c.cast(pa.large_string()) for c in chunks]
 
 
 def _final_time(frame: pd.DataFrame) -> np.ndarray:
@@ -87,107 +103,280 @@ def _final_time(frame: pd.DataFrame) -> np.ndarray:
     return final.view(np.int64)
 
 
-def _file_entry(result: IngestResult, *, added: int, replaced: int) -> dict:
+def _file_entry(result: IngestResult, *, rows: int, added: int, replaced: int) -> dict:
     return {
         "filename": result.filename,
         "rows_read": result.rows_read,
         "added": added,
         "replaced": replaced,
-        "skipped": len(result.frame) - added - replaced,
+        "skipped": rows - added - replaced,
     }
 
 
-def _combine_all(
-    results: Sequence[IngestResult],
-) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
-    """Return the combined frame, its flags and each file's counts, in one pass.
+_FNV_OFFSET, _FNV_PRIME = np.uint64(14695981039346656037), np.uint64(1099511628211)
+_HASH_SLICE = 1 << 20
 
-    The rule picks, per accession, the best row by a total order (most
-    complete, earliest final time, earliest file and row), so taking the
-    best over every file at once keeps the rows that adding the files one
-    by one keeps, in the same order (by file, then row); 120 monthly files
-    of 10M exams no longer stack and hash a growing frame 120 times. Each
-    file's counts follow the one-by-one story: ``replaced`` when its row
-    beats the best of the earlier files, ``added`` when its accession is
-    new (or it has none and is kept).
+
+def _accession_hashes(accession: pa.Array) -> np.ndarray:
+    """Return a 64-bit hash (FNV-1a) of each accession's bytes; null: any value.
+
+    Vectorised over the Arrow buffers one byte position at a time, a slice
+    of rows at a time: no Python string per row (pandas' own hash makes
+    one, ~70 bytes a row: 0.7 GB at 10M exams).
     """
-    frames = [r.frame.reset_index(drop=True) for r in results]
-    sizes = np.array([len(f) for f in frames])
-    bounds = np.concatenate([[0], np.cumsum(sizes)])
-    accession = pa.chunked_array([_accession(f) for f in frames]).combine_chunks()
-    filled = np.concatenate([completeness(f) for f in frames])
-    finalized = np.concatenate([_final_time(f) for f in frames])
-    present = [f for f in fields.CANONICAL_FIELDS if f in frames[0].columns]
-
-    def identity(positions: np.ndarray) -> pd.DataFrame:
-        # Categories differ between files; compare values, not codes.
-        parts = [
-            frames[i].iloc[positions[(positions >= a) & (positions < b)] - a]
-            for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
-        ]
-        return pd.concat([p[present].astype(object) for p in parts], ignore_index=True)
-
-    keep = rows_to_keep(
-        accession=accession, filled=filled, finalized=finalized, identity=identity
-    )
-    file_of = np.repeat(np.arange(len(results)), sizes)
-    kept = np.zeros(len(file_of), dtype=bool)
-    kept[keep] = True
-    first, beats = _firsts_and_wins(accession, filled=filled, finalized=finalized)
-    has_accession = np.asarray(pc.is_valid(accession).to_numpy(zero_copy_only=False))
-    added = np.bincount(file_of[first | (kept & ~has_accession)], minlength=len(sizes))
-    replaced = np.bincount(file_of[beats], minlength=len(sizes))
-    del accession, filled, finalized, kept, first, beats
-    files = [
-        _file_entry(r, added=int(a), replaced=int(b))
-        for r, a, b in zip(results, added, replaced, strict=True)
-    ]
-    # Each file's kept rows, stacked column by column (no full copy first).
-    taken = [
-        keep[(keep >= a) & (keep < b)] - a
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
-    combined = stack_frames(frames, taken)
-    flags = _stack_flags([_flags(r) for r in results]).take(keep)
-    return combined, flags.reset_index(drop=True), files
+    accession = accession.cast(pa.large_string())
+    hashes = np.empty(len(accession), dtype=np.uint64)
+    for start in range(0, len(accession), _HASH_SLICE):
+        part = accession.slice(start, _HASH_SLICE)
+        _, offsets, data = part.buffers()
+        ends = np.frombuffer(
+            offsets, dtype=np.int64, count=len(part) + 1, offset=part.offset * 8
+        )
+        data = np.frombuffer(data, dtype=np.uint8) if data else np.zeros(0, np.uint8)
+        firsts, lengths = ends[:-1], np.diff(ends)
+        out = np.full(len(part), _FNV_OFFSET) ^ lengths.astype(np.uint64)
+        rows, at = np.flatnonzero(lengths > 0), 0
+        while rows.size:
+            out[rows] = (out[rows] ^ data[firsts[rows] + at]) * _FNV_PRIME
+            at += 1
+            rows = rows[lengths[rows] > at]
+        hashes[start : start + len(part)] = out
+    return hashes
 
 
-def _firsts_and_wins(
-    accession: pa.Array, *, filled: np.ndarray, finalized: np.ndarray
+def _repeated(
+    accession: pa.ChunkedArray, *, hashes: np.ndarray, keyed: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return masks: the first row of each accession, rows beating all before.
+    """Return the positions of accessions in several rows, and a code for each.
 
-    Rows are in file order and each file has an accession once, so "before"
-    is "in an earlier file". Rank every row by the rule (``rows_to_keep``);
-    a row wins when its rank is below every earlier row's of its accession.
+    Hashes find the few rows whose accession may repeat; only those are
+    told apart by value (Arrow's dictionary encoding), which over every
+    row of 10M exams needs a hash table of ~1 GB. Equal accessions have
+    equal hashes, so a collision only adds a row that is then found alone.
     """
-    encoded = pc.dictionary_encode(accession)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    codes = codes.astype(np.int64)
-    rows = np.flatnonzero(codes >= 0)
-    first = np.zeros(len(accession), dtype=bool)
-    beats = np.zeros(len(accession), dtype=bool)
-    if not rows.size:
-        return first, beats
-    final = finalized[rows].astype(np.int64)
-    final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
-    emptier = _MAX_FILLED - np.minimum(filled[rows], _MAX_FILLED)
-    rank = np.empty(rows.size, dtype=np.int64)
-    rank[np.lexsort((rows, final, emptier))] = np.arange(rows.size)
-    groups = codes[rows]
-    order = np.argsort(groups, kind="stable")  # by accession, then file
-    groups, rank = groups[order], rank[order]
-    starts = np.ones(rows.size, dtype=bool)
-    starts[1:] = groups[1:] != groups[:-1]
-    # Running minimum within each accession: later accessions get smaller
-    # offsets, so a minimum never reaches back into the one before.
-    offset = (groups.max() - groups) * (rows.size + 1) + rank
-    best = np.minimum.accumulate(offset)
-    wins = np.zeros(rows.size, dtype=bool)
-    wins[1:] = ~starts[1:] & (offset[1:] < best[:-1])
-    first[rows[order[starts]]] = True
-    beats[rows[order[wins]]] = True
-    return first, beats
+    ordered = hashes[keyed]
+    ordered.sort()
+    shared = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    none = np.zeros(0, dtype=np.int64)
+    if not shared.size:
+        return none, none
+    at = np.minimum(np.searchsorted(shared, hashes), shared.size - 1)
+    rows = np.flatnonzero(keyed & (shared[at] == hashes))
+    del at
+    encoded = pc.dictionary_encode(accession.take(pa.array(rows)))
+    codes = np.concatenate(
+        [none] + [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
+    ).astype(np.int64)
+    repeats = np.bincount(codes)[codes] > 1
+    return rows[repeats], codes[repeats]
+
+
+def _winners(
+    accession: pa.ChunkedArray,
+    *,
+    hashes: np.ndarray,
+    filled: np.ndarray,
+    finalized: Callable[[np.ndarray], np.ndarray],
+    identity: Callable[[np.ndarray], pd.DataFrame],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the kept positions, and masks of rows added and rows replacing.
+
+    Rows are in file order and each file has an accession once. The rule
+    (`clean.rows_to_keep`) is a total order: most complete, earliest final
+    time (``finalized(positions)``), earliest file and row; so per accession
+    the best row over every file is the one adding the files one by one
+    keeps. A row is ``added`` when its accession is new (or it has none and
+    is kept), ``replacing`` when it beats every earlier file's row of its
+    accession. Only accessions in several files are ranked (a few percent
+    of the rows); rows without one are dropped only as exact repeats, on
+    ``identity(positions)``.
+    """
+    keyed = np.asarray(pc.is_valid(accession).to_numpy(zero_copy_only=False))
+    rows, groups = _repeated(accession, hashes=hashes, keyed=keyed)
+    keep = np.ones(len(keyed), dtype=bool)
+    added = keyed.copy()
+    replacing = np.zeros(len(keyed), dtype=bool)
+    if rows.size:
+        final = finalized(rows)
+        final[final == _NAT] = np.iinfo(np.int64).max  # missing sorts last
+        emptier = _MAX_FILLED - np.minimum(filled[rows], _MAX_FILLED)
+        rank = np.empty(rows.size, dtype=np.int64)
+        rank[np.lexsort((rows, final, emptier))] = np.arange(rows.size)
+        order = np.argsort(groups, kind="stable")  # by accession, then file
+        groups, rank = groups[order], rank[order]
+        starts = np.ones(rows.size, dtype=bool)
+        starts[1:] = groups[1:] != groups[:-1]
+        # Running minimum within each accession: later accessions get smaller
+        # offsets, so a minimum never reaches back into the one before.
+        offset = (groups.max() - groups) * (rows.size + 1) + rank
+        best = np.minimum.accumulate(offset)
+        wins = np.zeros(rows.size, dtype=bool)
+        wins[1:] = ~starts[1:] & (offset[1:] < best[:-1])
+        # Each accession's last improvement is its best row: the one kept.
+        improved = np.flatnonzero(starts | wins)
+        last = np.ones(improved.size, dtype=bool)
+        last[:-1] = groups[improved[1:]] != groups[improved[:-1]]
+        keep[rows] = False
+        keep[rows[order[improved[last]]]] = True
+        added[rows] = False
+        added[rows[order[starts]]] = True
+        replacing[rows[order[wins]]] = True
+    loose = np.flatnonzero(~keyed)
+    if loose.size > 1:
+        keep[loose[identity(loose).duplicated().to_numpy()]] = False
+    added |= keep & ~keyed
+    return np.flatnonzero(keep), added, replacing
+
+
+class Combination:
+    """Exports taken in one at a time, in order, and combined at the end.
+
+    `add` keeps a file's rows and what the combination needs of them, and
+    returns the file's result without its rows: a caller keeping the
+    results for their names and notes does not keep every file's frame.
+    """
+
+    def __init__(self) -> None:
+        self._results: list[IngestResult] = []
+        self._frames: list[pd.DataFrame] = []
+        self._flags: list[pd.DataFrame] = []
+        self._accession: list[pa.Array] = []
+        self._filled: list[np.ndarray] = []
+
+    def add(self, result: IngestResult) -> IngestResult:
+        """Take in the next export; return its result without the rows."""
+        frame = result.frame.reset_index(drop=True)
+        self._frames.append(frame)
+        self._flags.append(_flags(result))
+        self._accession.extend(_accession(frame))
+        # At most 63 fields (`_MAX_FILLED`): a byte a row, not eight.
+        self._filled.append(completeness(frame).astype(np.int8))
+        light = dataclasses.replace(
+            result, frame=result.frame.iloc[:0].copy(), unparseable=None
+        )
+        self._results.append(light)
+        return light
+
+    def finish(self) -> tuple[pd.DataFrame, list[dict], dict]:
+        """Return the combined frame, the per-file report and the quality."""
+        results = self._results
+        if len(results) == 1:
+            frame, flags = self._frames[0], self._flags[0]
+            files = [
+                _file_entry(results[0], rows=len(frame), added=len(frame), replaced=0)
+            ]
+        elif results:
+            frame, flags, files = self._combine()
+        else:
+            frame, flags, files = None, pd.DataFrame(), []
+        self._frames, self._flags = [], []
+        combined = _report(results, frame, flags=flags, files=files)
+        _give_back()
+        return combined
+
+    def _combine(self) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+        frames, results = self._frames, self._results
+        sizes = [len(f) for f in frames]
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        present = [f for f in fields.CANONICAL_FIELDS if f in frames[0].columns]
+
+        def identity(positions: np.ndarray) -> pd.DataFrame:
+            # Categories differ between files; compare values, not codes.
+            parts = [
+                frames[i].iloc[positions[(positions >= a) & (positions < b)] - a]
+                for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+            ]
+            return pd.concat(
+                [p[present].astype(object) for p in parts], ignore_index=True
+            )
+
+        def finalized(positions: np.ndarray) -> np.ndarray:
+            cuts = np.searchsorted(positions, bounds)
+            return np.concatenate(
+                [np.zeros(0, dtype=np.int64)]
+                + [
+                    _final_time(frame)[positions[c:d] - a]
+                    for frame, c, d, a in zip(
+                        frames, cuts[:-1], cuts[1:], bounds[:-1], strict=True
+                    )
+                ]
+            )
+
+        keep, added, replacing = _winners(
+            pa.chunked_array(self._accession, type=pa.large_string()),
+            hashes=np.concatenate(
+                [np.zeros(0, dtype=np.uint64)]
+                + [_accession_hashes(a) for a in self._accession]
+            ),
+            filled=np.concatenate(self._filled),
+            finalized=finalized,
+            identity=identity,
+        )
+        self._accession, self._filled = [], []
+        _give_back()
+        files = [
+            _file_entry(
+                r,
+                rows=n,
+                added=int(np.count_nonzero(added[a:b])),
+                replaced=int(np.count_nonzero(replacing[a:b])),
+            )
+            for r, n, a, b in zip(results, sizes, bounds[:-1], bounds[1:], strict=True)
+        ]
+        del added, replacing
+        cuts = np.searchsorted(keep, bounds)
+        taken = [
+            keep[c:d] - a
+            for c, d, a in zip(cuts[:-1], cuts[1:], bounds[:-1], strict=True)
+        ]
+        columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+        # Columns, not frames, from here: each goes once it is stacked.
+        parts = [dict(f.items()) for f in frames]
+        frames.clear()
+        stacked = {}
+        for name in columns:
+            stacked[name] = _stack_column(name, parts, taken)
+            _give_back()
+        combined = pd.DataFrame(stacked, copy=False)
+        flags = _stack_flags(self._flags).take(keep).reset_index(drop=True)
+        return combined, flags, files
+
+
+def _report(
+    results: Sequence[IngestResult],
+    combined: pd.DataFrame | None,
+    *,
+    flags: pd.DataFrame,
+    files: list[dict],
+) -> tuple[pd.DataFrame, list[dict], dict]:
+    """Return the frame with spellings merged, the files and the quality."""
+    combined = empty_frame() if combined is None else drop_unused_categories(combined)
+    mapped = {f for r in results for f in r.columns}
+    combined, merged, _ = merge_spellings(
+        combined,
+        names=[f for f in SPELLING_FIELDS if f in mapped],
+        counts=add_counts(r.spellings for r in results),
+    )
+    if len(results) == 1:
+        # One file: the same rows, flags and counts its own report was made
+        # of (dropping unused categories or merging spellings again changes
+        # no count), so it is not worked out a second time.
+        return combined, files, copy.deepcopy(results[0].quality)
+    incoming_rows = sum(f["added"] + f["replaced"] + f["skipped"] for f in files)
+    quality = quality_report(
+        combined,
+        mapped=mapped,
+        unparseable=flags,
+        duplicates=sum(r.quality["duplicates"] for r in results)
+        + incoming_rows
+        - len(combined),
+        cancelled=sum(r.quality["cancelled"] for r in results),
+        date_only={f for r in results for f in r.date_only},
+        merged=merged,
+        undecodable_bytes=sum(r.quality.get("undecodable_bytes", 0) for r in results),
+    )
+    return combined, files, quality
 
 
 def combine_exports(
@@ -205,39 +394,10 @@ def combine_exports(
     ``duplicates`` adds the files' own duplicates to those across files.
     Spellings are merged again across files (`spelling`: "STAT" in one file
     and "Stat" in the next are one value), and a field date-only in any
-    file is date-only in the result (`chain`).
+    file is date-only in the result (`chain`). `Combination` does the same
+    for files taken in as they are read.
     """
-    if len(results) == 1:
-        result = results[0]
-        combined, flags = result.frame.reset_index(drop=True), _flags(result)
-        files = [_file_entry(result, added=len(combined), replaced=0)]
-    elif results:
-        combined, flags, files = _combine_all(results)
-    else:
-        combined, flags, files = None, pd.DataFrame(), []
-    combined = empty_frame() if combined is None else drop_unused_categories(combined)
-    mapped = {f for r in results for f in r.columns}
-    combined, merged, _ = merge_spellings(
-        combined,
-        names=[f for f in SPELLING_FIELDS if f in mapped],
-        counts=add_counts(r.spellings for r in results),
-    )
-    incoming_rows = sum(len(r.frame) for r in results)
-    if len(results) == 1:
-        # One file: the same rows, flags and counts its own report was made
-        # of (dropping unused categories or merging spellings again changes
-        # no count), so it is not worked out a second time.
-        return combined, files, copy.deepcopy(results[0].quality)
-    quality = quality_report(
-        combined,
-        mapped=mapped,
-        unparseable=flags,
-        duplicates=sum(r.quality["duplicates"] for r in results)
-        + incoming_rows
-        - len(combined),
-        cancelled=sum(r.quality["cancelled"] for r in results),
-        date_only={f for r in results for f in r.date_only},
-        merged=merged,
-        undecodable_bytes=sum(r.quality.get("undecodable_bytes", 0) for r in results),
-    )
-    return combined, files, quality
+    combination = Combination()
+    for result in results:
+        combination.add(result)
+    return combination.finish()

@@ -8,7 +8,7 @@ so the next export from the same RIS loads with no questions.
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from exams import ingest, progress
@@ -106,17 +106,23 @@ def read_files(
     *,
     answer: Answer | None,
     cancelled_statuses: Iterable[str],
+    take: Callable[[ingest.IngestResult], ingest.IngestResult] | None = None,
 ) -> list[ingest.IngestResult]:
-    """Ingest each file; an error names the file when there are several."""
+    """Ingest each file; an error names the file when there are several.
+
+    Each result goes through ``take`` as soon as it is read and what it
+    returns is kept (`ingest.Combination.add` keeps the rows itself and
+    returns the result without them, so no list of frames piles up).
+    """
     results = []
     report = progress.current()
     if report is not None:
         report.reading(len(files))
     for f in files:
         try:
-            results.append(
-                read_file(f, answer=answer, cancelled_statuses=cancelled_statuses)
-            )
+            result = read_file(f, answer=answer, cancelled_statuses=cancelled_statuses)
+            results.append(result if take is None else take(result))
+            del result
             if report is not None:
                 report.next_file()
         except ingest.IngestError as exc:

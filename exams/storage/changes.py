@@ -51,8 +51,14 @@ def _build(
 ) -> tuple[pd.DataFrame, dict]:
     """Ingest and combine the files of a data set; return frame and summary."""
     statuses = preferences.get_cancelled_statuses()
-    results = read_files(files, answer=answer, cancelled_statuses=statuses)
-    frame, per_file, quality = ingest.combine_exports(results)
+    # Each file's rows go to the combination as it is read: one copy of
+    # them at a time, even for 120 monthly exports of 10M exams.
+    combination = ingest.Combination()
+    results = read_files(
+        files, answer=answer, cancelled_statuses=statuses, take=combination.add
+    )
+    frame, per_file, quality = combination.finish()
+    del combination
     for entry, result in zip(per_file, results, strict=True):
         # With these, a file's rows add up: rows_read = added + replaced +
         # skipped + its own duplicate rows + its cancelled exams.
