@@ -7,7 +7,7 @@ order into ``--files`` exports (header + an equal share of the rows each,
 kept beside the big export and reused), then ``manage.py load_exports``
 loads the parts, and the whole export, each in a fresh data dir; then the
 parts are uploaded to a fresh server (launcher.py) as the upload page sends
-them (100 files a request at most: the rest are added to the data set).
+them (400 files a request at most: the rest are added to the data set).
 Printed: each run's wall and CPU time and peak resident memory (each
 process's ``VmHWM``), the parts' peak beside
 the whole file's and beside 3 GB (issue 17), and whether all three loaded
@@ -32,7 +32,7 @@ import common
 TARGET_MB = 3000
 # Django's DATA_UPLOAD_MAX_NUMBER_FILES in tatviz/settings.py: more files
 # go in a second request that adds them to the data set.
-FILES_PER_UPLOAD = 100
+FILES_PER_UPLOAD = 400
 _PER_FILE = re.compile(r"- .+: [\d,]+ rows, [\d,]+ added, ")
 
 

@@ -113,10 +113,11 @@ FILE_UPLOAD_HANDLERS = [
 ]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-# Request limits (Django's defaults, stated): form fields, files per upload,
-# and 2.5 MB for a form or JSON body (exports come as files, not counted).
+# Request limits: form fields and 2.5 MB for a form or JSON body (Django's
+# defaults; exports come as files, not counted), and files per upload: ten
+# years of monthly exports (120) in one go, or five years from five sites.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 100
+DATA_UPLOAD_MAX_NUMBER_FILES = 400
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Upper bounds keep date arithmetic and waitress's body limit in range.
 TATVIZ_MAX_UPLOAD_MB = env_int(
