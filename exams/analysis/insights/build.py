@@ -8,13 +8,14 @@ from the exams that pass the filters.
 import dataclasses
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from exams import fields
 from exams.analysis.errors import AnalysisError
 from exams.analysis.frame.coverage import Coverage, data_coverage
 from exams.analysis.frame.dimensions import available_intervals, require_interval
-from exams.analysis.frame.filtering import apply_filters
+from exams.analysis.frame.filtering import apply_filters, selection_mask
 from exams.analysis.frame.groups import group_column
 from exams.analysis.frame.targets import Targets, interval_targets
 from exams.analysis.frame.working_days import clock_time
@@ -95,10 +96,19 @@ def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     }
 
 
-def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
-    """Return the exams passing every filter but the dates (ranges choose)."""
-    spec = dataclasses.replace(query.spec, start=None, end=None)
-    return apply_filters(frame, spec=spec)
+def _in_ranges(
+    frame: pd.DataFrame, query: ViewQuery, ranges: list[compare.DateRange]
+) -> pd.DataFrame:
+    """Return the exams passing every filter but the dates, within ``ranges``.
+
+    The comparisons read only these days: their targets are worked out for
+    a few weeks of exams, not for the whole data set (seconds at 10M).
+    """
+    mask = np.zeros(len(frame), dtype=bool)
+    for span in ranges:
+        spec = dataclasses.replace(query.spec, start=span.start, end=span.end)
+        mask |= selection_mask(frame, spec=spec)
+    return frame[mask]
 
 
 def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
@@ -113,7 +123,8 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
         first_day=cover.first_day,
         last_day=cover.last_complete_day,
     )
-    selected = _undated(frame, query)
+    other = compare.comparison_range(current, against=query.against)
+    selected = _in_ranges(frame, query, [current, other])
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
     result = compare.compare(
         selected,
@@ -132,7 +143,11 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
 def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the last 7 and 28 complete days against the days before."""
     cover = _coverage_or_error(frame)
-    selected = _undated(frame, query)
+    last = cover.last_complete_day
+    # Each window and the same number of days before it.
+    days = 2 * max(compare.OVERVIEW_WINDOWS) - 1
+    span = compare.DateRange(last - dt.timedelta(days=days), last)
+    selected = _in_ranges(frame, query, [span])
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
     result = compare.overview(
         selected,

@@ -1,0 +1,120 @@
+"""Every dashboard and analysis request, in process, on a data dir already loaded.
+
+Run from the project root on a data dir filled by ``load_exports``:
+``TATVIZ_DATA_DIR=build/d10m .venv/bin/python benchmarks/bench_pages.py``.
+Each request goes through Django's test client (middleware, parsing,
+analysis, JSON or HTML); the figure is the best of ``--repeat`` after a
+first request that reads the data set and prepares its frame (timed apart).
+``--profile URL`` prints a cProfile of one request instead. Memory: the
+process's VmHWM at the end (includes the prepared frame and every cache).
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+from bench_refresh import STEPS
+
+ANALYSIS = (
+    "/api/distribution",
+    "/api/distribution?table=boxes&by=modality",
+    "/api/heatmap",
+    "/api/compare?against=previous",
+    "/api/compare?against=last_year",
+    "/api/overview",
+    "/api/pareto",
+    "/api/top_exams",
+    "/api/pending",
+    "/api/forecast",
+    "/api/segments",
+    "/api/control",
+    "/overview",
+    "/insights/distribution",
+    "/insights/heatmap",
+    "/insights/compare",
+    "/insights/pareto",
+    "/insights/pending",
+    "/insights/forecast",
+    "/insights/segments",
+    "/insights/control",
+    "/dashboard",
+)
+
+
+def urls() -> list[str]:
+    """Return every request timed: the refresh steps' four, then the pages'."""
+    result = []
+    for _label, query in STEPS:
+        by = "modality"
+        for part in query.split("&"):
+            if part.startswith("split=") and part != "split=none":
+                by = part.split("=", 1)[1]
+        result += [
+            f"/api/series?{query}",
+            f"/api/summary?{query}&by={by}",
+            f"/api/exams?{query}",
+            f"/dashboard/data?{query}",
+        ]
+    return result + list(ANALYSIS)
+
+
+def peak_mb() -> float:
+    """Return this process's VmHWM in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--profile", help="profile this one URL instead")
+    parser.add_argument("--only", help="time only URLs containing this text")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    began = time.perf_counter()
+    first = client.get("/api/summary")
+    assert first.status_code == 200, first.content[:300]
+    print(f"load average: {common.load_average()}")
+    print(f"first request (reads and prepares): {time.perf_counter() - began:.1f} s")
+    if args.profile:
+        client.get(args.profile)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        response = client.get(args.profile)
+        profiler.disable()
+        assert response.status_code == 200, response.content[:300]
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        return
+    worst = 0.0
+    for url in urls():
+        if args.only and args.only not in url:
+            continue
+        best = float("inf")
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            response = client.get(url)
+            best = min(best, time.perf_counter() - began)
+        assert response.status_code == 200, (url, response.content[:300])
+        worst = max(worst, best)
+        print(f"{best * 1000:9.0f} ms  {url}", flush=True)
+    print(f"worst {worst * 1000:.0f} ms; peak {peak_mb():.0f} MB (VmHWM)")
+    print(f"load average: {common.load_average()}")
+
+
+if __name__ == "__main__":
+    main()
