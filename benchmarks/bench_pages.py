@@ -11,6 +11,7 @@ process's VmHWM at the end (includes the prepared frame and every cache).
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -78,6 +79,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--profile", help="profile this one URL instead")
     parser.add_argument("--only", help="time only URLs containing this text")
+    parser.add_argument(
+        "--dump", type=Path, help="write each JSON answer here (to compare runs)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
     import django
@@ -101,6 +105,7 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         return
     worst = 0.0
+    answers = {}
     for url in urls():
         if args.only and args.only not in url:
             continue
@@ -110,8 +115,12 @@ def main() -> None:
             response = client.get(url)
             best = min(best, time.perf_counter() - began)
         assert response.status_code == 200, (url, response.content[:300])
+        if response["Content-Type"].startswith("application/json"):
+            answers[url] = json.loads(response.content)
         worst = max(worst, best)
         print(f"{best * 1000:9.0f} ms  {url}", flush=True)
+    if args.dump:
+        args.dump.write_text(json.dumps(answers, indent=1, sort_keys=True))
     print(f"worst {worst * 1000:.0f} ms; peak {peak_mb():.0f} MB (VmHWM)")
     print(f"load average: {common.load_average()}")
 

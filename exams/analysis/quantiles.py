@@ -95,7 +95,7 @@ def grouped_quantiles(
                 runs.append(np.array([len(overall)]))
             return _read([sequence, overall][: len(runs)], runs, qs, value_at)
     rows = np.flatnonzero((keys < size) & (values >= 0))
-    overall = rows[np.argsort(values[rows])]
+    overall = rows[_ascending(values[rows])]
     sequence = overall[stable_key_order(keys[overall], size=size + 1)]
     if total:
         runs.append(np.array([len(overall)]))

@@ -32,7 +32,9 @@ from exams import fields
 from exams.analysis import stats
 from exams.analysis.export import BOM, neutralize
 from exams.analysis.frame.groups import display_order, group_codes, group_column
+from exams.analysis.frame.prepare import rank_column
 from exams.analysis.frame.working_time import WorkingTime, working_minutes
+from exams.analysis.quantiles import grouped_quantiles
 
 MIN_EXAMS = 5
 SHARE_OF = "sum of the link medians drawn"
@@ -74,9 +76,15 @@ def segments(
     column = group_column(by)
     groups = group_codes(frame, column=column)
     size = len(groups.names)
-    per_link = [_link_stats(v, groups.codes, size=size) for v in values]
+    per_link = [
+        _link_stats(v, groups.codes, size=size, ranks=_ranks(frame, pair, v))
+        for pair, v in zip(pairs, values, strict=True)
+    ]
     skips = _skips(frame, chain=chain, working=working)
-    per_skip = [_link_stats(v, groups.codes, size=size) for _, v in skips]
+    per_skip = [
+        _link_stats(v, groups.codes, size=size, ranks=_ranks(frame, pair, v))
+        for pair, v in skips
+    ]
     skip_pairs = [pair for pair, _ in skips]
     result = {
         "chain": list(chain),
@@ -150,12 +158,35 @@ def _skip_links(
     return skips
 
 
-def _link_stats(values: np.ndarray, codes: np.ndarray, *, size: int) -> dict:
+def _ranks(frame: pd.DataFrame, pair: tuple[str, str], values: np.ndarray):
+    """Return the prepared ranks of a link that is an interval, or None.
+
+    A link measured as its interval is (clock time, same minutes) is
+    ordered by the interval's ranks instead of a sort; an exam without the
+    link's value (a skip it does not take) ranks nowhere (-1).
+    """
+    for name, ends in fields.BUILT_IN.items():
+        if ends == pair and name in frame and rank_column(name) in frame:
+            minutes = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            known = ~np.isnan(values)
+            if np.array_equal(minutes[known], values[known]):
+                ranks = frame[rank_column(name)].to_numpy()
+                return np.where(known, ranks, np.int32(-1))
+    return None
+
+
+def _link_stats(
+    values: np.ndarray, codes: np.ndarray, *, size: int, ranks=None
+) -> dict:
     """Return median, n, negative and missing per group, then over all exams."""
     valid, missing, negative = stats.split_intervals(values)
-    keys = np.append(codes[valid], np.full(int(valid.sum()), size))
-    both = np.concatenate([values[valid], values[valid]])
-    median, n = stats.grouped_stat(keys=keys, values=both, size=size + 1, stat="median")
+    keys = np.where(valid, codes, size)
+    n = stats.counts(keys, size=size)
+    median = grouped_quantiles(
+        keys=keys, values=values, size=size, qs=[0.5], ranks=ranks, counts=n, total=True
+    )[:, 0]
+    n = np.append(n, n.sum())
+    median[n == 0] = np.nan
     per_group = {}
     for name, mask in (("negative", negative), ("missing", missing)):
         counts = stats.counts(codes[mask], size=size)

@@ -291,7 +291,7 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
             working=targets.working or default_working_time(),
             start=fields.INTERVALS[metric][0],
         )
-    return pd.Series(minutes, index=frame.index, name="target")
+    return pd.Series(minutes, index=frame.index, name="target", copy=False)
 
 
 def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.ndarray:
