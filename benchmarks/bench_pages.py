@@ -77,7 +77,7 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--profile", help="profile this one URL instead")
+    parser.add_argument("--profile", help="profile these URLs (space between)")
     parser.add_argument("--only", help="time only URLs containing this text")
     parser.add_argument(
         "--dump", type=Path, help="write each JSON answer here (to compare runs)"
@@ -96,13 +96,15 @@ def main() -> None:
     print(f"load average: {common.load_average()}")
     print(f"first request (reads and prepares): {time.perf_counter() - began:.1f} s")
     if args.profile:
-        client.get(args.profile)
-        profiler = cProfile.Profile()
-        profiler.enable()
-        response = client.get(args.profile)
-        profiler.disable()
-        assert response.status_code == 200, response.content[:300]
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        for url in args.profile.split(" "):
+            client.get(url)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            response = client.get(url)
+            profiler.disable()
+            assert response.status_code == 200, response.content[:300]
+            print(f"\n===== {url}")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         return
     worst = 0.0
     answers = {}
