@@ -13,6 +13,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.errors import AnalysisError
+from exams.analysis.frame import memo
 from exams.analysis.frame.coverage import Coverage, data_coverage
 from exams.analysis.frame.dimensions import available_intervals, require_interval
 from exams.analysis.frame.filtering import apply_filters, selection_mask
@@ -73,8 +74,15 @@ def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
     require_interval(frame, name=query.metric, allowed=())
     selected = apply_filters(frame, spec=query.spec)
-    result = distribution.distribution(
-        selected, metric=query.metric, by_column=group_column(query.by)
+    column = group_column(query.by)
+    key = ("distribution", query.metric, column, tuple(fields.INTERVALS.items()))
+    result = memo.over_all(
+        frame,
+        selected,
+        key,
+        lambda rows: distribution.distribution(
+            rows, metric=query.metric, by_column=column
+        ),
     )
     return {**result, "by": query.by, "intervals": available_intervals(frame)}
 
