@@ -73,11 +73,27 @@ def test_changed_target_rule_changes_within_right_away(client, exams_current):
     assert total["order_to_final"]["within"] == 50
 
 
-def test_whole_frame_answers_are_copies(client, exams_current):
-    first = get(client, "/api/segments?by=modality")[1]
-    first["links"][0]["median"] = -1
-    again = get(client, "/api/segments?by=modality")[1]
-    assert again["links"][0]["median"] != -1
+def test_whole_frame_answers_are_kept_and_copied(exams_frame):
+    def count(rows):
+        return {"n": [len(rows)]}
+
+    answer = memo.over_all(exams_frame, exams_frame, ("test",), count)
+    answer["n"].append(-1)  # as a page's presenter might
+    # Kept (not computed again) and unchanged by the caller's edit.
+    assert memo.over_all(exams_frame, exams_frame, ("test",), None) == {"n": [4]}
+    # Fewer exams than the frame: their own answer, not the kept one.
+    assert memo.over_all(exams_frame, exams_frame.iloc[:2], ("test",), count) == {
+        "n": [2]
+    }
+
+
+def test_whole_frame_distribution_by_hand(client, exams_current):
+    url = "/api/distribution?by=modality&metric=complete_to_final"
+    for _ in range(2):  # computed, then kept
+        boxes = {(b["metric"], b["group"]): b for b in get(client, url)[1]["boxes"]}
+        # Report TAT of CT: A1 60, A2 110 → median 85; XR has none valid.
+        assert boxes[("complete_to_final", "CT")]["median"] == 85
+        assert ("complete_to_final", "XR") not in boxes
 
 
 def _upload(client, name: str, accession: str) -> dict:

@@ -71,8 +71,7 @@ def _tick_minutes(start: pd.Series, end: pd.Series) -> np.ndarray | None:
     pandas). Exact where the difference is whole minutes (the quotient of
     two exact integers is exact); other rows take pandas' own arithmetic
     (``TimedeltaArray.total_seconds``: whole seconds plus the remainder).
-    None (use pandas) unless both are plain datetime64 of one unit and every
-    difference is within 2**53 ticks.
+    None (use pandas) unless both are plain datetime64 of one unit.
     """
     if start.dtype != end.dtype or start.dtype.kind != "M":
         return None
@@ -85,14 +84,17 @@ def _tick_minutes(start: pd.Series, end: pd.Series) -> np.ndarray | None:
     missing = (begin == _NAT) | (finish == _NAT)
     ticks = finish - begin
     ticks[missing] = 0
-    if np.abs(ticks).max(initial=0) > 2**53:
-        return None
     per_minute = 60 * per_second
     minutes = ticks / per_minute
     odd = np.flatnonzero(ticks % per_minute)
     if len(odd):
         seconds, rest = np.divmod(ticks[odd], per_second)
         minutes[odd] = (seconds + rest / per_second) / 60
+    # Beyond 2**53 ticks (104 days in ns) pandas nudges the seconds: ask it.
+    big = np.flatnonzero(np.abs(ticks) > 2**53)
+    if len(big):
+        spans = pd.TimedeltaIndex(ticks[big].view(f"timedelta64[{unit}]"))
+        minutes[big] = spans.total_seconds().to_numpy() / 60
     minutes[missing] = np.nan
     return minutes
 
@@ -220,9 +222,11 @@ def _ranks(frame: pd.DataFrame, pair: tuple[str, str], values: np.ndarray):
     for name, ends in fields.BUILT_IN.items():
         if ends == pair and name in frame and rank_column(name) in frame:
             minutes = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            ranks = frame[rank_column(name)].to_numpy()
+            if np.array_equal(minutes, values, equal_nan=True):
+                return ranks
             known = ~np.isnan(values)
-            if np.array_equal(minutes[known], values[known]):
-                ranks = frame[rank_column(name)].to_numpy()
+            if ((minutes == values) | ~known).all():
                 return np.where(known, ranks, np.int32(-1))
     return None
 
