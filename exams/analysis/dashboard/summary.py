@@ -49,6 +49,8 @@ def build_summary(
         targets=targets,
         rows=selected,
         intervals=intervals,
+        # The data set's own frame, every exam selected: kept between requests.
+        reuse=selected is not None and bool(selected.all()),
     )
 
 
@@ -60,6 +62,7 @@ def summarize(
     targets: Targets | None = None,
     rows: np.ndarray | None = None,
     intervals: tuple[str, ...] | None = None,
+    reuse: bool = False,
 ) -> dict:
     """Return ``{"by", "target", "rows", "total"}`` for a filtered frame.
 
@@ -72,7 +75,9 @@ def summarize(
     dimensions (``modality,shift``) makes a cross table: each row's group
     is the list of its values, every combination present has a row.
     ``intervals`` are those the data set offers (``available_intervals``
-    of this frame when omitted); only they have an entry.
+    of this frame when omitted); only they have an entry. ``reuse``: the
+    frame is a data set's prepared frame, whose tables over every exam are
+    kept for the next request (``exams.analysis.frame.memo``).
     """
     if intervals is None:
         intervals = available_intervals(frame)
@@ -94,7 +99,7 @@ def summarize(
     judge = (target, targets or default_targets())
     # Every exam of the frame: the same tables as the last request that
     # grouped them so (exams.analysis.frame.memo), not 10M exams again.
-    whole = rows is None or bool(rows.all())
+    whole = reuse and (rows is None or bool(rows.all()))
     tables = {}
     for metric in intervals:
 
