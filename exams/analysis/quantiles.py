@@ -141,13 +141,15 @@ def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
     """
     shift = max(0, (top * size - 1).bit_length() - _CELLS.bit_length() + 1)
     bands = ((top - 1) >> shift) + 1
-    cells = size * bands
+    # Each key's cells: band 0 for its invalid rows (rank -1 >> shift + 1),
+    # then one per band; keys ≥ size (not selected) fall past the table.
+    stride = bands + 1
     cell = keys.astype(np.int32)
-    cell *= np.int32(bands)
+    cell *= np.int32(stride)
     cell += ranks >> shift
-    # Rows not selected (key ≥ size) or not valid (rank -1) count nowhere.
-    cell[(keys >= size) | (ranks < 0)] = cells
-    grid = np.bincount(cell, minlength=cells + 1)[:cells].reshape(size, bands)
+    cell += np.int32(1)
+    counted = np.bincount(cell, minlength=(size + 1) * stride)
+    grid = counted[: size * stride].reshape(size, stride)[:, 1:]
     if total:
         runs = [*runs, np.array([grid.sum()])]
     places = _Places(np.concatenate(runs), qs)
@@ -166,10 +168,11 @@ def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
     offset = wanted - before
     overall = run == size
     # The cells those places lie in; a band the total reads, in every key.
-    needed = np.zeros(cells + 1, dtype=bool)
-    needed[(run * bands + band)[~overall]] = True
-    needed[:cells].reshape(size, bands)[:, band[overall]] = True
-    rows = np.flatnonzero(needed.take(cell))
+    needed = np.zeros((size + 1) * stride, dtype=bool)
+    needed[(run * stride + band + 1)[~overall]] = True
+    needed[: size * stride].reshape(size, stride)[:, band[overall] + 1] = True
+    # Past the table (a key above size) reads its last cell: not needed.
+    rows = np.flatnonzero(needed.take(cell, mode="clip"))
     rows = rows[np.argsort(ranks[rows])]
     at = np.empty(len(wanted), dtype=np.intp)
     # The total's k-th: the rows of its band in rank order, all keys.
@@ -177,7 +180,7 @@ def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
     at[overall] = rows[np.searchsorted(row_bands, band[overall]) + offset[overall]]
     # A key's k-th: its rows of the band, still in rank order (stable).
     rows = rows[np.argsort(cell[rows], kind="stable")]
-    cells_of = (run * bands + band)[~overall]
+    cells_of = (run * stride + band + 1)[~overall]
     at[~overall] = rows[np.searchsorted(cell[rows], cells_of) + offset[~overall]]
     lower, upper = values[at].reshape(2, *places.lower.shape)
     return places.interpolate(lower, upper)
