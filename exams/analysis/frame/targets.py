@@ -347,7 +347,10 @@ def _kinds(frame: pd.DataFrame) -> pd.DataFrame:
 def _first_match(
     frame: pd.DataFrame, rules: list[TargetRule], *, values: list, otherwise
 ) -> np.ndarray:
-    if TARGET_KIND in frame and _kind_sizes(frame) is not None:
+    # A kind is read with the three columns it was made of (prepare_frame
+    # adds them all), whose categories a selection keeps.
+    kinds = TARGET_KIND in frame and all(f in frame for f in TARGET_FIELDS)
+    if kinds and _kind_sizes(frame) is not None:
         # Decide once per kind, then look each exam's kind up.
         table = _match_each(_kinds(frame), rules, values=values, otherwise=otherwise)
         return table.take(frame[TARGET_KIND].to_numpy())
