@@ -215,7 +215,7 @@ def pending_frame(
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """Return every pending exam passing the filters (oldest first) and as_of."""
     as_of = _latest(frame)
-    selected = _waiting(frame, query)
+    selected = _waiting(frame, query, targets)
     # Ages are clock minutes, whatever ``time``: so are their targets.
     limits = exam_limits(
         clock_time(selected), target=query.spec.target, targets=targets
@@ -227,7 +227,7 @@ def pending_frame(
 
 def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return one page of the pending list with its age bands."""
-    selected = _waiting(frame, query)
+    selected = _waiting(frame, query, targets)
     return pending.pending_list(
         selected,
         as_of=_latest(frame),
@@ -239,7 +239,7 @@ def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     )
 
 
-def _waiting(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
+def _waiting(frame: pd.DataFrame, query: ViewQuery, targets: Targets) -> pd.DataFrame:
     """Return the exams passing the filters with no final report yet.
 
     Only they are listed: their targets alone are worked out (a few
@@ -247,7 +247,15 @@ def _waiting(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
     """
     mask = selection_mask(frame, spec=query.spec)
     mask &= frame[fields.FINALIZED_AT].isna().to_numpy()
-    out = frame[mask]
+    # The columns listed and those their targets read (working days: the
+    # report interval's start), no other.
+    columns = [
+        *pending.ROW_FIELDS,
+        fields.COMPLETED_AT,
+        fields.FINALIZED_AT,
+        *target_columns(targets, fields.INTERVALS),
+    ]
+    out = frame.loc[mask, frame.columns.intersection(list(dict.fromkeys(columns)))]
     out.attrs = dict(frame.attrs)
     return out
 
