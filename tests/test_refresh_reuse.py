@@ -51,9 +51,12 @@ def test_changed_target_rule_changes_within_right_away(client, exams_current):
     memo.answers.clear()
     memo.arrays.clear()
     url = "/api/summary?by=modality"
+    # Half the exams (CT): judged on the whole frame with the others masked.
+    ct = "/api/summary?by=modality&modality=CT"
     total = get(client, url)[1]["total"]
     # Defaults: A1 ED 60 ≤ 60 ✓, A2 inpatient 110 ≤ 240 ✓ (A3 pending, A4 <0).
     assert total["complete_to_final"]["within"] == 100
+    assert get(client, ct)[1]["total"]["complete_to_final"]["within"] == 100
     assert memo.answers._items and memo.arrays._items  # kept for the next refresh
     assert get(client, url)[1]["total"] == total
     _post_targets(client, RULES)
@@ -63,6 +66,7 @@ def test_changed_target_rule_changes_within_right_away(client, exams_current):
     assert total["complete_to_final"]["within"] == 50
     assert total["order_to_complete"]["within"] == 100
     assert total["order_to_final"]["within"] == 0
+    assert get(client, ct)[1]["total"]["complete_to_final"]["within"] == 50
     # Per group too, and the dashboard's JSON says the same.
     rows = {r["group"]: r for r in get(client, url)[1]["rows"]}
     assert rows["CT"]["complete_to_final"]["within"] == 50

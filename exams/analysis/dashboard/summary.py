@@ -50,7 +50,7 @@ def build_summary(
         rows=selected,
         intervals=intervals,
         # The data set's own frame, every exam selected: kept between requests.
-        reuse=selected is not None and bool(selected.all()),
+        reuse=selected is not None,
     )
 
 
@@ -76,8 +76,9 @@ def summarize(
     is the list of its values, every combination present has a row.
     ``intervals`` are those the data set offers (``available_intervals``
     of this frame when omitted); only they have an entry. ``reuse``: the
-    frame is a data set's prepared frame, whose tables over every exam are
-    kept for the next request (``exams.analysis.frame.memo``).
+    frame is a data set's prepared frame, whose exams' kinds (within, over,
+    missing, negative) and tables over every exam are kept for the next
+    request (``exams.analysis.frame.memo``).
     """
     if intervals is None:
         intervals = available_intervals(frame)
@@ -105,7 +106,7 @@ def summarize(
 
         def table(metric=metric):
             return _interval_table(
-                frame, codes=codes, size=size, metric=metric, judge=judge, whole=whole
+                frame, codes=codes, size=size, metric=metric, judge=judge, reuse=reuse
             )
 
         if whole:
@@ -136,7 +137,7 @@ def summarize(
 
 
 def _interval_table(
-    frame: pd.DataFrame, *, codes, size: int, metric: str, judge, whole: bool
+    frame: pd.DataFrame, *, codes, size: int, metric: str, judge, reuse: bool
 ) -> dict[str, list]:
     """Return one interval's statistics per group code, then in total (JSON lists)."""
     values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -144,8 +145,9 @@ def _interval_table(
     if rank_column(metric) in frame:
         ranks = frame[rank_column(metric)].to_numpy()
     kinds = exam_kinds_of(frame, metric=metric, judge=judge, values=values)
-    if whole:
-        # Every grouping of the frame judges its exams alike: judged once.
+    if reuse:
+        # Every grouping and selection of the data set's frame judges its
+        # exams alike: judged once.
         kinds = memo.arrays.get(frame, ("kinds", metric, judge), kinds)
     else:
         kinds = kinds()
