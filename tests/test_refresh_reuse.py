@@ -19,8 +19,9 @@ from exams import analysis
 from exams.analysis.chain.segments import _tick_minutes
 from exams.analysis.frame import memo
 from exams.analysis.frame.shifts import default_shifts
+from exams.analysis.frame.target_kinds import KIND_FIELDS, TARGET_KIND
 from exams.analysis.frame.targets import (
-    TARGET_KIND,
+    TARGET_FIELDS,
     default_targets,
     exam_targets,
     validate_targets,
@@ -138,6 +139,7 @@ def test_kinds_give_the_targets_of_each_exam(targets):
         )
     )
     prepared = analysis.prepare_frame(frame, shifts=default_shifts())
+    assert KIND_FIELDS == TARGET_FIELDS  # every field a rule may name
     assert prepared[TARGET_KIND].dtype == np.uint16
     bare = prepared.drop(columns=[TARGET_KIND])
     rules = validate_targets(targets)

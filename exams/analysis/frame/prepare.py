@@ -5,7 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.frame.shifts import Shift, assign_shifts, minute_numbers
-from exams.analysis.frame.targets import TARGET_KIND, kind_codes
+from exams.analysis.frame.target_kinds import TARGET_KIND, kind_codes
 from exams.analysis.quantiles import rank_values
 
 _NAT = np.iinfo(np.int64).min

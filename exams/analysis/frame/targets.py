@@ -23,6 +23,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.target_kinds import TARGET_KIND, kind_sizes, kinds_table
 from exams.analysis.frame.working_days import (
     default_days,
     rule_days,
@@ -39,13 +40,6 @@ RULE_FIELDS = {
 RULE_KEYS = (*RULE_FIELDS, "metric")
 # The exam columns exam_targets reads.
 TARGET_FIELDS = tuple(RULE_FIELDS.values())
-# Each exam's combination of the rule fields' category codes, added once by
-# prepare_frame (``kind_codes``): a target is then one lookup per exam in a
-# table of the combinations, not three columns matched per request.
-TARGET_KIND = "target_kind"
-# More combinations than this keep no kind column (the three columns are
-# matched per request instead): the table is built per request.
-MAX_KINDS = 1 << 16
 # Intervals a rule may name: every interval in use, the custom ones too.
 TARGET_METRICS = fields.INTERVALS
 MAX_RULES = 200
@@ -301,58 +295,17 @@ def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.n
     return _first_match(frame, rules, values=positions, otherwise=-1)
 
 
-def kind_codes(frame: pd.DataFrame) -> np.ndarray | None:
-    """Return each exam's combination of rule-field categories (``TARGET_KIND``).
-
-    Code = Σ (category code + 1) × the sizes after it, 0 for a missing
-    value; None when a field is not categorical or there are more than
-    ``MAX_KINDS`` combinations. uint16: 2 bytes per exam.
-    """
-    sizes = _kind_sizes(frame)
-    if sizes is None:
-        return None
-    codes = np.zeros(len(frame), dtype=np.uint16)
-    for field, size in zip(TARGET_FIELDS, sizes, strict=True):
-        if field in frame:
-            codes *= np.uint16(size)
-            codes += (frame[field].cat.codes.to_numpy() + 1).astype(np.uint16)
-    return codes
-
-
-def _kind_sizes(frame: pd.DataFrame) -> list[int] | None:
-    sizes = []
-    for field in TARGET_FIELDS:
-        if field not in frame:
-            sizes.append(1)
-        elif isinstance(frame[field].dtype, pd.CategoricalDtype):
-            sizes.append(len(frame[field].cat.categories) + 1)
-        else:
-            return None
-    return sizes if math.prod(sizes) <= MAX_KINDS else None
-
-
-def _kinds(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per kind code: the rule fields' values of that code."""
-    sizes = _kind_sizes(frame)
-    grid = np.indices(sizes).reshape(len(sizes), -1) - 1
-    return pd.DataFrame(
-        {
-            field: pd.Categorical.from_codes(codes, dtype=frame[field].dtype)
-            for field, codes in zip(TARGET_FIELDS, grid, strict=True)
-            if field in frame
-        }
-    )
-
-
 def _first_match(
     frame: pd.DataFrame, rules: list[TargetRule], *, values: list, otherwise
 ) -> np.ndarray:
     # A kind is read with the three columns it was made of (prepare_frame
     # adds them all), whose categories a selection keeps.
     kinds = TARGET_KIND in frame and all(f in frame for f in TARGET_FIELDS)
-    if kinds and _kind_sizes(frame) is not None:
+    if kinds and kind_sizes(frame) is not None:
         # Decide once per kind, then look each exam's kind up.
-        table = _match_each(_kinds(frame), rules, values=values, otherwise=otherwise)
+        table = _match_each(
+            kinds_table(frame), rules, values=values, otherwise=otherwise
+        )
         return table.take(frame[TARGET_KIND].to_numpy())
     return _match_each(frame, rules, values=values, otherwise=otherwise)
 
