@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exams.analysis import quantiles
 from exams.analysis.quantiles import grouped_quantiles, rank_values, stable_key_order
 from exams.analysis.stats import QUANTILES, interval_stats
 
@@ -197,3 +198,42 @@ def test_rank_values_put_every_valid_value_at_its_sorted_place(high, decimals):
     placed = np.empty(int(valid.sum()))
     placed[ranks[valid]] = values[valid]
     np.testing.assert_array_equal(placed, np.sort(values[valid]))
+
+
+@pytest.mark.parametrize("cells", [1 << 20, 4096, 64])
+@pytest.mark.parametrize("size", [1, 7, 60])
+@pytest.mark.parametrize("share", [1.0, 0.3])
+def test_bands_of_ranks_read_the_same_places_as_numpy(monkeypatch, cells, size, share):
+    # Few cells make wide bands of ranks (many rows per band, keys sharing
+    # bands), the case a 10M-exam summary meets; still equal to the bit.
+    monkeypatch.setattr(quantiles, "_CELLS", cells)
+    monkeypatch.setattr(quantiles, "_MIN_BANDS", 1)
+    rng = np.random.default_rng(size)
+    n = 20_000
+    values = _intervals(rng, n)
+    ranks = rank_values(values)
+    keys = np.minimum(rng.geometric(0.2, n) - 1, size - 1)
+    keys[rng.random(n) >= share] = size
+    got = grouped_quantiles(
+        keys=keys, values=values, size=size, qs=QS, ranks=ranks, total=True
+    )
+    np.testing.assert_array_equal(got, _expected(keys, values, size, QS))
+    # A copied selection: ranks with gaps, the largest below the frame's.
+    rows = np.flatnonzero(values < np.nanquantile(values, 0.8))
+    got = grouped_quantiles(
+        keys=keys[rows], values=values[rows], size=size, qs=QS, ranks=ranks[rows]
+    )
+    np.testing.assert_array_equal(
+        got, _expected(keys[rows], values[rows], size, QS)[:size]
+    )
+
+
+def test_many_keys_still_order_by_rank():
+    # More keys than the bands allow: every row placed at its rank instead.
+    rng = np.random.default_rng(3)
+    values = _intervals(rng, 50_000)
+    keys = rng.integers(0, 20_000, len(values))
+    got = grouped_quantiles(
+        keys=keys, values=values, size=20_000, qs=QS, ranks=rank_values(values)
+    )
+    np.testing.assert_array_equal(got, _expected(keys, values, 20_000, QS)[:20_000])

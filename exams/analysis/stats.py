@@ -79,27 +79,38 @@ def grouped_stat(
     return y, n
 
 
+def exam_kinds(values: np.ndarray, limits) -> np.ndarray:
+    """Return each exam's kind: 0 within the limit, 1 over it, 2 missing, 3 negative.
+
+    uint8, one byte per exam (``interval_stats`` counts them per key).
+    """
+    # NaN compares False, so it lands on 2 alone.
+    kind = (values > limits).view(np.uint8)
+    kind += np.isnan(values).view(np.uint8) * np.uint8(2)
+    kind += (values < 0).view(np.uint8) * np.uint8(3)
+    return kind
+
+
 def interval_stats(
     *,
     keys: np.ndarray,
     values: np.ndarray,
     size: int,
-    limits,
+    limits=None,
     ranks: np.ndarray | None = None,
+    kinds: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Return n, median, mean, p75, p90, within, negative and missing per key.
 
     ``keys``, ``values`` (interval minutes, NaN when missing), ``limits``
     (when an array) and ``ranks`` are aligned per exam; an exam whose key
     is ``size`` is not selected and counts nowhere. Only valid values
-    (≥ 0) enter the statistics. Each array has ``size + 1`` entries: one
+    (≥ 0) enter the statistics. ``kinds`` (``exam_kinds``), when known,
+    stand for ``limits``. Each array has ``size + 1`` entries: one
     per key, then the total over all keys.
     """
-    # One count per key and kind: 0 within the limit, 1 over it, 2 missing,
-    # 3 negative (NaN compares False, so it lands on 2 alone).
-    kind = (values > limits).view(np.uint8)
-    kind += np.isnan(values).view(np.uint8) * np.uint8(2)
-    kind += (values < 0).view(np.uint8) * np.uint8(3)
+    # One count per key and kind (``exam_kinds``, given or worked out).
+    kind = exam_kinds(values, limits) if kinds is None else kinds
     # Narrow keys make the combined key and its count cheaper.
     dtype = np.uint8 if 4 * size < 1 << 8 else np.intp
     tally = np.bincount(

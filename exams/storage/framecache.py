@@ -11,6 +11,8 @@ import gc
 import threading
 from collections import OrderedDict
 
+from exams.analysis.frame import memo
+
 _caches: list["FrameCache"] = []
 
 
@@ -70,6 +72,8 @@ def release_others(dataset_id=None) -> None:
         # pandas frames can sit in reference cycles: free them now, before
         # the next upload's peak, not at some later collection.
         gc.collect()
+        # And the work kept beside them (exams.analysis.frame.memo).
+        memo.drop_dead()
 
 
 # Bounds (README "Speed"): one data set's canonical frame, its prepared

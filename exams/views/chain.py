@@ -11,6 +11,8 @@ from exams import fields
 from exams.analysis import apply_filters
 from exams.analysis.chain.control import ControlError, control_chart
 from exams.analysis.chain.segments import chain_of, segments, segments_csv
+from exams.analysis.frame import memo
+from exams.analysis.frame.prepare import rank_column
 from exams.analysis.frame.shifts import SettingsError
 from exams.analysis.frame.targets import exam_targets
 from exams.analysis.frame.working_time import holidays_from_csv
@@ -34,7 +36,13 @@ def _segments(frame, query: ViewQuery) -> dict:
     """Return the segments of ``frame`` (clock time: the links are measured here)."""
     working = preferences.get_working_time() if query.time == "working" else None
     selected = apply_filters(frame, spec=query.spec)
-    return segments(selected, chain=chain_of(frame), by=query.by, working=working)
+    chain = chain_of(frame)
+    return memo.over_all(
+        frame,
+        selected,
+        ("segments", tuple(chain), query.by, working),
+        lambda rows: segments(rows, chain=chain, by=query.by, working=working),
+    )
 
 
 def _control(frame, query: ViewQuery) -> dict:
@@ -54,8 +62,15 @@ def _control(frame, query: ViewQuery) -> dict:
         limits=limits,
         baseline_start=query.baseline_start,
         baseline_end=query.baseline_end,
+        ranks=_ranks(selected, query.metric),
     )
     return {"metric": query.metric, "time": query.time, **result}
+
+
+def _ranks(frame, metric: str):
+    """Return the prepared ranks of an interval, when the frame has them."""
+    column = rank_column(metric)
+    return frame[column].to_numpy() if column in frame else None
 
 
 @_endpoint("segments", frame_of=store.current_frame)

@@ -141,11 +141,13 @@ def control_chart(
     limits: np.ndarray | float | None = None,
     baseline_start: dt.date | None = None,
     baseline_end: dt.date | None = None,
+    ranks: np.ndarray | None = None,
 ) -> dict:
     """Return the chart of one interval of the selected exams by day or week.
 
     ``values`` are each exam's interval minutes; ``limits`` its target for
-    ``within``. Raise ControlError when there are too few points.
+    ``within``; ``ranks`` their prepared ranks (spare the medians a sort).
+    Raise ControlError when there are too few points.
     """
     keys, known = bucket_keys(frame, period=period)
     valid, _, _ = stats.split_intervals(values)
@@ -159,7 +161,12 @@ def control_chart(
     bucket = keys[keep] - first
     exam_limits = limits[keep] if isinstance(limits, np.ndarray) else limits
     y, n = stats.grouped_stat(
-        keys=bucket, values=values[keep], size=size, stat=stat, limits=exam_limits
+        keys=bucket,
+        values=values[keep],
+        size=size,
+        stat=stat,
+        limits=exam_limits,
+        ranks=None if ranks is None else ranks[keep],
     )
     span = _bucket_days(period=period, first=first, size=size)
     baseline = np.ones(size, dtype=bool)

@@ -1,9 +1,12 @@
 """Values present in a data set, for building the filter controls."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.frame import memo
 from exams.analysis.frame.buckets import time_numbers
 from exams.analysis.frame.prepare import available_intervals
 from exams.analysis.frame.shifts import Shift
@@ -22,8 +25,15 @@ def options(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> dict:
     Values are sorted by name (case ignored); ``date_range`` spans
     completed_at as ``YYYY-MM-DD`` (nulls when no exam has a date);
     ``intervals`` are the intervals the data set offers and ``metrics``
-    every metric it offers.
+    every metric it offers. Worked out once per frame, shifts and
+    intervals in use (every page asks; a pass over each column at 10M).
     """
+    key = ("options", tuple(shifts), tuple(fields.INTERVALS.items()))
+    found = memo.answers.get(frame, key, lambda: _options(frame, shifts=shifts))
+    return copy.deepcopy(found)
+
+
+def _options(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> dict:
     result = {
         key: present_values(frame[column]) if column in frame else []
         for key, column in _OPTION_FIELDS.items()

@@ -5,6 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis import stats
+from exams.analysis.frame import memo
 from exams.analysis.frame.filtering import selection_mask
 from exams.analysis.frame.groups import (
     cross_codes,
@@ -48,6 +49,8 @@ def build_summary(
         targets=targets,
         rows=selected,
         intervals=intervals,
+        # The data set's own frame, every exam selected: kept between requests.
+        reuse=selected is not None,
     )
 
 
@@ -59,6 +62,7 @@ def summarize(
     targets: Targets | None = None,
     rows: np.ndarray | None = None,
     intervals: tuple[str, ...] | None = None,
+    reuse: bool = False,
 ) -> dict:
     """Return ``{"by", "target", "rows", "total"}`` for a filtered frame.
 
@@ -71,7 +75,10 @@ def summarize(
     dimensions (``modality,shift``) makes a cross table: each row's group
     is the list of its values, every combination present has a row.
     ``intervals`` are those the data set offers (``available_intervals``
-    of this frame when omitted); only they have an entry.
+    of this frame when omitted); only they have an entry. ``reuse``: the
+    frame is a data set's prepared frame, whose exams' kinds (within, over,
+    missing, negative) and tables over every exam are kept for the next
+    request (``exams.analysis.frame.memo``).
     """
     if intervals is None:
         intervals = available_intervals(frame)
@@ -90,21 +97,24 @@ def summarize(
         order = display_order(groups.names, exams > 0, column=column)
     else:
         order = cross.order[exams[cross.order] > 0]
+    judge = (target, targets or default_targets())
+    # Every exam of the frame: the same tables as the last request that
+    # grouped them so (exams.analysis.frame.memo), not 10M exams again.
+    whole = reuse and (rows is None or bool(rows.all()))
     tables = {}
     for metric in intervals:
-        limits = target
-        if target is None:
-            limits = exam_targets(
-                frame, targets or default_targets(), metric=metric
-            ).to_numpy()
-        values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
-        ranks = None
-        if rank_column(metric) in frame:
-            ranks = frame[rank_column(metric)].to_numpy()
-        table = stats.interval_stats(
-            keys=codes, values=values, size=size, limits=limits, ranks=ranks
-        )
-        tables[metric] = {k: stats.to_json_list(a) for k, a in table.items()}
+
+        def table(metric=metric):
+            return _interval_table(
+                frame, codes=codes, size=size, metric=metric, judge=judge, reuse=reuse
+            )
+
+        if whole:
+            tables[metric] = memo.answers.get(
+                frame, ("summary", by, metric, judge), table
+            )
+        else:
+            tables[metric] = table()
     rows = [
         {
             "group": name_of(code),
@@ -124,6 +134,40 @@ def summarize(
             **{metric: _entry(table, size) for metric, table in tables.items()},
         },
     }
+
+
+def _interval_table(
+    frame: pd.DataFrame, *, codes, size: int, metric: str, judge, reuse: bool
+) -> dict[str, list]:
+    """Return one interval's statistics per group code, then in total (JSON lists)."""
+    values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
+    ranks = None
+    if rank_column(metric) in frame:
+        ranks = frame[rank_column(metric)].to_numpy()
+    kinds = exam_kinds_of(frame, metric=metric, judge=judge, values=values)
+    if reuse:
+        # Every grouping and selection of the data set's frame judges its
+        # exams alike: judged once.
+        kinds = memo.arrays.get(frame, ("kinds", metric, judge), kinds)
+    else:
+        kinds = kinds()
+    table = stats.interval_stats(
+        keys=codes, values=values, size=size, ranks=ranks, kinds=kinds
+    )
+    return {k: stats.to_json_list(a) for k, a in table.items()}
+
+
+def exam_kinds_of(frame: pd.DataFrame, *, metric: str, judge, values: np.ndarray):
+    """Return a function giving ``stats.exam_kinds`` of the frame's exams."""
+    target, targets = judge
+
+    def kinds() -> np.ndarray:
+        limits = target
+        if target is None:
+            limits = exam_targets(frame, targets, metric=metric).to_numpy()
+        return stats.exam_kinds(values, limits)
+
+    return kinds
 
 
 def _entry(table: dict[str, list], code: int) -> dict:

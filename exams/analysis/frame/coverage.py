@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
+from exams.analysis.frame import memo
 from exams.analysis.frame.periods import period_span
 from exams.analysis.frame.shifts import minute_numbers
 
@@ -140,21 +141,12 @@ def coverage(frame: pd.DataFrame) -> Coverage | None:
     )
 
 
-# The last frames' coverage: one pass over every completion time per data set
-# (the frame itself is kept and checked, so a new frame at a reused id() never
-# meets an old answer).
-_cache: dict[int, tuple[pd.DataFrame, "Coverage | None"]] = {}
-
-
 def data_coverage(frame: pd.DataFrame) -> Coverage | None:
-    """Return ``coverage(frame)``, computed once per prepared frame."""
-    found = _cache.get(id(frame))
-    if found is None or found[0] is not frame:
-        if len(_cache) >= 4:
-            _cache.clear()
-        found = (frame, coverage(frame))
-        _cache[id(frame)] = found
-    return found[1]
+    """Return ``coverage(frame)``, computed once per prepared frame.
+
+    Kept beside the frame (exams.analysis.frame.memo), never keeping it.
+    """
+    return memo.answers.get(frame, ("coverage",), lambda: coverage(frame))
 
 
 def _usual(times: pd.Series, *, weekday_of: int, quantile: float) -> float:

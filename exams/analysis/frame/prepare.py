@@ -5,6 +5,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.frame.shifts import Shift, assign_shifts, minute_numbers
+from exams.analysis.frame.target_kinds import TARGET_KIND, kind_codes
 from exams.analysis.quantiles import rank_values
 
 _NAT = np.iinfo(np.int64).min
@@ -24,8 +25,9 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     Adds ``shift`` / ``ordered_shift`` (categoricals in configured order),
     ``weekday`` (0 = Monday), ``is_weekend``, ``day_type`` /
     ``ordered_day_type`` (weekday or weekend), ``hour`` (of completed_at; -1
-    when missing), day / month numbers for both time axes and each
-    available interval's rank (``RANK_COLUMNS``). Missing
+    when missing), day / month numbers for both time axes, each
+    available interval's rank (``RANK_COLUMNS``) and each exam's kind for
+    its targets (``TARGET_KIND``, unless its fields have too many values). Missing
     canonical columns are added empty and intervals computed if absent, so a
     hand-built frame works too.
     """
@@ -61,13 +63,15 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
         np.int8
     )
     out = out.assign(**derived)
+    kinds = kind_codes(out)
+    derived = {} if kinds is None else {TARGET_KIND: kinds}
     ranks = {
         RANK_COLUMNS[name]: rank_values(
             out[name].to_numpy(dtype=np.float64, na_value=np.nan)
         )
         for name in _offered(out, fields.BUILT_IN_INTERVALS)
     }
-    return out.assign(**ranks)
+    return out.assign(**derived, **ranks)
 
 
 def available_intervals(frame: pd.DataFrame) -> tuple[str, ...]:

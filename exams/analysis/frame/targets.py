@@ -23,6 +23,7 @@ import pandas as pd
 
 from exams import fields
 from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.target_kinds import TARGET_KIND, kind_sizes, kinds_table
 from exams.analysis.frame.working_days import (
     default_days,
     rule_days,
@@ -256,9 +257,9 @@ def target_columns(targets: Targets | None, metrics) -> tuple[str, ...]:
     if targets is None or (
         targets.default_days is None and all(r.days is None for r in targets.rules)
     ):
-        return TARGET_FIELDS
+        return (*TARGET_FIELDS, TARGET_KIND)
     starts = (fields.INTERVALS[m][0] for m in metrics)
-    return (*TARGET_FIELDS, *dict.fromkeys(starts))
+    return (*TARGET_FIELDS, TARGET_KIND, *dict.fromkeys(starts))
 
 
 def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Series:
@@ -284,7 +285,7 @@ def exam_targets(frame: pd.DataFrame, targets: Targets, *, metric: str) -> pd.Se
             working=targets.working or default_working_time(),
             start=fields.INTERVALS[metric][0],
         )
-    return pd.Series(minutes, index=frame.index, name="target")
+    return pd.Series(minutes, index=frame.index, name="target", copy=False)
 
 
 def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.ndarray:
@@ -295,6 +296,21 @@ def matched_rules(frame: pd.DataFrame, targets: Targets, *, metric: str) -> np.n
 
 
 def _first_match(
+    frame: pd.DataFrame, rules: list[TargetRule], *, values: list, otherwise
+) -> np.ndarray:
+    # A kind is read with the three columns it was made of (prepare_frame
+    # adds them all), whose categories a selection keeps.
+    kinds = TARGET_KIND in frame and all(f in frame for f in TARGET_FIELDS)
+    if kinds and kind_sizes(frame) is not None:
+        # Decide once per kind, then look each exam's kind up.
+        table = _match_each(
+            kinds_table(frame), rules, values=values, otherwise=otherwise
+        )
+        return table.take(frame[TARGET_KIND].to_numpy())
+    return _match_each(frame, rules, values=values, otherwise=otherwise)
+
+
+def _match_each(
     frame: pd.DataFrame, rules: list[TargetRule], *, values: list, otherwise
 ) -> np.ndarray:
     # Per column, group the categories by which rules they satisfy: a handful

@@ -8,15 +8,17 @@ from the exams that pass the filters.
 import dataclasses
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from exams import fields
 from exams.analysis.errors import AnalysisError
+from exams.analysis.frame import memo
 from exams.analysis.frame.coverage import Coverage, data_coverage
 from exams.analysis.frame.dimensions import available_intervals, require_interval
-from exams.analysis.frame.filtering import apply_filters
+from exams.analysis.frame.filtering import apply_filters, selection_mask
 from exams.analysis.frame.groups import group_column
-from exams.analysis.frame.targets import Targets, interval_targets
+from exams.analysis.frame.targets import Targets, interval_targets, target_columns
 from exams.analysis.frame.working_days import clock_time
 from exams.analysis.insights import (
     compare,
@@ -72,8 +74,15 @@ def build_distribution(frame: pd.DataFrame, *, query: ViewQuery) -> dict:
     """Return the buckets of the chosen interval and the box plots by group."""
     require_interval(frame, name=query.metric, allowed=())
     selected = apply_filters(frame, spec=query.spec)
-    result = distribution.distribution(
-        selected, metric=query.metric, by_column=group_column(query.by)
+    column = group_column(query.by)
+    key = ("distribution", query.metric, column, tuple(fields.INTERVALS.items()))
+    result = memo.over_all(
+        frame,
+        selected,
+        key,
+        lambda rows: distribution.distribution(
+            rows, metric=query.metric, by_column=column
+        ),
     )
     return {**result, "by": query.by, "intervals": available_intervals(frame)}
 
@@ -95,10 +104,30 @@ def build_heatmap(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
     }
 
 
-def _undated(frame: pd.DataFrame, query: ViewQuery) -> pd.DataFrame:
-    """Return the exams passing every filter but the dates (ranges choose)."""
-    spec = dataclasses.replace(query.spec, start=None, end=None)
-    return apply_filters(frame, spec=spec)
+def _in_ranges(
+    frame: pd.DataFrame,
+    query: ViewQuery,
+    ranges: list[compare.DateRange],
+    targets: Targets,
+) -> pd.DataFrame:
+    """Return the exams passing every filter but the dates, within ``ranges``.
+
+    The comparisons read only these days and these columns: their targets
+    are worked out for a few weeks of exams, not for the whole data set,
+    and no other column is copied (seconds at 10M).
+    """
+    mask = np.zeros(len(frame), dtype=bool)
+    for span in ranges:
+        spec = dataclasses.replace(query.spec, start=span.start, end=span.end)
+        mask |= selection_mask(frame, spec=spec)
+    columns = [fields.COMPLETED_AT, fields.FINALIZED_AT]
+    for metric, ends in fields.INTERVALS.items():
+        columns += [metric, *ends]
+    columns += target_columns(targets, fields.INTERVALS)
+    out = frame.loc[mask, frame.columns.intersection(list(dict.fromkeys(columns)))]
+    # A frame measured in working time says so (targets in working days).
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
@@ -113,7 +142,8 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
         first_day=cover.first_day,
         last_day=cover.last_complete_day,
     )
-    selected = _undated(frame, query)
+    other = compare.comparison_range(current, against=query.against)
+    selected = _in_ranges(frame, query, [current, other], targets)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
     result = compare.compare(
         selected,
@@ -132,7 +162,11 @@ def build_compare(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) ->
 def build_overview(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return the last 7 and 28 complete days against the days before."""
     cover = _coverage_or_error(frame)
-    selected = _undated(frame, query)
+    last = cover.last_complete_day
+    # Each window and the same number of days before it.
+    days = 2 * max(compare.OVERVIEW_WINDOWS) - 1
+    span = compare.DateRange(last - dt.timedelta(days=days), last)
+    selected = _in_ranges(frame, query, [span], targets)
     limits = interval_limits(selected, target=query.spec.target, targets=targets)
     result = compare.overview(
         selected,
@@ -180,8 +214,8 @@ def pending_frame(
     frame: pd.DataFrame, *, query: ViewQuery, targets: Targets
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """Return every pending exam passing the filters (oldest first) and as_of."""
-    as_of = pending.latest_timestamp(frame)
-    selected = apply_filters(frame, spec=query.spec)
+    as_of = _latest(frame)
+    selected = _waiting(frame, query, targets)
     # Ages are clock minutes, whatever ``time``: so are their targets.
     limits = exam_limits(
         clock_time(selected), target=query.spec.target, targets=targets
@@ -193,16 +227,42 @@ def pending_frame(
 
 def build_pending(frame: pd.DataFrame, *, query: ViewQuery, targets: Targets) -> dict:
     """Return one page of the pending list with its age bands."""
-    selected = apply_filters(frame, spec=query.spec)
+    selected = _waiting(frame, query, targets)
     return pending.pending_list(
         selected,
-        as_of=pending.latest_timestamp(frame),
+        as_of=_latest(frame),
         targets=exam_limits(
             clock_time(selected), target=query.spec.target, targets=targets
         ),
         page=query.spec.page,
         page_size=query.spec.page_size,
     )
+
+
+def _waiting(frame: pd.DataFrame, query: ViewQuery, targets: Targets) -> pd.DataFrame:
+    """Return the exams passing the filters with no final report yet.
+
+    Only they are listed: their targets alone are worked out (a few
+    percent of the exams, not all 10M).
+    """
+    mask = selection_mask(frame, spec=query.spec)
+    mask &= frame[fields.FINALIZED_AT].isna().to_numpy()
+    # The columns listed and those their targets read (working days: the
+    # report interval's start), no other.
+    columns = [
+        *pending.ROW_FIELDS,
+        fields.COMPLETED_AT,
+        fields.FINALIZED_AT,
+        *target_columns(targets, fields.INTERVALS),
+    ]
+    out = frame.loc[mask, frame.columns.intersection(list(dict.fromkeys(columns)))]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _latest(frame: pd.DataFrame) -> pd.Timestamp | None:
+    """Return the data set's latest time (once per frame: five columns' max)."""
+    return memo.answers.get(frame, ("latest",), lambda: pending.latest_timestamp(frame))
 
 
 def build_forecast(frame: pd.DataFrame, *, query: ViewQuery) -> dict:

@@ -101,12 +101,17 @@ def box_stats(
         # Valid intervals only: known and not negative (docs/API.md).
         valid = minutes >= 0
         minutes, codes = minutes[valid], groups.codes[valid]
-        # Sort once by group (stable: rows keep their order, so each mean
-        # sums as before), then each group's minutes are one slice.
-        by_code = stable_key_order(codes, size=size)
-        bounds = np.searchsorted(codes[by_code], np.arange(size + 1))
+        if size == 1:
+            # One group (no split): its minutes are all of them, in order.
+            by_code, bounds = slice(None), [0, len(minutes)]
+        else:
+            # Sort once by group (stable: rows keep their order, so each
+            # mean sums as before), then each group's minutes are one slice.
+            by_code = stable_key_order(codes, size=size)
+            bounds = np.searchsorted(codes[by_code], np.arange(size + 1))
         for code in order:
-            chosen = minutes[by_code[bounds[code] : bounds[code + 1]]]
+            picked = by_code if size == 1 else by_code[bounds[code] : bounds[code + 1]]
+            chosen = minutes[picked]
             if chosen.size:
                 rows.append(
                     {
