@@ -13,7 +13,6 @@ import weakref
 import numpy as np
 import pandas as pd
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from exams import analysis
 from exams.analysis.chain.segments import _tick_minutes
@@ -28,7 +27,7 @@ from exams.analysis.frame.targets import (
 )
 from exams.storage import framecache
 from tests.api_exams import EXAMS, get
-from tests.export_files import export_text
+from tests.test_storage_release import _upload
 
 RULES = {
     "rules": [
@@ -99,18 +98,6 @@ def test_whole_frame_distribution_by_hand(client, exams_current):
         # Report TAT of CT: A1 60, A2 110 → median 85; XR has none valid.
         assert boxes[("complete_to_final", "CT")]["median"] == 85
         assert ("complete_to_final", "XR") not in boxes
-
-
-def _upload(client, name: str, accession: str) -> dict:
-    rows = [
-        ["Accession", "Exam Name", "Modality", "Complete Time", "Final Time"],
-        [accession, "CT HEAD WO", "CT", "01/13/2025 10:30", "01/13/2025 11:00"],
-        [accession + "B", "XR CHEST", "XR", "01/14/2025 08:20", "01/14/2025 09:20"],
-    ]
-    file = SimpleUploadedFile(name, export_text(rows).encode())
-    response = client.post("/api/datasets", {"file": file})
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 def test_kept_work_leaves_with_its_data_set(client, db):
