@@ -73,7 +73,12 @@ def _ranks(frame, metric: str):
     return frame[column].to_numpy() if column in frame else None
 
 
-@_endpoint("segments", frame_of=store.current_frame)
+def _current_frame(request):
+    # Looked up on each call, not bound when the views are imported.
+    return store.current_frame(request)
+
+
+@_endpoint("segments", frame_of=_current_frame)
 def segments_api(frame, query):
     """``GET /api/segments?<filters>&by=&time=``: median of each link."""
     return _segments(frame, query), segments_csv
@@ -112,7 +117,7 @@ def _working(context: dict) -> dict:
     return {**context, "working_time": preferences.get_working_time().as_json()}
 
 
-@_page("segments", presentation.own_segments, frame_of=store.current_frame)
+@_page("segments", presentation.own_segments, frame_of=_current_frame)
 def segments_page(frame, query, paths):
     """Where the time goes: the median of each link of the chain."""
     result = _segments(frame, query)
