@@ -10,12 +10,12 @@ import pytest
 
 from exams import fields
 from exams.analysis.frame.shifts import SettingsError
+from exams.analysis.frame.target_words import describe_rule
 from exams.analysis.frame.targets import (
     TargetRule,
     Targets,
     common_target,
     default_targets,
-    describe_rule,
     exam_targets,
     read_stored_targets,
     validate_targets,

@@ -8,12 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from exams.analysis.frame.targets import (
-    Targets,
-    describe_rule,
-    exam_targets,
-    validate_targets,
-)
+from exams.analysis.frame.target_words import describe_rule
+from exams.analysis.frame.targets import Targets, exam_targets, validate_targets
 from exams.analysis.frame.working_time import validate_working_time
 from tests.client_fixtures import load
 

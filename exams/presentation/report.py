@@ -20,7 +20,8 @@ import plotly.io as pio
 from exams import fields, staticfinders
 from exams.analysis.frame.periods import period_name
 from exams.analysis.frame.shifts import Shift, format_clock
-from exams.analysis.frame.targets import Targets, describe_rule
+from exams.analysis.frame.target_words import describe_rule
+from exams.analysis.frame.targets import Targets
 from exams.query.filters import FilterSpec
 
 # Draws every figure of the report and wires the PNG buttons. Kept constant

@@ -10,12 +10,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 from exams import fields
-from exams.analysis.frame.targets import (
-    TARGET_METRICS,
-    Targets,
-    describe_rule,
-    example_targets,
-)
+from exams.analysis.frame.target_words import describe_rule, example_targets
+from exams.analysis.frame.targets import TARGET_METRICS, Targets
 from exams.presentation.formats import format_minutes
 
 INTERVAL_NAMES = fields.INTERVAL_LABELS
