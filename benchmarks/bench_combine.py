@@ -21,8 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -111,41 +109,6 @@ def load(paths: list[Path], *, data_dir: Path) -> dict:
     }
 
 
-def post_files(client: common.Client, url: str, paths: list[Path]):
-    """POST ``paths`` as ``file`` fields of one multipart body, streamed."""
-    boundary = f"----tatviz-bench-{uuid.uuid4().hex}"
-    heads = [
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{p.name}"\r\nContent-Type: text/csv\r\n\r\n'
-        ).encode()
-        for p in paths
-    ]
-    tail = f"--{boundary}--\r\n".encode()
-    sizes = [len(h) + p.stat().st_size + 2 for h, p in zip(heads, paths, strict=True)]
-    length = sum(sizes) + len(tail)
-
-    def chunks() -> Iterator[bytes]:
-        for head, path in zip(heads, paths, strict=True):
-            yield head
-            with path.open("rb") as source:
-                while chunk := source.read(1 << 20):
-                    yield chunk
-            yield b"\r\n"
-        yield tail
-
-    return client.request(
-        "POST",
-        url,
-        body=chunks(),
-        headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Content-Length": str(length),
-        },
-        timeout=3600,
-    )
-
-
 def upload(paths: list[Path], *, data_dir: Path) -> dict:
     """Upload ``paths`` through the API as the upload page does; return figures.
 
@@ -156,13 +119,15 @@ def upload(paths: list[Path], *, data_dir: Path) -> dict:
         client = app.client()
         client.get("/")
         began = time.perf_counter()
-        first = post_files(client, "/api/datasets", paths[:FILES_PER_UPLOAD])
+        first = client.post_files(
+            "/api/datasets", paths[:FILES_PER_UPLOAD], timeout=3600
+        )
         if first.status != 201:
             raise RuntimeError(f"upload answered {first.status}: {first.body[:300]}")
         summary = first.json()
         rest = paths[FILES_PER_UPLOAD:]
         if rest:
-            added = post_files(client, "/api/datasets/current/files", rest)
+            added = client.post_files("/api/datasets/current/files", rest, timeout=3600)
             if added.status != 200:
                 raise RuntimeError(
                     f"adding answered {added.status}: {added.body[:300]}"

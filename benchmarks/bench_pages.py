@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
-from bench_refresh import STEPS
+from bench_refresh import STEPS, step_urls
 
 ANALYSIS = (
     "/api/distribution",
@@ -56,16 +56,7 @@ def urls() -> list[str]:
     """Return every request timed: the refresh steps' four, then the pages'."""
     result = []
     for _label, query in STEPS:
-        by = "modality"
-        for part in query.split("&"):
-            if part.startswith("split=") and part != "split=none":
-                by = part.split("=", 1)[1]
-        result += [
-            f"/api/series?{query}",
-            f"/api/summary?{query}&by={by}",
-            f"/api/exams?{query}",
-            f"/dashboard/data?{query}",
-        ]
+        result += step_urls(query).values()
     return result + list(ANALYSIS)
 
 

@@ -69,6 +69,23 @@ STEPS = (
 )
 
 
+def step_urls(query: str) -> dict[str, str]:
+    """Return the four requests a dashboard step makes, by name.
+
+    The summary is grouped by the step's split (by modality when none).
+    """
+    by = "modality"
+    for part in query.split("&"):
+        if part.startswith("split=") and part != "split=none":
+            by = part.split("=", 1)[1]
+    return {
+        "series": f"/api/series?{query}",
+        "summary": f"/api/summary?{query}&by={by}",
+        "exams": f"/api/exams?{query}",
+        "dashboard": f"/dashboard/data?{query}",
+    }
+
+
 def _spec(query: str):
     from exams.query.filters import parse_query
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 import plotly
-from bench_refresh import STEPS
+from bench_refresh import STEPS, step_urls
 
 # Resolves with ms since navigation start once Plotly has drawn a trace.
 CHART_DRAWN = """() => {
@@ -134,16 +134,7 @@ def measure_refresh(client: common.Client, repeat: int = 3) -> list[dict]:
     """Return the round trip of each step's requests (best of ``repeat``)."""
     rows = []
     for label, query in STEPS:
-        spec_by = "modality"
-        for part in query.split("&"):
-            if part.startswith("split=") and part != "split=none":
-                spec_by = part.split("=", 1)[1]
-        urls = {
-            "series": f"/api/series?{query}",
-            "summary": f"/api/summary?{query}&by={spec_by}",
-            "exams": f"/api/exams?{query}",
-            "dashboard": f"/dashboard/data?{query}",
-        }
+        urls = step_urls(query)
         row = {"step": label}
         for name, url in urls.items():
             timing, response = common.timed(lambda url=url: client.get(url), repeat)

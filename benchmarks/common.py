@@ -236,21 +236,35 @@ class Client:
 
     def post_file(self, path: str, file: Path, *, field_name: str = "file"):
         """POST ``file`` as multipart form data, streamed from disk."""
+        return self.post_files(path, [file], field_name=field_name)
+
+    def post_files(
+        self, path: str, files: list[Path], *, field_name: str = "file", timeout=600
+    ) -> Response:
+        """POST ``files`` as fields of one multipart body, streamed from disk."""
         boundary = f"----tatviz-bench-{uuid.uuid4().hex}"
-        head = (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field_name}"; '
-            f'filename="{file.name}"\r\n'
-            "Content-Type: text/csv\r\n\r\n"
-        ).encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        length = len(head) + file.stat().st_size + len(tail)
+        heads = [
+            (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{field_name}"; '
+                f'filename="{file.name}"\r\n'
+                "Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            for file in files
+        ]
+        tail = f"--{boundary}--\r\n".encode()
+        length = sum(
+            len(head) + file.stat().st_size + 2
+            for head, file in zip(heads, files, strict=True)
+        ) + len(tail)
 
         def chunks() -> Iterator[bytes]:
-            yield head
-            with open(file, "rb") as source:
-                while chunk := source.read(MB):
-                    yield chunk
+            for head, file in zip(heads, files, strict=True):
+                yield head
+                with open(file, "rb") as source:
+                    while chunk := source.read(MB):
+                        yield chunk
+                yield b"\r\n"
             yield tail
 
         return self.request(
@@ -261,6 +275,7 @@ class Client:
                 "Content-Type": f"multipart/form-data; boundary={boundary}",
                 "Content-Length": str(length),
             },
+            timeout=timeout,
         )
 
 
