@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sample_data.vocab import EXAM_PREFIXES
+from tests.browser.test_insights_views import open_sample
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +33,8 @@ def rule_rows(page):
 
 
 def test_add_reorder_remove_save_and_reload_a_target_rule(visit):
+    open_sample(visit)
     page = visit.page
-    page.goto(visit.app.url)
-    page.click("#sample-button")
-    page.wait_for_url("**/dashboard")
     page.goto(visit.app.url + "settings")
     rows = rule_rows(page)
     assert rows.count() == 4
@@ -106,10 +105,8 @@ ORDER_TO_PRELIM = {
 def test_default_in_working_days_and_a_rule_whose_interval_is_gone(visit):
     import sqlite3
 
+    open_sample(visit)
     page = visit.page
-    page.goto(visit.app.url)
-    page.click("#sample-button")
-    page.wait_for_url("**/dashboard")
     page.goto(visit.app.url + "settings")
     rules = page.request.get(visit.app.url + "api/settings").json()["targets"]
     rules = [*rules["rules"], {"metric": ["order_to_prelim"], "minutes": 120}]
@@ -180,10 +177,8 @@ def test_default_in_working_days_and_a_rule_whose_interval_is_gone(visit):
 
 
 def test_removing_an_interval_no_rule_judges(visit):
+    open_sample(visit)
     page = visit.page
-    page.goto(visit.app.url)
-    page.click("#sample-button")
-    page.wait_for_url("**/dashboard")
     assert page.evaluate(POST_JS, {"custom_intervals": [ORDER_TO_PRELIM]})["ok"]
     page.goto(visit.app.url + "settings")
     form = page.locator("#custom-intervals-form")
