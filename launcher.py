@@ -23,7 +23,7 @@ import webbrowser
 from pathlib import Path
 
 from exams import lifecycle
-from tatviz.process import keep_output_printable, share_malloc_arena
+from tatviz.process import keep_output_printable, tune_memory
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -478,7 +478,7 @@ def run_self_test() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    share_malloc_arena()
+    tune_memory()
     args = parse_args(argv)
     keep_output_printable()
     install_signal_handlers()

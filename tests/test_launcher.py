@@ -386,6 +386,20 @@ class _Libc:
         self.calls.append((parameter, value))
         return 1
 
+    def malloc_trim(self, pad: int) -> int:
+        self.calls.append(("trim", pad))
+        return 1
+
+
+@pytest.fixture
+def fake_libc(monkeypatch):
+    """Return the calls a pretend glibc receives (the real one is left alone)."""
+    calls: list = []
+    monkeypatch.setattr(process.ctypes, "CDLL", lambda name: _Libc(calls))
+    process._glibc.cache_clear()
+    yield calls
+    process._glibc.cache_clear()
+
 
 @pytest.mark.parametrize(
     ("system", "libc", "expected"),
@@ -396,13 +410,56 @@ class _Libc:
         ("darwin", ("", ""), []),
     ],
 )
-def test_one_malloc_arena_only_with_glibc(monkeypatch, system, libc, expected):
-    calls: list = []
+def test_malloc_tuned_only_with_glibc(monkeypatch, fake_libc, system, libc, expected):
     monkeypatch.setattr(process.sys, "platform", system)
     monkeypatch.setattr(process.platform, "libc_ver", lambda: libc)
-    monkeypatch.setattr(process.ctypes, "CDLL", lambda name: _Libc(calls))
-    process.share_malloc_arena()
-    assert calls == expected
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    process.tune_memory()
+    assert fake_libc == expected
+    pool = process.os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    assert pool == ("system" if expected else None)
+
+
+def test_large_blocks_mapped_only_while_some_thread_reads(monkeypatch, fake_libc):
+    # malloc.h: M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+    monkeypatch.setattr(process.sys, "platform", "linux")
+    monkeypatch.setattr(process.platform, "libc_ver", lambda: ("glibc", "2.36"))
+    reading = [("trim", 0), (-1, 64 * 2**20), (-3, 2**20)]
+    with process.reading_data():
+        assert fake_libc == reading
+        with process.reading_data():  # a second upload meanwhile
+            pass
+        assert fake_libc == reading * 2 + [("trim", 0)]  # still 1 MiB
+    assert fake_libc[-2:] == [(-3, 32 * 2**20), ("trim", 0)]
+    assert process._readers == 0
+
+
+def test_reading_data_lets_errors_through_and_restores(monkeypatch, fake_libc):
+    monkeypatch.setattr(process.sys, "platform", "linux")
+    monkeypatch.setattr(process.platform, "libc_ver", lambda: ("glibc", "2.36"))
+    with pytest.raises(ValueError), process.reading_data():
+        raise ValueError("unreadable export")
+    assert fake_libc[-2:] == [(-3, 32 * 2**20), ("trim", 0)]
+    assert process._readers == 0
+
+
+def test_arrow_converts_with_the_pool_tune_memory_names():
+    """pyarrow reads the variable itself: its C++ default pool follows it."""
+    code = (
+        "from tatviz import process; process.tune_memory()\n"
+        "import pyarrow as pa\n"
+        "print(pa.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    assert out.stdout.strip() == "system"  # glibc Linux, as here and in CI
 
 
 # ---- a catalogue that cannot be opened, a folder that cannot be written -------------

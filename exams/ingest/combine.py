@@ -7,9 +7,7 @@ files' parts let go before the next column).
 """
 
 import copy
-import ctypes
 import dataclasses
-import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,30 +26,7 @@ from exams.ingest.values.clean import (
     drop_unused_categories,
 )
 from exams.ingest.values.spelling import SPELLING_FIELDS, add_counts, merge_spellings
-
-
-def _glibc_trim() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOC_TRIM = _glibc_trim()
-
-
-def _give_back() -> None:
-    """Return freed heap pages to the system (glibc keeps them otherwise).
-
-    Each file's columns are small enough to live in glibc's heap, and when
-    they are freed the pages stay with the process: at 10M exams that is
-    ~1 GB still counted while the combined frame and the prepared frame
-    are made. Elsewhere large blocks go back to the system on free.
-    """
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
+from tatviz import process
 
 
 def _stack_column(
@@ -272,7 +247,7 @@ class Combination:
             frame, flags, files = None, pd.DataFrame(), []
         self._frames, self._flags = [], []
         combined = _report(results, frame, flags=flags, files=files)
-        _give_back()
+        process.give_back()
         return combined
 
     def _combine(self) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
@@ -314,7 +289,11 @@ class Combination:
             identity=identity,
         )
         self._accession, self._filled = [], []
-        _give_back()
+        # Each file's columns are small enough to live in glibc's heap, and
+        # freed they stay with the process: at 10M exams ~1 GB still counted
+        # while the combined and prepared frames are made. Handed back here,
+        # after choosing the rows, after each stacked column and at the end.
+        process.give_back()
         files = [
             _file_entry(
                 r,
@@ -337,7 +316,7 @@ class Combination:
         stacked = {}
         for name in columns:
             stacked[name] = _stack_column(name, parts, taken)
-            _give_back()
+            process.give_back()
         combined = pd.DataFrame(stacked, copy=False)
         flags = _stack_flags(self._flags).take(keep).reset_index(drop=True)
         return combined, flags, files

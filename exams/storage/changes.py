@@ -37,6 +37,7 @@ from exams.storage.uploads import (
     save_uploads,
     upload_path,
 )
+from tatviz import process
 
 log = logging.getLogger(__name__)
 
@@ -159,16 +160,17 @@ def _finish(
     # peak must not stack on the last data sets' frames. One that is opened
     # again is read back from its Parquet cache.
     release_others(None)
-    frame, summary = _build(files, answer=answer)
-    progress.stage("saving")
-    path = _new_cache(dataset, change)
-    shifts = preferences.get_shifts()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache") as pool:
-        writing = pool.submit(_write_cache, frame, path)
-        # The dashboard opened next needs the prepared frame: make it while
-        # pyarrow writes the cache (it releases the GIL), on the other core.
-        prepared = analysis.prepare_frame(frame, shifts=shifts)
-        writing.result()
+    with process.reading_data():
+        frame, summary = _build(files, answer=answer)
+        progress.stage("saving")
+        path = _new_cache(dataset, change)
+        shifts = preferences.get_shifts()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache") as pool:
+            writing = pool.submit(_write_cache, frame, path)
+            # The dashboard opened next needs the prepared frame: make it while
+            # pyarrow writes the cache (it releases the GIL), on the other core.
+            prepared = analysis.prepare_frame(frame, shifts=shifts)
+            writing.result()
     faults.point(kind, "cache-written")
     dataset.cache_name = path.name
     dataset.summary = {"id": str(dataset.pk), **summary}

@@ -41,6 +41,7 @@ from exams.storage.framecache import frames as _frames
 from exams.storage.framecache import prepared as _prepared
 from exams.storage.framecache import release_others
 from exams.storage.journal import Change
+from tatviz import process
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ def current_frame(request) -> pd.DataFrame:
     key = (dataset.pk, tuple(shifts))
     prepared = _prepared.get(key)
     if prepared is None:
-        prepared = analysis.prepare_frame(load_frame(dataset), shifts=shifts)
+        with process.reading_data():
+            prepared = analysis.prepare_frame(load_frame(dataset), shifts=shifts)
         _prepared.put(key, prepared)
     return prepared
 
