@@ -9,9 +9,11 @@ over the whole file. Tiny blocks put every few rows in a batch of their own.
 import codecs
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from exams.ingest import IngestError, NeedsMapping, read_export
+from exams.ingest.files import body
 
 HEADER = "Accession,Exam,Ordered,Completed,Priority\n"
 TINY = 128  # bytes: two or three rows a batch
@@ -167,3 +169,43 @@ def test_unrecognised_columns_with_rows_ask_for_a_mapping(read):
     with pytest.raises(NeedsMapping) as caught:
         read("Foo,Bar,Baz\n" + "1,2,3\n" * 50, block_size=TINY)
     assert caught.value.headers == ["Foo", "Bar", "Baz"]
+
+
+class _Reader:
+    """A streaming reader that hands out batches, then an error or the end."""
+
+    def __init__(self, batches, error=None):
+        self.batches, self.error = list(batches), error
+        self.calls = 0
+
+    def read_next_batch(self):
+        self.calls += 1
+        if self.batches:
+            return self.batches.pop(0)
+        if self.error is not None:
+            raise self.error
+        raise StopIteration
+
+
+def test_batches_read_ahead_come_in_order_and_end():
+    reader = _Reader(["a", "b", "c"])
+    assert list(body._read_ahead(reader)) == ["a", "b", "c"]
+    assert reader.calls == 4  # three batches and the end
+
+
+def test_an_error_reading_ahead_comes_after_the_batches_before_it():
+    got = []
+    reader = _Reader(["a", "b"], error=pa.ArrowInvalid("CSV parse error"))
+    with pytest.raises(pa.ArrowInvalid):
+        for batch in body._read_ahead(reader):
+            got.append(batch)
+    assert got == ["a", "b"]
+
+
+def test_a_consumer_stopping_early_leaves_no_reading_behind():
+    reader = _Reader(["a", "b", "c", "d"])
+    for batch in body._read_ahead(reader):
+        if batch == "b":
+            break
+    # "b" was being used while "c" was read; nothing after it.
+    assert reader.calls == 3
