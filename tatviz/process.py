@@ -81,8 +81,8 @@ def reading_data() -> Iterator[None]:
     the first 1M-exam column (1-8 MB) is freed the next ones come from the
     heap, whose holes stay resident once the reading is done. While any
     thread reads, blocks from 1 MiB up are mapped on their own; the freed
-    heap is handed back before and after. Refreshes then get their
-    temporaries from the heap again (a page fault per page of every
+    heap (and Arrow's pool) is handed back before and after. Refreshes then
+    get their temporaries from the heap again (a page fault per page of every
     temporary made the refresh sequence ~1.75x slower when the 1 MiB
     threshold was kept; BENCHMARKS.md, issue 17). No-op without glibc.
     """
@@ -91,6 +91,7 @@ def reading_data() -> Iterator[None]:
     if libc is not None:
         with _readers_lock:
             _readers += 1
+            _release_arrow()
             libc.malloc_trim(0)
             libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
             libc.mallopt(_M_MMAP_THRESHOLD, READING_MMAP_THRESHOLD)
@@ -103,6 +104,14 @@ def reading_data() -> Iterator[None]:
                 if not _readers:
                     libc.mallopt(_M_MMAP_THRESHOLD, SERVING_MMAP_THRESHOLD)
                 libc.malloc_trim(0)
+
+
+def _release_arrow() -> None:
+    # jemalloc hands freed pages back only as it is used again: the last
+    # reading's pages go now, not once this reading's peak is past.
+    arrow = sys.modules.get("pyarrow")  # never imported here for this
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
 
 
 def give_back() -> None:
