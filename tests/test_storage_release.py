@@ -1,9 +1,15 @@
 """Frames of data sets no longer current leave memory; reopening reads the cache."""
 
+import threading
+import time
+from types import SimpleNamespace
+
+import pandas as pd
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from exams.storage import framecache
+from exams.storage import framecache, store
 from exams.storage.framecache import FrameCache, release_others
+from exams.storage.preferences import default_shifts
 from tests.export_files import export_text
 
 
@@ -57,3 +63,40 @@ def test_new_upload_releases_the_data_set_that_was_current(client, db):
     exams = client.get("/api/exams", {"sort": "accession"}).json()
     assert [r["accession"] for r in exams["rows"]] == ["ACC1", "ACC1B"]
     assert _cached_ids() == {first["id"]}
+
+
+def test_parallel_first_requests_read_and_prepare_the_data_set_once(monkeypatch):
+    """A page's requests right after a start wait for one reading, not two."""
+    dataset = SimpleNamespace(pk="d1")
+    canonical = pd.DataFrame(
+        {
+            "completed_at": pd.to_datetime(["2025-01-13 10:30", "2025-01-14 08:20"]),
+            "modality": pd.Categorical(["CT", "XR"]),
+        }
+    )
+    reads, gate = [], threading.Event()
+
+    def slow_read(found):
+        reads.append(found.pk)
+        gate.wait(5)  # the second request arrives while this one reads
+        return canonical
+
+    monkeypatch.setattr(store, "current_dataset", lambda request: dataset)
+    monkeypatch.setattr(store.preferences, "get_shifts", default_shifts)
+    monkeypatch.setattr(store, "load_frame", slow_read)
+    framecache.prepared.clear()
+    answers = []
+    requests = [
+        threading.Thread(target=lambda: answers.append(store.current_frame(None)))
+        for _ in range(2)
+    ]
+    for request in requests:
+        request.start()
+    time.sleep(0.2)
+    gate.set()
+    for request in requests:
+        request.join(10)
+    framecache.prepared.clear()
+    assert reads == ["d1"]
+    assert len(answers) == 2 and answers[0] is answers[1]
+    assert list(answers[0]["shift"]) == ["day", "day"]

@@ -200,9 +200,15 @@ def current_frame(request) -> pd.DataFrame:
     key = (dataset.pk, tuple(shifts))
     prepared = _prepared.get(key)
     if prepared is None:
-        with process.reading_data():
-            prepared = analysis.prepare_frame(load_frame(dataset), shifts=shifts)
-        _prepared.put(key, prepared)
+        # The page's parallel requests after a start wait for one reading:
+        # two at once would hold the data set twice (3 GB at 10M exams).
+        with _preparing:
+            prepared = _prepared.get(key)
+            if prepared is None:
+                with process.reading_data():
+                    frame = load_frame(dataset)
+                    prepared = analysis.prepare_frame(frame, shifts=shifts)
+                _prepared.put(key, prepared)
     return prepared
 
 
@@ -212,3 +218,4 @@ def forget_prepared() -> None:
 
 
 _rebuilding = threading.Lock()
+_preparing = threading.Lock()
