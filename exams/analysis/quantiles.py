@@ -82,27 +82,39 @@ def grouped_quantiles(
     is valid (≥ 0); ``counts``, if known, is how many rows count per key.
     ``total`` adds a last row over all keys together.
     """
-    if counts is None:
-        counts = np.bincount(keys[(keys < size) & (values >= 0)], minlength=size)
-    runs = [np.asarray(counts[:size], dtype=np.intp)]
+    runs = None if counts is None else [np.asarray(counts[:size], dtype=np.intp)]
     if ranks is not None and len(ranks):
         top = int(ranks.max()) + 1
-        # The valid rows selected (every path reads the same values; this
-        # only picks the cheaper one).
-        if runs[0].sum() >= top * _SORT_SHARE:
+        # Rows selected (every path reads the same values; this only picks
+        # the cheaper one).
+        selected = np.count_nonzero(keys < size) if runs is None else runs[0].sum()
+        if selected >= top * _SORT_SHARE:
             if size * _MIN_BANDS <= _CELLS:
                 bands = _Bands(keys, ranks, size, top)
+                if runs is None:
+                    # The valid rows per key: the count per band has them.
+                    runs = [bands.grid().sum(axis=1)]
                 return _by_bands(bands, values, ranks, size, qs, runs, total)
+            if runs is None:
+                runs = [_valid_counts(keys, values, size)]
             sequence, overall, value_at = _by_rank(keys, values, ranks, size, top)
             if total:
                 runs.append(np.array([len(overall)]))
             return _read([sequence, overall][: len(runs)], runs, qs, value_at)
+    if runs is None:
+        runs = [_valid_counts(keys, values, size)]
     rows = np.flatnonzero((keys < size) & (values >= 0))
     overall = rows[_ascending(values[rows])]
     sequence = overall[stable_key_order(keys[overall], size=size + 1)]
     if total:
         runs.append(np.array([len(overall)]))
     return _read([sequence, overall][: len(runs)], runs, qs, values.__getitem__)
+
+
+def _valid_counts(keys, values, size: int) -> np.ndarray:
+    """Return the valid rows (value ≥ 0) per key below ``size``."""
+    counts = np.bincount(keys[(keys < size) & (values >= 0)], minlength=size)
+    return np.asarray(counts[:size], dtype=np.intp)
 
 
 def _by_rank(keys, values, ranks, size, top) -> tuple:
