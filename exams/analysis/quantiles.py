@@ -88,6 +88,9 @@ def grouped_quantiles(
         # Rows selected (every path reads the same values; this only picks
         # the cheaper one).
         selected = np.count_nonzero(keys < size) if runs is None else runs[0].sum()
+        if size == 1 and runs is not None and runs[0][0] == top:
+            # Every valid row in the one key: its k-th value is rank k.
+            return _by_rank_alone(values, ranks, top, qs, runs, total)
         if selected >= top * _SORT_SHARE:
             if size * _MIN_BANDS <= _CELLS:
                 bands = _Bands(keys, ranks, size, top)
@@ -109,6 +112,28 @@ def grouped_quantiles(
     if total:
         runs.append(np.array([len(overall)]))
     return _read([sequence, overall][: len(runs)], runs, qs, values.__getitem__)
+
+
+def _by_rank_alone(values, ranks, top: int, qs, runs, total: bool) -> np.ndarray:
+    """Return the quantiles of one key that holds every ranked row (and the total).
+
+    Its k-th value is the row of rank k: one pass finds the few rows read.
+    """
+    if total:
+        runs = [*runs, np.array([top])]
+    places = _Places(np.concatenate(runs), qs)
+    if not len(places.present):
+        return places.out
+    wanted = np.stack([places.lower, places.upper])
+    needed = np.zeros(top + 1, dtype=bool)
+    needed[wanted] = True
+    # Invalid rows (rank -1) read the spare last slot: never needed.
+    needed[top] = False
+    rows = np.flatnonzero(needed.take(ranks))
+    found = ranks[rows]
+    order = np.argsort(found)
+    lower, upper = values[rows[order][np.searchsorted(found[order], wanted)]]
+    return places.interpolate(lower, upper)
 
 
 def _valid_counts(keys, values, size: int) -> np.ndarray:
