@@ -17,8 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 # Two cores is what the app is built for (README "Speed"); more threads
 # would only queue the same memory passes.
 WORKERS = 2
-# Below this many exams a piece takes milliseconds: threads are not worth it.
-MIN_ROWS = 200_000
+# Below this many exams a piece takes tens of milliseconds: threads cost more
+# CPU than they save time (1M exams stay on one thread).
+MIN_ROWS = 2_000_000
 
 _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()

@@ -226,21 +226,24 @@ class _Bands:
         self.shift, self.size = shift, size
         self.bands = ((top - 1) >> shift) + 1
         self.split = kinds is not None
-        # One intp array: numpy counts and indexes with intp (no copy).
+        # Each row's place inside its key's cells, in 32 bits (half the
+        # memory to go through), then added to its key's first cell: one
+        # intp array, which numpy counts and indexes with no copy.
         stride = (self.bands + 1) * (2 if self.split else 1)
-        cell = keys * np.intp(stride) if keys.dtype == np.intp else None
-        if cell is None:
-            cell = keys.astype(np.intp)
-            cell *= np.intp(stride)
+        inside = ranks >> np.int32(shift)
         if self.split:
             # Invalid (rank -1): 2 * -1 + 2 + (kind & 1) is 0 missing, 1
             # negative; valid: 2 + 2 * band + 0 within or 1 over.
-            cell += (ranks >> shift) << 1
-            cell += np.intp(2)
-            cell += kinds & np.uint8(1)
+            inside <<= np.int32(1)
+            kind = kinds & np.uint8(1)
+            kind += np.uint8(2)
+            inside += kind
+            del kind
         else:
-            cell += ranks >> shift
-            cell += np.intp(1)
+            inside += np.int32(1)
+        cell = keys * np.intp(stride)
+        cell += inside
+        del inside
         self.cell = cell
         self.counted = np.bincount(cell, minlength=(size + 1) * stride)
 
