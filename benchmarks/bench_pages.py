@@ -76,6 +76,9 @@ def main() -> None:
     parser.add_argument(
         "--dump", type=Path, help="write each JSON answer here (to compare runs)"
     )
+    parser.add_argument(
+        "--peaks", action="store_true", help="say which requests raise the VmHWM"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tatviz.settings")
     import django
@@ -103,6 +106,9 @@ def main() -> None:
         return
     worst = 0.0
     answers = {}
+    high = peak_mb()
+    if args.peaks:
+        print(f"peak after the first request: {high:.0f} MB (VmHWM)")
     for url in urls():
         if args.only and args.only not in url:
             continue
@@ -120,6 +126,9 @@ def main() -> None:
             answers[url] = json.loads(response.content)
         worst = max(worst, best)
         print(f"{best * 1000:9.0f} ms {cpu * 1000:7.0f} cpu {again}  {url}", flush=True)
+        if args.peaks and peak_mb() > high:
+            high = peak_mb()
+            print(f"          peak now {high:.0f} MB (VmHWM)", flush=True)
     if args.dump:
         args.dump.write_text(json.dumps(answers, indent=1, sort_keys=True))
     print(f"worst {worst * 1000:.0f} ms; peak {peak_mb():.0f} MB (VmHWM)")

@@ -82,24 +82,64 @@ def grouped_quantiles(
     is valid (≥ 0); ``counts``, if known, is how many rows count per key.
     ``total`` adds a last row over all keys together.
     """
-    if counts is None:
-        counts = np.bincount(keys[(keys < size) & (values >= 0)], minlength=size)
-    runs = [np.asarray(counts[:size], dtype=np.intp)]
+    runs = None if counts is None else [np.asarray(counts[:size], dtype=np.intp)]
     if ranks is not None and len(ranks):
         top = int(ranks.max()) + 1
-        if np.count_nonzero(keys < size) >= top * _SORT_SHARE:
+        # Rows selected (every path reads the same values; this only picks
+        # the cheaper one).
+        selected = np.count_nonzero(keys < size) if runs is None else runs[0].sum()
+        if size == 1 and runs is not None and runs[0][0] == top:
+            # Every valid row in the one key: its k-th value is rank k.
+            return _by_rank_alone(values, ranks, top, qs, runs, total)
+        if selected >= top * _SORT_SHARE:
             if size * _MIN_BANDS <= _CELLS:
-                return _by_bands(keys, values, ranks, size, top, qs, runs, total)
+                bands = _Bands(keys, ranks, size, top)
+                if runs is None:
+                    # The valid rows per key: the count per band has them.
+                    runs = [bands.grid().sum(axis=1)]
+                return _by_bands(bands, values, ranks, size, qs, runs, total)
+            if runs is None:
+                runs = [_valid_counts(keys, values, size)]
             sequence, overall, value_at = _by_rank(keys, values, ranks, size, top)
             if total:
                 runs.append(np.array([len(overall)]))
             return _read([sequence, overall][: len(runs)], runs, qs, value_at)
+    if runs is None:
+        runs = [_valid_counts(keys, values, size)]
     rows = np.flatnonzero((keys < size) & (values >= 0))
     overall = rows[_ascending(values[rows])]
     sequence = overall[stable_key_order(keys[overall], size=size + 1)]
     if total:
         runs.append(np.array([len(overall)]))
     return _read([sequence, overall][: len(runs)], runs, qs, values.__getitem__)
+
+
+def _by_rank_alone(values, ranks, top: int, qs, runs, total: bool) -> np.ndarray:
+    """Return the quantiles of one key that holds every ranked row (and the total).
+
+    Its k-th value is the row of rank k: one pass finds the few rows read.
+    """
+    if total:
+        runs = [*runs, np.array([top])]
+    places = _Places(np.concatenate(runs), qs)
+    if not len(places.present):
+        return places.out
+    wanted = np.stack([places.lower, places.upper])
+    needed = np.zeros(top + 1, dtype=bool)
+    needed[wanted] = True
+    # Invalid rows (rank -1) read the spare last slot: never needed.
+    needed[top] = False
+    rows = np.flatnonzero(needed.take(ranks))
+    found = ranks[rows]
+    order = np.argsort(found)
+    lower, upper = values[rows[order][np.searchsorted(found[order], wanted)]]
+    return places.interpolate(lower, upper)
+
+
+def _valid_counts(keys, values, size: int) -> np.ndarray:
+    """Return the valid rows (value ≥ 0) per key below ``size``."""
+    counts = np.bincount(keys[(keys < size) & (values >= 0)], minlength=size)
+    return np.asarray(counts[:size], dtype=np.intp)
 
 
 def _by_rank(keys, values, ranks, size, top) -> tuple:
@@ -129,7 +169,112 @@ def _by_rank(keys, values, ranks, size, top) -> tuple:
     return sequence, overall, value_at
 
 
-def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
+def tallied_quantiles(
+    *,
+    keys: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    qs: list[float],
+    ranks: np.ndarray | None,
+    kinds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``grouped_quantiles`` with ``total``, and the rows per key and kind.
+
+    ``kinds`` (0 within, 1 over, 2 missing, 3 negative: ``stats.exam_kinds``)
+    are counted per key in the same pass as the bands of ranks when those
+    are used (one count of every row instead of two); the tally is a
+    (size, 4) array of counts.
+    """
+    tally = None
+    if ranks is not None and len(ranks) and size * _MIN_BANDS * 2 <= _CELLS:
+        top = int(ranks.max()) + 1
+        bands = _Bands(keys, ranks, size, top, kinds=kinds)
+        tally = bands.tally()
+        counts = tally[:, 0] + tally[:, 1]
+        if counts.sum() >= top * _SORT_SHARE:
+            quantiles = _by_bands(bands, values, ranks, size, qs, [counts], True)
+            return quantiles, tally
+        del bands
+    if tally is None:
+        cells = np.bincount(keys * 4 + kinds, minlength=4 * (size + 1))
+        tally = cells[: 4 * size].reshape(size, 4)
+    quantiles = grouped_quantiles(
+        keys=keys,
+        values=values,
+        size=size,
+        qs=qs,
+        ranks=ranks,
+        counts=tally[:, 0] + tally[:, 1],
+        total=True,
+    )
+    return quantiles, tally
+
+
+class _Bands:
+    """Each row's cell (its key and band of ranks) and how many rows each cell has.
+
+    Each key has one cell for its invalid rows (rank -1), then one per band
+    of ``2 ** shift`` ranks; keys ≥ size (not selected) fall past the
+    table. With ``kinds``, every cell is split in two by the row's kind
+    (invalid: missing or negative; valid: within or over), so the same
+    count also tallies the kinds; ``cell >> 1`` is then the plain cell.
+    """
+
+    def __init__(self, keys, ranks, size: int, top: int, kinds=None):
+        cells = _CELLS if kinds is None else _CELLS // 2
+        shift = max(0, (top * size - 1).bit_length() - cells.bit_length() + 1)
+        self.shift, self.size = shift, size
+        self.bands = ((top - 1) >> shift) + 1
+        self.split = kinds is not None
+        # Each row's place inside its key's cells, in 32 bits (half the
+        # memory to go through), then added to its key's first cell: one
+        # intp array, which numpy counts and indexes with no copy.
+        stride = (self.bands + 1) * (2 if self.split else 1)
+        inside = ranks >> np.int32(shift)
+        if self.split:
+            # Invalid (rank -1): 2 * -1 + 2 + (kind & 1) is 0 missing, 1
+            # negative; valid: 2 + 2 * band + 0 within or 1 over.
+            inside <<= np.int32(1)
+            kind = kinds & np.uint8(1)
+            kind += np.uint8(2)
+            inside += kind
+            del kind
+        else:
+            inside += np.int32(1)
+        cell = keys * np.intp(stride)
+        cell += inside
+        del inside
+        self.cell = cell
+        self.counted = np.bincount(cell, minlength=(size + 1) * stride)
+
+    def tally(self) -> np.ndarray:
+        """Return the rows per key and kind (within, over, missing, negative)."""
+        stride = 2 * (self.bands + 1)
+        grid = self.counted[: self.size * stride].reshape(self.size, stride)
+        return np.column_stack(
+            [grid[:, 2::2].sum(1), grid[:, 3::2].sum(1), grid[:, 0], grid[:, 1]]
+        )
+
+    def grid(self) -> np.ndarray:
+        """Return the valid rows per key and band, (size, bands)."""
+        stride = (self.bands + 1) * (2 if self.split else 1)
+        grid = self.counted[: self.size * stride].reshape(self.size, stride)
+        if self.split:
+            return grid[:, 2::2] + grid[:, 3::2]
+        return grid[:, 1:]
+
+    def rows_in(self, needed: np.ndarray) -> np.ndarray:
+        """Return the rows whose plain cell is marked in ``needed`` (in row order)."""
+        if self.split:
+            needed = np.repeat(needed, 2)
+        return np.flatnonzero(needed.take(self.cell, mode="clip"))
+
+    def plain(self, rows: np.ndarray) -> np.ndarray:
+        """Return the plain cells (key, band) of some rows."""
+        return self.cell[rows] >> 1 if self.split else self.cell[rows]
+
+
+def _by_bands(bands: _Bands, values, ranks, size, qs, runs, total) -> np.ndarray:
     """Return the quantiles per key (and overall) from counts per band of ranks.
 
     The ranks are cut into bands; counting each key's rows per band tells in
@@ -139,17 +284,8 @@ def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
     most of a summary's time at 10M exams). The rows read are those
     ``_by_rank`` reads: the k-th of the key in ascending rank.
     """
-    shift = max(0, (top * size - 1).bit_length() - _CELLS.bit_length() + 1)
-    bands = ((top - 1) >> shift) + 1
-    # Each key's cells: band 0 for its invalid rows (rank -1 >> shift + 1),
-    # then one per band; keys ≥ size (not selected) fall past the table.
-    stride = bands + 1
-    cell = keys.astype(np.int32)
-    cell *= np.int32(stride)
-    cell += ranks >> shift
-    cell += np.int32(1)
-    counted = np.bincount(cell, minlength=(size + 1) * stride)
-    grid = counted[: size * stride].reshape(size, stride)[:, 1:]
+    shift, stride = bands.shift, bands.bands + 1
+    grid = bands.grid()
     if total:
         runs = [*runs, np.array([grid.sum()])]
     places = _Places(np.concatenate(runs), qs)
@@ -172,16 +308,18 @@ def _by_bands(keys, values, ranks, size, top, qs, runs, total) -> np.ndarray:
     needed[(run * stride + band + 1)[~overall]] = True
     needed[: size * stride].reshape(size, stride)[:, band[overall] + 1] = True
     # Past the table (a key above size) reads its last cell: not needed.
-    rows = np.flatnonzero(needed.take(cell, mode="clip"))
+    rows = bands.rows_in(needed)
     rows = rows[np.argsort(ranks[rows])]
     at = np.empty(len(wanted), dtype=np.intp)
     # The total's k-th: the rows of its band in rank order, all keys.
     row_bands = ranks[rows] >> shift
     at[overall] = rows[np.searchsorted(row_bands, band[overall]) + offset[overall]]
     # A key's k-th: its rows of the band, still in rank order (stable).
-    rows = rows[np.argsort(cell[rows], kind="stable")]
+    plain = bands.plain(rows)
+    order = np.argsort(plain, kind="stable")
+    rows, plain = rows[order], plain[order]
     cells_of = (run * stride + band + 1)[~overall]
-    at[~overall] = rows[np.searchsorted(cell[rows], cells_of) + offset[~overall]]
+    at[~overall] = rows[np.searchsorted(plain, cells_of) + offset[~overall]]
     lower, upper = values[at].reshape(2, *places.lower.shape)
     return places.interpolate(lower, upper)
 

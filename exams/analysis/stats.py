@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis.quantiles import grouped_quantiles
+from exams.analysis.quantiles import grouped_quantiles, tallied_quantiles
 
 QUANTILES = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 UNITS = {
@@ -109,29 +109,25 @@ def interval_stats(
     stand for ``limits``. Each array has ``size + 1`` entries: one
     per key, then the total over all keys.
     """
-    # One count per key and kind (``exam_kinds``, given or worked out).
+    # One count per key and kind (``exam_kinds``, given or worked out),
+    # made with the quantiles' count per band of ranks when there is one.
     kind = exam_kinds(values, limits) if kinds is None else kinds
-    # Narrow keys make the combined key and its count cheaper.
-    dtype = np.uint8 if 4 * size < 1 << 8 else np.intp
-    tally = np.bincount(
-        keys.astype(dtype, copy=False) * dtype(4) + kind, minlength=4 * size
-    )[: 4 * size]
-    hits, over, missing, negative = tally.reshape(size, 4).T
-    n = hits + over
-    # Adding 0.0 for the invalid rows leaves each running sum bit for bit
-    # what summing the valid values alone gives, without copying them.
-    weights = np.where(kind < 2, values, 0.0)
-    sums = np.bincount(keys, weights=weights, minlength=size)[:size]
-    del kind, weights
-    quantiles = grouped_quantiles(
+    quantiles, tally = tallied_quantiles(
         keys=keys,
         values=values,
         size=size,
         qs=list(QUANTILES.values()),
         ranks=ranks,
-        counts=n,
-        total=True,
+        kinds=kind,
     )
+    hits, over, missing, negative = tally.T
+    n = hits + over
+    # Adding 0.0 for the invalid rows leaves each running sum bit for bit
+    # what summing the valid values alone gives, without copying them.
+    weights = np.where(kind < 2, values, 0.0)
+    del kind
+    sums = np.bincount(keys, weights=weights, minlength=size)[:size]
+    del weights
     n, sums, hits, missing, negative = (
         np.append(a, a.sum()) for a in (n, sums, hits, missing, negative)
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from exams import fields
-from exams.analysis import stats
+from exams.analysis import parallel, stats
 from exams.analysis.frame import memo
 from exams.analysis.frame.filtering import selection_mask
 from exams.analysis.frame.groups import (
@@ -98,23 +98,18 @@ def summarize(
     else:
         order = cross.order[exams[cross.order] > 0]
     judge = (target, targets or default_targets())
-    # Every exam of the frame: the same tables as the last request that
-    # grouped them so (exams.analysis.frame.memo), not 10M exams again.
-    whole = reuse and (rows is None or bool(rows.all()))
-    tables = {}
-    for metric in intervals:
-
-        def table(metric=metric):
-            return _interval_table(
-                frame, codes=codes, size=size, metric=metric, judge=judge, reuse=reuse
-            )
-
-        if whole:
-            tables[metric] = memo.answers.get(
-                frame, ("summary", by, metric, judge), table
-            )
-        else:
-            tables[metric] = table()
+    tables = _tables(
+        frame,
+        codes=codes,
+        size=size,
+        intervals=intervals,
+        judge=judge,
+        by=by,
+        reuse=reuse,
+        # Every exam of the frame: the same tables as the last request that
+        # grouped them so (exams.analysis.frame.memo), not 10M exams again.
+        whole=reuse and (rows is None or bool(rows.all())),
+    )
     rows = [
         {
             "group": name_of(code),
@@ -136,10 +131,41 @@ def summarize(
     }
 
 
-def _interval_table(
-    frame: pd.DataFrame, *, codes, size: int, metric: str, judge, reuse: bool
-) -> dict[str, list]:
-    """Return one interval's statistics per group code, then in total (JSON lists)."""
+def _tables(
+    frame: pd.DataFrame, *, codes, size: int, intervals, judge, by: str, reuse, whole
+) -> dict[str, dict[str, list]]:
+    """Return each interval's table (``_interval_table``), kept or worked out.
+
+    The intervals not kept are worked out two at a time (``parallel``):
+    their inputs are read here first, then their statistics on the pool.
+    """
+    tables = {}
+    if whole:
+        for metric in intervals:
+            found = memo.answers.peek(frame, ("summary", by, metric, judge))
+            if found is not None:
+                tables[metric] = found
+    todo = [metric for metric in intervals if metric not in tables]
+    # Every input first: judging the exams is pandas work, which the
+    # pool's threads would slow down (measured: 4× at 10M exams).
+    inputs = [
+        _interval_inputs(frame, metric=metric, judge=judge, reuse=reuse)
+        for metric in todo
+    ]
+    worked = parallel.each(
+        lambda found: _interval_table(codes=codes, size=size, **found),
+        inputs,
+        rows=len(frame),
+    )
+    for metric, table in zip(todo, worked, strict=True):
+        if whole:
+            memo.answers.put(frame, ("summary", by, metric, judge), table)
+        tables[metric] = table
+    return {metric: tables[metric] for metric in intervals}
+
+
+def _interval_inputs(frame: pd.DataFrame, *, metric: str, judge, reuse: bool) -> dict:
+    """Return one interval's minutes, ranks and exams' kinds (pandas: this thread)."""
     values = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
     ranks = None
     if rank_column(metric) in frame:
@@ -151,6 +177,11 @@ def _interval_table(
         kinds = memo.arrays.get(frame, ("kinds", metric, judge), kinds)
     else:
         kinds = kinds()
+    return {"values": values, "ranks": ranks, "kinds": kinds}
+
+
+def _interval_table(*, codes, size: int, values, ranks, kinds) -> dict[str, list]:
+    """Return one interval's statistics per group code, then in total (JSON lists)."""
     table = stats.interval_stats(
         keys=codes, values=values, size=size, ranks=ranks, kinds=kinds
     )

@@ -34,23 +34,35 @@ class FrameMemo:
 
     def get(self, frame: pd.DataFrame, key, compute):
         """Return ``compute()`` for (frame, key), computed once while both stay."""
-        try:
-            ident = (id(frame), key)
-            hash(ident)
-        except TypeError:
-            return compute()
+        found = self.peek(frame, key)
+        if found is not None:
+            return found
+        value = compute()
+        self.put(frame, key, value)
+        return value
+
+    def peek(self, frame: pd.DataFrame, key):
+        """Return the value kept for (frame, key), or None."""
+        ident = _ident(frame, key)
+        if ident is None:
+            return None
         with self._lock:
             found = self._items.get(ident)
             if found is not None and found[0]() is frame:
                 self._items.move_to_end(ident)
                 return found[1]
-        value = compute()
+        return None
+
+    def put(self, frame: pd.DataFrame, key, value) -> None:
+        """Keep ``value`` for (frame, key) (an unhashable key keeps nothing)."""
+        ident = _ident(frame, key)
+        if ident is None:
+            return
         with self._lock:
             self._items[ident] = (weakref.ref(frame), value)
             self._items.move_to_end(ident)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return value
 
     def drop_dead(self) -> int:
         """Drop the entries whose frame is gone; return how many went."""
@@ -63,6 +75,15 @@ class FrameMemo:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def _ident(frame: pd.DataFrame, key):
+    try:
+        ident = (id(frame), key)
+        hash(ident)
+    except TypeError:
+        return None
+    return ident
 
 
 def drop_dead() -> None:
