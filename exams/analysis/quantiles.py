@@ -125,6 +125,12 @@ def _by_rank_alone(values, ranks, top: int, qs, runs, total: bool) -> np.ndarray
     if not len(places.present):
         return places.out
     wanted = np.stack([places.lower, places.upper])
+    lower, upper = _values_at_ranks(values, ranks, top, wanted)
+    return places.interpolate(lower, upper)
+
+
+def _values_at_ranks(values, ranks, top: int, wanted: np.ndarray) -> np.ndarray:
+    """Return the values of the rows at the ``wanted`` ranks, in one pass."""
     needed = np.zeros(top + 1, dtype=bool)
     needed[wanted] = True
     # Invalid rows (rank -1) read the spare last slot: never needed.
@@ -132,8 +138,7 @@ def _by_rank_alone(values, ranks, top: int, qs, runs, total: bool) -> np.ndarray
     rows = np.flatnonzero(needed.take(ranks))
     found = ranks[rows]
     order = np.argsort(found)
-    lower, upper = values[rows[order][np.searchsorted(found[order], wanted)]]
-    return places.interpolate(lower, upper)
+    return values[rows[order][np.searchsorted(found[order], wanted)]]
 
 
 def _valid_counts(keys, values, size: int) -> np.ndarray:
@@ -158,13 +163,7 @@ def _by_rank(keys, values, ranks, size, top) -> tuple:
 
     def value_at(wanted: np.ndarray) -> np.ndarray:
         # Only the few ranks a quantile reads are looked up, in one pass.
-        needed = np.zeros(top + 1, dtype=bool)
-        needed[wanted] = True
-        needed[top] = False
-        rows = np.flatnonzero(needed.take(ranks))
-        found = ranks[rows]
-        order = np.argsort(found)
-        return values[rows[order][np.searchsorted(found[order], wanted)]]
+        return _values_at_ranks(values, ranks, top, wanted)
 
     return sequence, overall, value_at
 
