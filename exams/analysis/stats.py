@@ -179,15 +179,28 @@ class IntervalValues:
 
 def interval_values(frame: pd.DataFrame, *, metric: str) -> IntervalValues:
     """Return the valid minutes of ``metric`` and what was left out."""
-    start_field, end_field = fields.INTERVALS[metric]
     minutes = frame[metric].astype("float64")
-    no_end = frame[end_field].isna()
-    valid, _, negative = split_intervals(minutes.to_numpy())
+    valid, _, _ = split_intervals(minutes.to_numpy())
+    pending, missing, negative = left_out(frame, metric=metric, minutes=minutes)
     return IntervalValues(
-        values=minutes[valid],
-        pending=int(no_end.sum()),
-        missing=int((frame[start_field].isna() & ~no_end).sum()),
-        negative=int(negative.sum()),
+        values=minutes[valid], pending=pending, missing=missing, negative=negative
+    )
+
+
+def left_out(
+    frame: pd.DataFrame, *, metric: str, minutes: pd.Series | np.ndarray
+) -> tuple[int, int, int]:
+    """Return the pending, missing and negative exams of ``metric`` (counts).
+
+    As ``IntervalValues`` counts them, without copying the valid minutes.
+    """
+    start_field, end_field = fields.INTERVALS[metric]
+    no_end = frame[end_field].isna().to_numpy()
+    no_start = frame[start_field].isna().to_numpy()
+    return (
+        int(np.count_nonzero(no_end)),
+        int(np.count_nonzero(no_start & ~no_end)),
+        int(np.count_nonzero(np.asarray(minutes) < 0)),
     )
 
 

@@ -19,7 +19,7 @@ from exams.analysis import parallel
 from exams.analysis.frame.groups import group_codes, largest_first
 from exams.analysis.frame.prepare import RANK_COLUMNS
 from exams.analysis.quantiles import grouped_quantiles, stable_key_order
-from exams.analysis.stats import clean
+from exams.analysis.stats import clean, left_out
 
 # (label, lower, upper) in minutes: lower <= value < upper.
 BUCKETS = (
@@ -46,16 +46,14 @@ def bucket_positions(minutes: np.ndarray) -> np.ndarray:
 
 def bucket_counts(frame: pd.DataFrame, *, metric: str) -> dict:
     """Return the exams per bucket of ``metric`` (with pending) and their shares."""
-    start_field, end_field = fields.INTERVALS[metric]
     minutes = frame[metric].to_numpy(dtype=np.float64, na_value=np.nan)
-    no_end = frame[end_field].isna().to_numpy()
-    missing = np.count_nonzero(frame[start_field].isna().to_numpy() & ~no_end)
+    pending, missing, negative = left_out(frame, metric=metric, minutes=minutes)
     # Exams at or above each edge (NaN compares False): a count per edge
     # instead of placing 10M values (``bucket_positions``, the same counts).
     at_least = [int(np.count_nonzero(minutes >= low)) for _, low, _ in BUCKETS]
     at_least.append(0)
     counts = [a - b for a, b in zip(at_least, at_least[1:], strict=False)]
-    counts.append(int(np.count_nonzero(no_end)))
+    counts.append(pending)
     total = sum(counts)
     rows = []
     for (label, lower, upper), count in zip(
@@ -74,10 +72,7 @@ def bucket_counts(frame: pd.DataFrame, *, metric: str) -> dict:
         "metric": metric,
         "buckets": rows,
         "total": total,
-        "excluded": {
-            "missing": int(missing),
-            "negative": int(np.count_nonzero(minutes < 0)),
-        },
+        "excluded": {"missing": missing, "negative": negative},
     }
 
 
