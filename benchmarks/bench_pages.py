@@ -102,7 +102,7 @@ def main() -> None:
             profiler.disable()
             assert response.status_code == 200, response.content[:300]
             print(f"\n===== {url}")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
         return
     worst = 0.0
     answers = {}

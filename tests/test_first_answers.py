@@ -1,7 +1,8 @@
 """The 10M first answers' shortcuts give what plain numpy and pandas give.
 
 Kinds tallied in the quantiles' count per band, the median of one key
-holding every ranked exam read at its rank, box plots' extremes read by
+holding every ranked exam read at its rank, one key without ranks
+read by partition, box plots' extremes read by
 rank and whiskers from one comparison, bucket counts by comparisons, and
 pieces of an answer computed two at a time (``exams.analysis.parallel``):
 every expected number here comes from numpy or pandas directly.
@@ -88,6 +89,19 @@ def test_one_key_holding_every_ranked_exam_reads_its_ranks():
     )
     chosen = values[rows]
     np.testing.assert_array_equal(got[0], np.quantile(chosen[chosen >= 0], QS))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 10, 1001, 30_000])
+def test_one_key_without_ranks_is_partitioned_like_numpy(n):
+    rng = np.random.default_rng(n)
+    values = _intervals(rng, n)
+    # Exams past the key (not selected), missing and negative ones left out.
+    keys = (rng.random(n) < 0.2).astype(np.intp)
+    qs = [0.0, *QS, 1.0]
+    got = grouped_quantiles(keys=keys, values=values, size=1, qs=qs)
+    chosen = values[(keys == 0) & (values >= 0)]
+    expected = np.quantile(chosen, qs) if len(chosen) else np.full(len(qs), np.nan)
+    np.testing.assert_array_equal(got[0], expected)
 
 
 def _box_by_hand(values: np.ndarray) -> dict:

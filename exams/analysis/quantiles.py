@@ -104,6 +104,8 @@ def grouped_quantiles(
             if total:
                 runs.append(np.array([len(overall)]))
             return _read([sequence, overall][: len(runs)], runs, qs, value_at)
+    if size == 1 and not total:
+        return _alone(values[(keys < 1) & (values >= 0)], qs)
     if runs is None:
         runs = [_valid_counts(keys, values, size)]
     rows = np.flatnonzero((keys < size) & (values >= 0))
@@ -127,6 +129,20 @@ def _by_rank_alone(values, ranks, top: int, qs, runs, total: bool) -> np.ndarray
     wanted = np.stack([places.lower, places.upper])
     lower, upper = _values_at_ranks(values, ranks, top, wanted)
     return places.interpolate(lower, upper)
+
+
+def _alone(chosen: np.ndarray, qs) -> np.ndarray:
+    """Return the quantiles of one key's valid values, a (1, len(qs)) array.
+
+    Only the few places read are put in order (``np.partition``, O(n), as
+    ``np.quantile`` does), not the whole selection.
+    """
+    places = _Places(np.array([len(chosen)]), qs)
+    if not len(places.present):
+        return places.out
+    wanted = np.stack([places.lower, places.upper])
+    ordered = np.partition(chosen, np.unique(wanted))
+    return places.interpolate(*ordered[wanted])
 
 
 def _values_at_ranks(values, ranks, top: int, wanted: np.ndarray) -> np.ndarray:

@@ -113,9 +113,12 @@ def _sorted_day_range(
     days = frame[column].to_numpy()
     if len(days) < 2 or not is_ascending(days):
         return None
-    first = day_number(spec.start) if spec.start else fields.NO_DAY + 1
+    # The day numbers looked for in the column's own type: a Python int
+    # would have numpy convert all of the column first (14 ms at 10M).
+    day = days.dtype.type
+    first = day(day_number(spec.start) if spec.start else fields.NO_DAY + 1)
     lo = int(np.searchsorted(days, first, side="left"))
     hi = len(days)
     if spec.end:
-        hi = int(np.searchsorted(days, day_number(spec.end), side="right"))
+        hi = int(np.searchsorted(days, day(day_number(spec.end)), side="right"))
     return slice(lo, max(lo, hi))

@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from exams import fields
@@ -30,7 +31,7 @@ from exams.analysis.frame.periods import (
     month_end,
     year_earlier,
 )
-from exams.analysis.stats import clean, interval_values, statistic
+from exams.analysis.stats import clean, split_intervals, statistic
 from exams.query.filters import FilterError
 
 AGAINST = ("previous", "last_year")
@@ -134,12 +135,12 @@ def _other_range(current: DateRange, *, against: str) -> DateRange:
     return DateRange(start, end)
 
 
-def in_range(frame: pd.DataFrame, span: DateRange) -> pd.DataFrame:
-    """Return the exams completed within ``span``."""
-    times = frame[fields.COMPLETED_AT]
-    low = pd.Timestamp(span.start)
-    high = pd.Timestamp(span.end + _DAY)
-    return frame[(times >= low) & (times < high)]
+def in_range(frame: pd.DataFrame, span: DateRange) -> np.ndarray:
+    """Return where the exams were completed within ``span`` (a mask)."""
+    times = frame[fields.COMPLETED_AT].to_numpy()
+    low = np.datetime64(span.start, "ns")
+    high = np.datetime64(span.end + _DAY, "ns")
+    return (times >= low) & (times < high)
 
 
 def headline(
@@ -154,25 +155,33 @@ def headline(
     ``pending`` counts exams completed in the range with no final report in
     the export; ``within`` is the percentage of exams with a valid interval at
     or under their own target (``targets``: minutes per exam, or such a
-    series per interval). ``metrics`` are the intervals the data set has
-    (default: every interval in use).
+    series per interval, indexed like ``frame``). ``metrics`` are the
+    intervals the data set has (default: every interval in use).
     """
-    exams = in_range(frame, span)
+    inside = in_range(frame, span)
     intervals = {}
     for metric in fields.INTERVALS if metrics is None else metrics:
-        values = interval_values(exams, metric=metric).values
-        minutes = values.to_numpy()
-        limits = _for(targets, metric).reindex(values.index).to_numpy()
+        # The range's exams are read column by column; no rows are copied.
+        minutes = frame[metric].astype("float64").to_numpy()[inside]
+        valid, _, _ = split_intervals(minutes)
+        minutes = minutes[valid]
+        limits = _for(targets, metric)
+        if not limits.index.equals(frame.index):
+            limits = limits.reindex(frame.index)
+        limits = limits.to_numpy()[inside][valid]
         intervals[metric] = {
             "median": clean(statistic(minutes, stat="median"), 2),
-            "n": int(values.size),
+            "n": int(minutes.size),
             "within": clean(statistic(minutes, stat="within", limits=limits), 2),
         }
+    exams = int(np.count_nonzero(inside))
     return {
         **span.as_json(),
-        "exams": len(exams),
-        "exams_per_day": clean(len(exams) / span.days, 2),
-        "pending": int(exams[fields.FINALIZED_AT].isna().sum()),
+        "exams": exams,
+        "exams_per_day": clean(exams / span.days, 2),
+        "pending": int(
+            np.count_nonzero(frame[fields.FINALIZED_AT].isna().to_numpy()[inside])
+        ),
         "intervals": intervals,
     }
 
@@ -211,7 +220,8 @@ def changes(current: dict, other: dict) -> dict:
 
 def daily_series(frame: pd.DataFrame, *, span: DateRange) -> dict:
     """Return exams completed per day over ``span`` as ``{"x", "y"}``."""
-    counts = daily_counts(in_range(frame, span), first=span.start, last=span.end)
+    times = frame[[fields.COMPLETED_AT]][in_range(frame, span)]
+    counts = daily_counts(times, first=span.start, last=span.end)
     return {
         "x": [d.strftime("%Y-%m-%d") for d in counts.index],
         "y": counts.tolist(),
