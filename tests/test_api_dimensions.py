@@ -9,6 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from exams.analysis.dashboard.options import present_values
+
 HEADER = (
     "ACCESSION_NUM,PROC_NAME,MODALITY,ORDERING_DTTM,END_EXAM_DTTM,PRELIM_DTTM,"
     "FINALIZING_DTTM,ORDER_PRIORITY_C,PAT_CLASS_C,ORDERING_PROV,FINALIZING_RAD,"
@@ -270,3 +272,15 @@ def test_pending_exams_say_where_they_wait_and_who_holds_them(client, db):
     assert got == {"P1": ("North MR", "Lee, Ann"), "P2": ("ED Imaging", None)}
     csv = client.get("/api/pending?format=csv").content.decode("utf-8-sig")
     assert "Location" in csv.splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("distinct", [3, 200, 40_000])
+def test_present_values_are_the_distinct_values_whatever_the_code_width(distinct):
+    """Codes of 8, 16 and 32 bits; unused categories and missing values left out."""
+    rng = np.random.default_rng(distinct)
+    names = [f"Name {i:05d}" for i in range(distinct)]
+    values = pd.Series(rng.choice(names, 50_000)).where(rng.random(50_000) > 0.1)
+    column = values.astype(pd.CategoricalDtype([*names, "Unused", "unused too"]))
+    expected = sorted(set(values.dropna()), key=str.casefold)
+    assert present_values(column) == expected
+    assert present_values(values) == expected

@@ -7,10 +7,13 @@ export ran in the night). Every expected number is counted on the calendar.
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from exams.analysis.frame import coverage as coverage_module
 from exams.analysis.frame.coverage import coverage
+from exams.analysis.frame.shifts import minute_numbers
 from tests.client_fixtures import load
 
 HEADER = (
@@ -219,3 +222,34 @@ def test_compare_and_pareto_pages_name_the_lighter_periods(short):
     assert "Drawn lighter: 2025-10-15." in compare.content.decode()
     pareto = short.get("/insights/pareto", {"period": "week"}).content.decode()
     assert "Drawn lighter: 2025-10-06, 2025-10-13." in pareto
+
+
+@pytest.mark.parametrize("grid_days", [0, 15_000])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_inner_days_first_and_last_times_as_pandas_groups_them(
+    monkeypatch, grid_days, seed
+):
+    """The grid of minutes and the grouping (long spans) give pandas' answer."""
+    monkeypatch.setattr(coverage_module, "_GRID_DAYS", grid_days)
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("1969-12-20") if seed == 1 else pd.Timestamp("2024-02-27")
+    # Whole minutes over ~60 days, some days empty, some times missing.
+    offsets = rng.integers(0, 60 * 24 * 60, 5_000)
+    offsets = offsets[(offsets // 1440) % 9 != 4]
+    times = pd.Series(start + pd.to_timedelta(offsets, unit="min"))
+    times[rng.random(len(times)) < 0.05] = pd.NaT
+    minutes = minute_numbers(times)
+    minutes = minutes[minutes != np.iinfo(np.int64).min]
+    first_day, last_day = minutes.min() // 1440, minutes.max() // 1440
+    earliest, latest = coverage_module._inner_day_times(
+        minutes, first_day=int(first_day), last_day=int(last_day)
+    )
+    known = times.dropna()
+    day = (known - pd.Timestamp("1970-01-01")).dt.days
+    of_day = known.dt.hour * 60 + known.dt.minute
+    inner = (day > day.min()) & (day < day.max())
+    by_day = of_day[inner].groupby(day[inner])
+    assert earliest.index.tolist() == by_day.min().index.tolist()
+    assert earliest.tolist() == by_day.min().tolist()
+    assert latest.tolist() == by_day.max().tolist()
+    assert len(earliest) < day.max() - day.min() - 1  # days without exams left out
