@@ -40,6 +40,27 @@ def test_prepared_columns_match_the_worked_facts(facts):
         assert isinstance(facts[name].dtype, pd.CategoricalDtype)
 
 
+def test_month_numbers_are_calendar_months_of_each_time():
+    """Months counted by pandas' calendar, over centuries, month ends and NaT."""
+    rng = np.random.default_rng(3)
+    times = pd.Series(
+        pd.to_datetime(rng.integers(-4_000_000_000, 5_000_000_000, 20_000), unit="s")
+    )
+    edges = ["2024-02-29 23:59", "2024-03-01 00:00", "1969-12-31 23:59", "1970-01-01 00:00"]
+    times = pd.concat([times, pd.Series(pd.to_datetime(edges))], ignore_index=True)
+    times[rng.random(len(times)) < 0.1] = pd.NaT
+    frame = prepare_frame(
+        pd.DataFrame({fields.COMPLETED_AT: times, fields.ORDERED_AT: times}),
+        shifts=default_shifts(),
+    )
+    known = times.notna()
+    expected = (times.dt.year - 1970) * 12 + times.dt.month - 1
+    for column in (fields.COMPLETED_MONTH, fields.ORDERED_MONTH):
+        months = frame[column]
+        assert months[known].tolist() == expected[known].astype(int).tolist()
+        assert (months[~known] == fields.NO_DAY).all()
+
+
 def test_prepare_computes_missing_intervals_like_ingest():
     raw = canonical_frame().drop(columns=list(INTERVALS))
     prepared = prepare_frame(raw, shifts=default_shifts())

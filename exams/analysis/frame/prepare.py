@@ -51,9 +51,9 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     derived[fields.ORDERED_SHIFT] = assign_shifts(out[fields.ORDERED_AT], shifts)
     day = day_numbers(completed)
     derived[fields.COMPLETED_DAY] = day
-    derived[fields.COMPLETED_MONTH] = month_numbers(completed)
+    derived[fields.COMPLETED_MONTH] = months_of_days(day)
     derived[fields.ORDERED_DAY] = day_numbers(ordered)
-    derived[fields.ORDERED_MONTH] = month_numbers(ordered)
+    derived[fields.ORDERED_MONTH] = months_of_days(derived[fields.ORDERED_DAY])
     weekday = np.where(known, weekday_numbers(day), -1).astype(np.int8)
     derived[fields.WEEKDAY] = weekday
     derived[fields.IS_WEEKEND] = weekday >= 5
@@ -127,8 +127,25 @@ def day_numbers(minutes: np.ndarray) -> np.ndarray:
 
 def month_numbers(minutes: np.ndarray) -> np.ndarray:
     """Return months since 1970-01 (int32; NO_DAY where the time is missing)."""
-    months = minutes.view("datetime64[m]").astype("datetime64[M]").view(np.int64)
-    return np.where(minutes != _NAT, months, fields.NO_DAY).astype(np.int32)
+    return months_of_days(day_numbers(minutes))
+
+
+def months_of_days(days: np.ndarray) -> np.ndarray:
+    """Return the month (since 1970-01) of day numbers; NO_DAY stays NO_DAY.
+
+    Each day from the first to the last is given its month once, in a
+    table the exams then look up: numpy's calendar conversion of every exam
+    took ~0.1 s per million.
+    """
+    known = days != fields.NO_DAY
+    if not known.any():
+        return np.full(len(days), fields.NO_DAY, dtype=np.int32)
+    first = int(days.min(initial=np.iinfo(np.int32).max, where=known))
+    last = int(days.max())
+    span = np.arange(first, last + 1, dtype=np.int64)
+    table = span.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    at = np.where(known, days - np.int32(first), 0)
+    return np.where(known, table.astype(np.int32)[at], fields.NO_DAY).astype(np.int32)
 
 
 def weekday_numbers(days: np.ndarray) -> np.ndarray:
