@@ -246,3 +246,12 @@ def assert_no_upload_spills(data_dir: Path) -> None:
     while any((data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any((data_dir / "tmp").iterdir())
+
+
+def assert_caches_owned(folder: Path, caches: set[str]) -> None:
+    """Every cache the catalogue names is there; beside them only their ranks."""
+    from exams.storage.journal import cache_files
+
+    names = {p.name for p in folder.iterdir()}
+    assert caches <= names
+    assert names <= {name for cache in caches for name in cache_files(cache)}

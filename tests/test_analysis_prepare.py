@@ -46,7 +46,12 @@ def test_month_numbers_are_calendar_months_of_each_time():
     times = pd.Series(
         pd.to_datetime(rng.integers(-4_000_000_000, 5_000_000_000, 20_000), unit="s")
     )
-    edges = ["2024-02-29 23:59", "2024-03-01 00:00", "1969-12-31 23:59", "1970-01-01 00:00"]
+    edges = [
+        "2024-02-29 23:59",
+        "2024-03-01 00:00",
+        "1969-12-31 23:59",
+        "1970-01-01 00:00",
+    ]
     times = pd.concat([times, pd.Series(pd.to_datetime(edges))], ignore_index=True)
     times[rng.random(len(times)) < 0.1] = pd.NaT
     frame = prepare_frame(

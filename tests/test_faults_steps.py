@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_sessions import HttpSession, multipart
+from tests.app_sessions import HttpSession, assert_caches_owned, multipart
 
 HEADER = "Accession,Exam Name,Modality,Status,Complete Time,Final Time"
 
@@ -61,7 +61,7 @@ def assert_settled(data_dir: Path) -> None:
         stored = {r[0] for r in db.execute("SELECT stored_name FROM exams_datasetfile")}
         caches = {r[0] for r in db.execute("SELECT cache_name FROM exams_dataset")}
     assert {p.name for p in (data_dir / "uploads").iterdir()} == stored
-    assert {p.name for p in (data_dir / "cache").iterdir()} == caches - {""}
+    assert_caches_owned(data_dir / "cache", caches - {""})
     assert list((data_dir / "journal").iterdir()) == []
     assert list(data_dir.rglob("*.part")) == []
     orphaned = data_dir / "orphaned"

@@ -67,7 +67,7 @@ def test_new_upload_releases_the_data_set_that_was_current(client, db):
 
 def test_parallel_first_requests_read_and_prepare_the_data_set_once(monkeypatch):
     """A page's requests right after a start wait for one reading, not two."""
-    dataset = SimpleNamespace(pk="d1")
+    dataset = SimpleNamespace(pk="d1", cache_name="d1-0.parquet")
     canonical = pd.DataFrame(
         {
             "completed_at": pd.to_datetime(["2025-01-13 10:30", "2025-01-14 08:20"]),

@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 
 from exams import analysis, fields, ingest, progress
 from exams.models import Dataset, DatasetFile, Preference
-from exams.storage import faults, inventory, preferences, uploads
+from exams.storage import faults, inventory, preferences, ranks, uploads
 from exams.storage.answers import Answer, read_files
 from exams.storage.errors import Damaged, DatasetGone, NoDataset
 from exams.storage.framecache import damaged as _damaged
@@ -187,6 +187,8 @@ def _finish(
             # pyarrow writes the cache (it releases the GIL), on the other core.
             prepared = analysis.prepare_frame(frame, shifts=shifts)
             writing.result()
+        # A start reads the ranks instead of sorting every interval again.
+        ranks.save(prepared, path)
     faults.point(kind, "cache-written")
     dataset.cache_name = path.name
     dataset.summary = {"id": str(dataset.pk), **summary}
@@ -452,6 +454,10 @@ def rebuild_cache(dataset: Dataset) -> pd.DataFrame:
                 raise
             _damaged.add(dataset.pk)
             raise Damaged(dataset) from exc
+        # The ranks beside the old cache go with it (kept again once prepared).
+        stale = ranks.ranks_path(_cache_path(dataset))
+        if stale is not None:
+            stale.unlink(missing_ok=True)
         _write_cache(frame, _cache_path(dataset))
         faults.point("rebuild", "cache-written")
         return frame

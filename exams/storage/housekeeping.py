@@ -89,7 +89,8 @@ def keep_aside_unknown() -> int:
 def _used_names() -> set[str]:
     """Return the file names of saved exports and caches that data sets use."""
     used = set(DatasetFile.objects.values_list("stored_name", flat=True))
-    used.update(Dataset.objects.values_list("cache_name", flat=True))
+    for cache_name in Dataset.objects.values_list("cache_name", flat=True):
+        used.update(journal.cache_files(cache_name))
     return used
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from exams import fields
 from exams.models import Dataset, DatasetFile
+from exams.storage.journal import cache_files
 from exams.storage.uploads import clean_filename, upload_path
 
 MAX_NAME = 120
@@ -125,9 +126,10 @@ def _cache_path(dataset: Dataset) -> Path | None:
 def disk_bytes(dataset: Dataset) -> int:
     """Return the bytes a data set holds on disk: its exports and its cache."""
     total = sum(_size(saved) or 0 for saved in dataset.files.all())
-    cache = _cache_path(dataset)
-    if cache is not None and cache.exists():
-        total += cache.stat().st_size
+    for name in cache_files(dataset.cache_name):
+        path = Path(settings.CACHE_DIR) / name
+        if path.exists():
+            total += path.stat().st_size
     return total
 
 

@@ -27,6 +27,17 @@ JOURNAL_DIR = "journal"
 UPLOADS, CACHE = "uploads", "cache"
 
 
+def cache_files(cache_name: str) -> list[str]:
+    """Return a cache's file name and its ranks file's ([] for no cache).
+
+    The ranks (`exams.storage.ranks`) belong to their cache: listed, kept
+    and deleted with it.
+    """
+    if not cache_name:
+        return []
+    return [cache_name, cache_name.removesuffix(".parquet") + ".ranks.parquet"]
+
+
 def _folder() -> Path:
     folder = Path(settings.DATA_DIR) / JOURNAL_DIR
     folder.mkdir(exist_ok=True)
@@ -37,7 +48,8 @@ def _used() -> set[str]:
     """Return the files the catalogue uses (``uploads/<name>``, ``cache/<name>``)."""
     stored = DatasetFile.objects.values_list("stored_name", flat=True)
     caches = Dataset.objects.values_list("cache_name", flat=True)
-    return {f"{UPLOADS}/{n}" for n in stored} | {f"{CACHE}/{n}" for n in caches if n}
+    used = {f"{UPLOADS}/{n}" for n in stored}
+    return used | {f"{CACHE}/{n}" for c in caches for n in cache_files(c)}
 
 
 def _path(name: str) -> Path | None:
@@ -83,8 +95,10 @@ class Change:
         self.add(f"{UPLOADS}/{stored_name}")
 
     def cache(self, cache_name: str) -> None:
-        if cache_name:
-            self.add(f"{CACHE}/{cache_name}")
+        """Name a cache file, and the ranks kept beside it."""
+        names = cache_files(cache_name)
+        if names:
+            self.add(*(f"{CACHE}/{name}" for name in names))
 
     def __enter__(self) -> "Change":
         return self

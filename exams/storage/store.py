@@ -17,7 +17,7 @@ import pandas as pd
 
 from exams import analysis, ingest
 from exams.models import Dataset, Preference
-from exams.storage import preferences, uploads
+from exams.storage import preferences, ranks, uploads
 from exams.storage.changes import (
     CANCELLED_KEY,
     DEFAULT_DATASET_KEY,
@@ -207,8 +207,22 @@ def current_frame(request) -> pd.DataFrame:
             if prepared is None:
                 with process.reading_data():
                     frame = load_frame(dataset)
-                    prepared = analysis.prepare_frame(frame, shifts=shifts)
+                    prepared = _prepare(dataset, frame, shifts=shifts)
                 _prepared.put(key, prepared)
+    return prepared
+
+
+def _prepare(dataset: Dataset, frame: pd.DataFrame, *, shifts) -> pd.DataFrame:
+    """Return the prepared frame, with the ranks kept beside the cache if any.
+
+    A data set cached without them (or whose ranks did not fit) keeps them
+    now, so its next start reads them.
+    """
+    cache = _cache_path(dataset)
+    kept = ranks.load(cache, frame)
+    prepared = analysis.prepare_frame(frame, shifts=shifts, ranks=kept)
+    if set(kept) != set(ranks.rank_columns(prepared)) and cache.is_file():
+        ranks.save(prepared, cache)
     return prepared
 
 

@@ -1,5 +1,7 @@
 """Derived columns added once per load, so no request recomputes them."""
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +21,12 @@ def rank_column(name: str) -> str:
     return RANK_COLUMNS.get(name, f"{name}_rank")
 
 
-def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataFrame:
+def prepare_frame(
+    frame: pd.DataFrame,
+    *,
+    shifts: tuple[Shift, ...],
+    ranks: Mapping[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Return a copy of a canonical frame with shift, calendar and bucket columns.
 
     Adds ``shift`` / ``ordered_shift`` (categoricals in configured order),
@@ -29,7 +36,8 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     available interval's rank (``RANK_COLUMNS``) and each exam's kind for
     its targets (``TARGET_KIND``, unless its fields have too many values). Missing
     canonical columns are added empty and intervals computed if absent, so a
-    hand-built frame works too.
+    hand-built frame works too. ``ranks``: rank columns already known for
+    this frame's minutes (`exams.storage.ranks`), by column name.
     """
     out = frame.reset_index(drop=True)
     derived: dict[str, object] = {}
@@ -65,13 +73,14 @@ def prepare_frame(frame: pd.DataFrame, *, shifts: tuple[Shift, ...]) -> pd.DataF
     out = out.assign(**derived)
     kinds = kind_codes(out)
     derived = {} if kinds is None else {TARGET_KIND: kinds}
-    ranks = {
-        RANK_COLUMNS[name]: rank_values(
-            out[name].to_numpy(dtype=np.float64, na_value=np.nan)
-        )
-        for name in _offered(out, fields.BUILT_IN_INTERVALS)
-    }
-    return out.assign(**derived, **ranks)
+    known_ranks = ranks or {}
+    for name in _offered(out, fields.BUILT_IN_INTERVALS):
+        column = RANK_COLUMNS[name]
+        derived[column] = known_ranks.get(column)
+        if derived[column] is None:
+            minutes = out[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            derived[column] = rank_values(minutes)
+    return out.assign(**derived)
 
 
 def available_intervals(frame: pd.DataFrame) -> tuple[str, ...]:
