@@ -31,6 +31,7 @@ from exams.storage.journal import cache_files
 from exams.storage.uploads import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
+_ROW_GROUP = 131_072
 
 
 def ranks_path(cache_path: Path) -> Path | None:
@@ -57,10 +58,13 @@ def save(prepared: pd.DataFrame, cache_path: Path) -> None:
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     table = pa.table({c: prepared[c].to_numpy() for c in columns})
     try:
-        # Ranks are nearly all distinct: no dictionary, no compression.
+        # Ranks are nearly all distinct: no dictionary, no compression; row
+        # groups as small as the cache's, so the writer holds little at once
+        # (its default of 1M rows held 20 MB at 1M exams).
         pq.write_table(
             table,
             partial,
+            row_group_size=_ROW_GROUP,
             compression="none",
             use_dictionary=False,
             write_statistics=False,
