@@ -72,6 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", help="profile these URLs (space between)")
+    parser.add_argument(
+        "--sort", default="cumulative", help="cProfile's order for --profile"
+    )
     parser.add_argument("--only", help="time only URLs containing this text")
     parser.add_argument(
         "--dump", type=Path, help="write each JSON answer here (to compare runs)"
@@ -102,7 +105,7 @@ def main() -> None:
             profiler.disable()
             assert response.status_code == 200, response.content[:300]
             print(f"\n===== {url}")
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(45)
         return
     worst = 0.0
     answers = {}
