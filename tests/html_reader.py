@@ -68,3 +68,19 @@ def read_page(text: str | bytes) -> Page:
 def json_script(text: str | bytes, element_id: str):
     """Return the data of a ``json_script`` block by its id."""
     return json.loads(read_page(text).find("script", id=element_id).text)
+
+
+def assert_nothing_fetched_from_elsewhere(text: str | bytes) -> None:
+    """Every script, stylesheet, icon and image the page loads is the app's own.
+
+    Checked on the parsed tags, not on the text: a random CSRF token may
+    spell "cdn".
+    """
+    fetching = {"script", "link", "img", "iframe", "source", "embed"}
+    for element in read_page(text).elements:
+        if element.tag not in fetching:
+            continue
+        for name in ("src", "href"):
+            url = element.attrs.get(name) or ""
+            assert not url.startswith(("http:", "https:", "//")), (element.tag, url)
+            assert "cdn" not in url.lower(), (element.tag, url)

@@ -9,7 +9,11 @@ from tests.analysis_export import (
     long_csv,
 )
 from tests.client_fixtures import load
-from tests.html_reader import json_script, read_page
+from tests.html_reader import (
+    assert_nothing_fetched_from_elsewhere,
+    json_script,
+    read_page,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_storage")]
 
@@ -39,7 +43,7 @@ def test_every_page_renders_its_charts(analysed, url):
     # Strict CSP: no inline script other than the JSON data block.
     inline = [s for s in read_page(text).scripts if "src" not in s.attrs]
     assert all(s.attrs.get("type") == "application/json" for s in inline)
-    assert "cdn" not in text.lower()
+    assert_nothing_fetched_from_elsewhere(text)
     assert 'href="/api/' in text and "format=csv" in text
     for tab in PAGES:
         assert f'href="{tab}' in text
