@@ -194,3 +194,18 @@ def test_ranks_fit_whatever_order_ties_were_given(db):
     assert ranks._fits(mine, minutes) and ranks._fits(numpys, minutes)
     assert not ranks._fits(mine.astype(np.int64), minutes)
     assert not ranks._fits(mine[:-1], minutes)
+
+
+def test_a_cache_rebuilt_from_its_exports_keeps_its_ranks(client, db, monkeypatch):
+    dataset = _upload(client, _rows(400))
+    expected = client.get(SUMMARY).json()
+    _cache(dataset).write_bytes(b"PAR1 this is not parquet")
+    _restart()
+
+    def refuse(values):
+        raise AssertionError("ranks sorted again instead of read")
+
+    # The same exports give the same minutes: the ranks kept still fit.
+    monkeypatch.setattr(prepare, "rank_values", refuse)
+    assert client.get(SUMMARY).json() == expected
+    assert pd.read_parquet(_cache(dataset)).shape[0] == 400

@@ -454,10 +454,6 @@ def rebuild_cache(dataset: Dataset) -> pd.DataFrame:
                 raise
             _damaged.add(dataset.pk)
             raise Damaged(dataset) from exc
-        # The ranks beside the old cache go with it (kept again once prepared).
-        stale = ranks.ranks_path(_cache_path(dataset))
-        if stale is not None:
-            stale.unlink(missing_ok=True)
         _write_cache(frame, _cache_path(dataset))
         faults.point("rebuild", "cache-written")
         return frame

@@ -5,8 +5,10 @@ A prepared frame carries every interval's rank among its valid values
 a frame (10M exams: ~3 s of ~5 s). They depend only on the interval minutes
 in the cache, so they are written once, beside the cache and named after
 it (``<cache>.ranks.parquet``), when the data set is read or, for a data
-set cached before, when it is first prepared again; a start then reads
-them instead of sorting every interval.
+set cached before (or whose cache was rebuilt), when it is first
+prepared again; a start then reads them instead of sorting every interval.
+A cache rebuilt from the same exports under the same name keeps its ranks:
+they pass the check below when its minutes are the same.
 
 The file belongs to its cache: a change writes a new cache under a new
 name, and the journal, housekeeping and the Data page's size on disk count
@@ -58,9 +60,9 @@ def save(prepared: pd.DataFrame, cache_path: Path) -> None:
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     table = pa.table({c: prepared[c].to_numpy() for c in columns})
     try:
-        # Ranks are nearly all distinct: no dictionary, no compression; row
-        # groups as small as the cache's, so the writer holds little at once
-        # (its default of 1M rows held 20 MB at 1M exams).
+        # Ranks are nearly all distinct: no dictionary, no compression; small
+        # row groups, so the writer holds little at once (its default of 1M
+        # rows held 20 MB at 1M exams).
         pq.write_table(
             table,
             partial,
