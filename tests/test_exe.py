@@ -73,6 +73,28 @@ def test_frozen_build_passes_the_smoke_test(binary):
     assert "Smoke test passed." in result.stdout
 
 
+def test_the_exes_numpy_forecasts_what_the_development_numpy_does(binary):
+    """numpy without OpenBLAS (the exe's venv) gives the same forecast answers.
+
+    The forecast is the one caller of numpy's BLAS/LAPACK (its least-squares
+    fit); byte-equal JSON from both venvs on the sample shows the numbers a
+    user reads in the exe are the ones tested in development.
+    """
+    script = str(ROOT / "scripts" / "forecast_answers.py")
+    exe_python = ROOT / ".venv-exe" / "bin" / "python"
+    answers = [
+        subprocess.run(
+            [str(python), script], capture_output=True, text=True, timeout=300
+        )
+        for python in (sys.executable, exe_python)
+    ]
+    for answer in answers:
+        assert answer.returncode == 0, answer.stderr[-2000:]
+    development, frozen = (json.loads(answer.stdout) for answer in answers)
+    assert {status for status, _ in development.values()} == {200}
+    assert frozen == development
+
+
 def test_no_database_anywhere_under_dist(binary):
     found = [
         path
