@@ -217,6 +217,45 @@ def test_each_keeps_order_and_raises_and_small_work_stays_here(monkeypatch):
         parallel.each(fails, range(4), rows=10)
 
 
+def test_once_is_worked_out_once_by_whoever_asks_first(monkeypatch):
+    calls = []
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        return len(calls)
+
+    # Asked between items by the caller while pieces run, and by the pieces.
+    monkeypatch.setattr(parallel, "MIN_ROWS", 0)
+    shared = parallel.Once(compute)
+
+    def items():
+        for i in range(4):
+            yield i
+            if i == 0:
+                shared.get()
+
+    assert parallel.each(lambda i: (i, shared.get()), items(), rows=10) == [
+        (0, 1),
+        (1, 1),
+        (2, 1),
+        (3, 1),
+    ]
+    assert len(calls) == 1
+    # On one thread the first piece asks before the caller can: it works it
+    # out itself instead of waiting for the caller.
+    monkeypatch.setattr(parallel, "MIN_ROWS", 10**12)
+    calls.clear()
+    alone = parallel.Once(compute)
+
+    def ask_after_first():
+        yield 0
+        alone.get()
+        yield 1
+
+    assert parallel.each(lambda i: alone.get(), ask_after_first(), rows=10) == [1, 1]
+    assert calls == [threading.current_thread().name]
+
+
 def test_answers_worked_out_two_at_a_time_are_the_same(monkeypatch):
     frame = random_exams(size=3_000, seed=9)
     frame["complete_to_final"] = (

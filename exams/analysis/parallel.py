@@ -61,3 +61,26 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="tatviz-analysis")
         return _pool
+
+
+class Once:
+    """A value worked out once, by whichever thread asks for it first.
+
+    Pieces that all need one more input can leave it to the caller of
+    ``each`` to work out between items (``items`` is read on the calling
+    thread while the first pieces run), overlapping their first steps;
+    a piece that asks first works it out itself, so no order of asking
+    waits forever (on one thread, the first piece does).
+    """
+
+    def __init__(self, compute: Callable):
+        self._compute: Callable | None = compute
+        self._value = None
+        self._lock = threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self._compute is not None:
+                self._value = self._compute()
+                self._compute = None
+            return self._value

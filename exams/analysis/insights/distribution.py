@@ -93,24 +93,32 @@ def box_stats(
     groups = group_codes(frame, column=by_column)
     order = largest_first(groups)
     size = len(groups.names)
-    by_code = bounds = None
-    if size > 1:
+
+    def group_order() -> tuple[np.ndarray, np.ndarray]:
         # Every exam sorted by group once for all intervals (stable: each
-        # group's minutes keep their order, so each mean sums as before).
+        # group's minutes keep their order, so each mean sums as before),
+        # and where each group starts and ends in that order.
         by_code = stable_key_order(groups.codes, size=size)
         bounds = np.concatenate(
             [[0], np.cumsum(np.bincount(groups.codes, minlength=size))]
         )
+        return by_code, bounds
+
+    ordered = parallel.Once(group_order) if size > 1 else None
 
     def inputs():
         # Read here (pandas), worked out on the pool (``parallel``).
-        for metric in metrics:
+        for number, metric in enumerate(metrics):
             rank = RANK_COLUMNS.get(metric)
             yield (
                 metric,
                 frame[metric].to_numpy(dtype="float64", na_value=np.nan),
                 frame[rank].to_numpy() if rank in frame else None,
             )
+            if number == 0 and ordered is not None:
+                # Sorted here while the first interval's quartiles are counted
+                # (10M exams: ~0.1 s off the answer's time).
+                ordered.get()
 
     def boxes(found) -> list[dict]:
         metric, minutes, ranks = found
@@ -123,12 +131,13 @@ def box_stats(
             qs=list(SPREAD),
             ranks=ranks,
         )
-        if by_code is not None:
+        if ordered is not None:
+            by_code, bounds = ordered.get()
             minutes = minutes[by_code]
         rows = []
         for code in order:
             chosen = (
-                minutes if by_code is None else minutes[bounds[code] : bounds[code + 1]]
+                minutes if ordered is None else minutes[bounds[code] : bounds[code + 1]]
             )
             # Valid intervals only: known and not negative (docs/API.md).
             chosen = chosen[chosen >= 0]
