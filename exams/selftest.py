@@ -189,8 +189,8 @@ def check_formats() -> Iterator[Check]:
     yield Check("Parquet written and read back", same)
 
     with paths.sample_export().open(newline="", encoding="utf-8") as handle:
-        rows = [row for row, _ in zip(csv.reader(handle), range(21), strict=False)]
-    upload = SimpleUploadedFile("self-test.xlsx", workbook(rows))
+        head = [row for row, _ in zip(csv.reader(handle), range(21), strict=False)]
+    upload = SimpleUploadedFile("self-test.xlsx", workbook(head))
     client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
     response = client.post("/api/datasets", {"file": upload})
     rows = response.json().get("rows_loaded", 0) if response.status_code == 201 else 0
